@@ -1,0 +1,1050 @@
+/**
+ * The SkyEngine error algebra: one tagged error class per code of the gateway's
+ * error table (2001-2008, 2101-2106), four client-side classes for what the
+ * table does not cover, and the `SkyError` union of all eighteen.
+ *
+ * Every class is a `Schema.TaggedError`: it is a `Data.TaggedError`-style
+ * yieldable error (structural equality, `_tag`, `toJSON`) and at the same time a
+ * Schema, so that the `SkyError` union below encodes any error to a plain object
+ * and decodes it back to an instance of the same class.
+ *
+ * @since 0.1.0
+ */
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Predicate from "effect/Predicate"
+import * as Schema from "effect/Schema"
+
+// ---------------------------------------------------------------------------
+// Tags, catalogue, groups
+// ---------------------------------------------------------------------------
+
+/**
+ * Every tag of the union, table codes first (in code order), then the
+ * client-side kinds. This list drives every exhaustive map in the library.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export const tags = [
+  "UnclassifiedLlmError",
+  "UpstreamUnavailable",
+  "UpstreamTimeout",
+  "InvalidModelParameter",
+  "RequestParseFailed",
+  "ResponseParseFailed",
+  "RpmLimitExceeded",
+  "TpmLimitExceeded",
+  "InvalidApiKey",
+  "ModelAccessDenied",
+  "AccountOverdue",
+  "ModelNotFound",
+  "InternalError",
+  "ClientClosedRequest",
+  "UnknownGatewayError",
+  "ConnectionError",
+  "RequestTimeout",
+  "InvalidResponse"
+] as const
+
+/**
+ * The tag of any `SkyError`.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export type Tag = typeof tags[number]
+
+/**
+ * The tags that stand for a row of the gateway's error table.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export type TableTag = Exclude<Tag, "UnknownGatewayError" | "ConnectionError" | "RequestTimeout" | "InvalidResponse">
+
+/**
+ * The codes of the gateway's error table.
+ *
+ * @since 0.1.0
+ * @category codes
+ */
+export type Code = typeof catalogue[TableTag]["code"]
+
+/**
+ * What the library knows about one kind of error: its row in the gateway's
+ * table (for the fourteen table kinds) and what to do about it.
+ *
+ * @since 0.1.0
+ * @category catalogue
+ */
+export interface CatalogueEntry {
+  readonly tag: Tag
+  /** The gateway's code, absent for the client-side kinds. */
+  readonly code: number | undefined
+  /** The HTTP status the table gives, absent when it varies. */
+  readonly status: number | undefined
+  /** The table's "type" column (`BadRequest`, ...), or `Client` / `Unknown`. */
+  readonly type: string
+  /** The table's meaning, in English. */
+  readonly meaning: string
+  /** The fixed English message of 2101-2106, which the gateway sends verbatim. */
+  readonly fixedMessage: string | undefined
+  /** Retried by default; `"by status"` for errors whose status decides (408, 409, 424, 429, 5xx). */
+  readonly retryable: boolean | "by status"
+  /** What the caller can do about it. */
+  readonly remedy: string
+}
+
+const entry = <const T extends CatalogueEntry>(e: T): T => e
+
+/**
+ * The error table as this library sees it, keyed by tag.
+ *
+ * @since 0.1.0
+ * @category catalogue
+ */
+export const catalogue = {
+  UnclassifiedLlmError: entry({
+    tag: "UnclassifiedLlmError",
+    code: 2001,
+    status: 400,
+    type: "BadRequest",
+    meaning: "A model error the gateway did not classify further",
+    fixedMessage: undefined,
+    retryable: false,
+    remedy: "Read the message: fix the request if it names the problem, otherwise report it with the request id."
+  }),
+  UpstreamUnavailable: entry({
+    tag: "UpstreamUnavailable",
+    code: 2002,
+    status: 424,
+    type: "FailedDependency",
+    meaning: "The downstream model is unavailable (it answered 5xx)",
+    fixedMessage: undefined,
+    retryable: true,
+    remedy: "Retried by default; if it persists, switch to another model."
+  }),
+  UpstreamTimeout: entry({
+    tag: "UpstreamTimeout",
+    code: 2003,
+    status: 424,
+    type: "FailedDependency",
+    meaning: "The downstream model timed out",
+    fixedMessage: undefined,
+    retryable: true,
+    remedy: "Retried by default; for long generations stream the response or lower max_tokens."
+  }),
+  InvalidModelParameter: entry({
+    tag: "InvalidModelParameter",
+    code: 2004,
+    status: 400,
+    type: "BadRequest",
+    meaning: "A model parameter is invalid",
+    fixedMessage: undefined,
+    retryable: false,
+    remedy: "Fix the parameter the message names (its range, its type, or whether this model supports it)."
+  }),
+  RequestParseFailed: entry({
+    tag: "RequestParseFailed",
+    code: 2005,
+    status: 400,
+    type: "BadRequest",
+    meaning: "The request parameters could not be parsed",
+    fixedMessage: undefined,
+    retryable: false,
+    remedy: "Fix the request body: it must be JSON in the shape of the surface you call."
+  }),
+  ResponseParseFailed: entry({
+    tag: "ResponseParseFailed",
+    code: 2006,
+    status: 424,
+    type: "FailedDependency",
+    meaning: "The gateway could not parse the downstream model's response",
+    fixedMessage: undefined,
+    retryable: false,
+    remedy: "The model produced output the gateway could not read: retry by hand once, then report the request id."
+  }),
+  RpmLimitExceeded: entry({
+    tag: "RpmLimitExceeded",
+    code: 2007,
+    status: 429,
+    type: "TooManyRequests",
+    meaning: "The model's requests-per-minute limit was reached",
+    fixedMessage: undefined,
+    retryable: true,
+    remedy: "Retried after retryAfter (or a backoff); send fewer requests per minute to this model."
+  }),
+  TpmLimitExceeded: entry({
+    tag: "TpmLimitExceeded",
+    code: 2008,
+    status: 429,
+    type: "TooManyRequests",
+    meaning: "The model's tokens-per-minute limit was reached",
+    fixedMessage: undefined,
+    retryable: true,
+    remedy: "Retried after retryAfter (or a backoff); send fewer tokens per minute: shorter prompts, lower max_tokens."
+  }),
+  InvalidApiKey: entry({
+    tag: "InvalidApiKey",
+    code: 2101,
+    status: 401,
+    type: "Unauthorized",
+    meaning: "The API key in the request is missing or invalid",
+    fixedMessage: "The API key in the request is missing or invalid",
+    retryable: false,
+    remedy: "Check SKYENGINE_API_KEY: it must be a valid key of this account (ak- followed by 32 letters or digits)."
+  }),
+  ModelAccessDenied: entry({
+    tag: "ModelAccessDenied",
+    code: 2102,
+    status: 403,
+    type: "Forbidden",
+    meaning: "The key has no permission for the requested model",
+    fixedMessage: "you do not have access to the requested model",
+    retryable: false,
+    remedy: "Ask for access to this model, or call a model the key may use."
+  }),
+  AccountOverdue: entry({
+    tag: "AccountOverdue",
+    code: 2103,
+    status: 403,
+    type: "Forbidden",
+    meaning: "The account has an overdue balance",
+    fixedMessage: "your account has an overdue balance",
+    retryable: false,
+    remedy: "Settle the account's balance; every call fails until then."
+  }),
+  ModelNotFound: entry({
+    tag: "ModelNotFound",
+    code: 2104,
+    status: 400,
+    type: "BadRequest",
+    meaning: "The model does not exist",
+    fixedMessage: "specified model is not found",
+    retryable: false,
+    remedy: "Check the model name: it is case-sensitive and must be one the gateway offers."
+  }),
+  InternalError: entry({
+    tag: "InternalError",
+    code: 2105,
+    status: 500,
+    type: "InternalServerError",
+    meaning: "Internal gateway error",
+    fixedMessage: "internal server error",
+    retryable: true,
+    remedy: "Retried by default; if it persists, contact TokenOps support with the request id."
+  }),
+  ClientClosedRequest: entry({
+    tag: "ClientClosedRequest",
+    code: 2106,
+    status: 499,
+    type: "ClientClosedRequest",
+    meaning: "The client cancelled the request",
+    fixedMessage: "client closed request",
+    retryable: false,
+    remedy: "The request was cancelled on the client side (or by a proxy's timeout): raise the timeout if that was not meant."
+  }),
+  UnknownGatewayError: entry({
+    tag: "UnknownGatewayError",
+    code: undefined,
+    status: undefined,
+    type: "Unknown",
+    meaning: "An error response whose code is absent, ambiguous, or not in the table",
+    fixedMessage: undefined,
+    retryable: "by status",
+    remedy: "Read status, body and requestId; 408, 409, 424, 429 and 5xx are retried by default."
+  }),
+  ConnectionError: entry({
+    tag: "ConnectionError",
+    code: undefined,
+    status: undefined,
+    type: "Client",
+    meaning: "No response: connection refused or reset, DNS or TLS failure",
+    fixedMessage: undefined,
+    retryable: true,
+    remedy: "Retried by default; check the base URL, proxy and network."
+  }),
+  RequestTimeout: entry({
+    tag: "RequestTimeout",
+    code: undefined,
+    status: undefined,
+    type: "Client",
+    meaning: "The client's deadline passed before the response was complete",
+    fixedMessage: undefined,
+    retryable: true,
+    remedy: "Retried by default; raise the timeout, or stream long generations."
+  }),
+  InvalidResponse: entry({
+    tag: "InvalidResponse",
+    code: undefined,
+    status: undefined,
+    type: "Client",
+    meaning: "A successful response or a stream event could not be decoded",
+    fixedMessage: undefined,
+    retryable: false,
+    remedy: "The response did not have the documented shape: report it with the body and request id."
+  })
+} as const satisfies { readonly [K in Tag]: CatalogueEntry & { readonly tag: K } }
+
+/**
+ * The catalogue entry of a table code, or `undefined` for a code the table
+ * does not know.
+ *
+ * @since 0.1.0
+ * @category catalogue
+ */
+export const entryOfCode = (code: number): CatalogueEntry | undefined => codeIndex.get(code)
+
+const codeIndex: ReadonlyMap<number, CatalogueEntry> = new Map(
+  tags.flatMap((tag) => {
+    const e: CatalogueEntry = catalogue[tag]
+    return e.code === undefined ? [] : [[e.code, e] as const]
+  })
+)
+
+/**
+ * The groups of the table's "type" column, by tag.
+ *
+ * @since 0.1.0
+ * @category groups
+ */
+export const groups = {
+  BadRequest: ["UnclassifiedLlmError", "InvalidModelParameter", "RequestParseFailed", "ModelNotFound"],
+  FailedDependency: ["UpstreamUnavailable", "UpstreamTimeout", "ResponseParseFailed"],
+  TooManyRequests: ["RpmLimitExceeded", "TpmLimitExceeded"],
+  Unauthorized: ["InvalidApiKey"],
+  Forbidden: ["ModelAccessDenied", "AccountOverdue"],
+  Client: ["ConnectionError", "RequestTimeout", "InvalidResponse"]
+} as const
+
+// ---------------------------------------------------------------------------
+// Fields
+// ---------------------------------------------------------------------------
+
+/**
+ * One attempt of a retried call, as listed on the error that ends the call.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export const Attempt = Schema.Struct({
+  /** 1 for the first try. */
+  attempt: Schema.Number,
+  tag: Schema.String,
+  status: Schema.optional(Schema.Number),
+  code: Schema.optional(Schema.Union(Schema.Number, Schema.String)),
+  requestId: Schema.optional(Schema.String),
+  /** How long the client waited after this attempt before the next one. */
+  wait: Schema.optional(Schema.DurationFromMillis)
+})
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export interface Attempt extends Schema.Schema.Type<typeof Attempt> {}
+
+const HeadersRecord = Schema.Record({ key: Schema.String, value: Schema.String })
+
+/** Fields every error may carry: what was sent and what came back. */
+const evidence = {
+  /** The server's request id: body `request_id` / `error.trace_id`, or a request-id header. */
+  requestId: Schema.optional(Schema.String),
+  /** The body's own error type (`error.type`), when it had one. */
+  errorType: Schema.optional(Schema.String),
+  /** The wait the server asked for (`retry-after-ms`, `retry-after`). */
+  retryAfter: Schema.optional(Schema.DurationFromMillis),
+  /** The server's `x-should-retry` verdict, which overrides the default. */
+  shouldRetry: Schema.optional(Schema.Boolean),
+  /** The response body as text, capped at `SkyWire.bodyLimit` characters. */
+  body: Schema.optional(Schema.String),
+  /** True when `body` was cut at the cap. */
+  bodyTruncated: Schema.optional(Schema.Boolean),
+  /** The response headers, lower-cased, secrets redacted. */
+  headers: Schema.optional(HeadersRecord),
+  /** The request's method. */
+  method: Schema.optional(Schema.String),
+  /** The request's URL, with secret query parameters redacted. */
+  url: Schema.optional(Schema.String),
+  /** Every attempt of the call that ended in this error, oldest first. */
+  attempts: Schema.optional(Schema.Array(Attempt))
+}
+
+const withDefault = <S extends Schema.Schema.Any>(schema: S, make: () => Schema.Schema.Type<S>) =>
+  schema.pipe(Schema.propertySignature, Schema.withConstructorDefault(make))
+
+const tableFields = <const E extends CatalogueEntry & { readonly code: number; readonly status: number }>(e: E) => ({
+  ...evidence,
+  code: withDefault(Schema.Literal(e.code), () => e.code),
+  status: withDefault(Schema.Number, () => e.status),
+  message: withDefault(Schema.String, () => e.fixedMessage ?? e.meaning)
+})
+
+const clientFields = (defaultMessage: string) => ({
+  ...evidence,
+  status: Schema.optional(Schema.Number),
+  message: withDefault(Schema.String, () => defaultMessage)
+})
+
+// ---------------------------------------------------------------------------
+// The fourteen table classes
+// ---------------------------------------------------------------------------
+
+/**
+ * 2001 (400 BadRequest): a model error the gateway did not classify further.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class UnclassifiedLlmError extends Schema.TaggedError<UnclassifiedLlmError>()(
+  "UnclassifiedLlmError",
+  tableFields(catalogue.UnclassifiedLlmError)
+) {
+  /** The table row of this class. */
+  static readonly meta = catalogue.UnclassifiedLlmError
+}
+
+/**
+ * 2002 (424 FailedDependency): the downstream model is unavailable (upstream 5xx).
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class UpstreamUnavailable extends Schema.TaggedError<UpstreamUnavailable>()(
+  "UpstreamUnavailable",
+  tableFields(catalogue.UpstreamUnavailable)
+) {
+  /** The table row of this class. */
+  static readonly meta = catalogue.UpstreamUnavailable
+}
+
+/**
+ * 2003 (424 FailedDependency): the downstream model timed out.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class UpstreamTimeout extends Schema.TaggedError<UpstreamTimeout>()(
+  "UpstreamTimeout",
+  tableFields(catalogue.UpstreamTimeout)
+) {
+  /** The table row of this class. */
+  static readonly meta = catalogue.UpstreamTimeout
+}
+
+/**
+ * 2004 (400 BadRequest): a model parameter is invalid.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class InvalidModelParameter extends Schema.TaggedError<InvalidModelParameter>()(
+  "InvalidModelParameter",
+  tableFields(catalogue.InvalidModelParameter)
+) {
+  /** The table row of this class. */
+  static readonly meta = catalogue.InvalidModelParameter
+}
+
+/**
+ * 2005 (400 BadRequest): the request parameters could not be parsed.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class RequestParseFailed extends Schema.TaggedError<RequestParseFailed>()(
+  "RequestParseFailed",
+  tableFields(catalogue.RequestParseFailed)
+) {
+  /** The table row of this class. */
+  static readonly meta = catalogue.RequestParseFailed
+}
+
+/**
+ * 2006 (424 FailedDependency): the gateway could not parse the model's response.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ResponseParseFailed extends Schema.TaggedError<ResponseParseFailed>()(
+  "ResponseParseFailed",
+  tableFields(catalogue.ResponseParseFailed)
+) {
+  /** The table row of this class. */
+  static readonly meta = catalogue.ResponseParseFailed
+}
+
+/**
+ * 2007 (429 TooManyRequests): the model's requests-per-minute limit was reached.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class RpmLimitExceeded extends Schema.TaggedError<RpmLimitExceeded>()(
+  "RpmLimitExceeded",
+  tableFields(catalogue.RpmLimitExceeded)
+) {
+  /** The table row of this class. */
+  static readonly meta = catalogue.RpmLimitExceeded
+}
+
+/**
+ * 2008 (429 TooManyRequests): the model's tokens-per-minute limit was reached.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class TpmLimitExceeded extends Schema.TaggedError<TpmLimitExceeded>()(
+  "TpmLimitExceeded",
+  tableFields(catalogue.TpmLimitExceeded)
+) {
+  /** The table row of this class. */
+  static readonly meta = catalogue.TpmLimitExceeded
+}
+
+/**
+ * 2101 (401 Unauthorized): the API key is missing or invalid.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class InvalidApiKey extends Schema.TaggedError<InvalidApiKey>()(
+  "InvalidApiKey",
+  tableFields(catalogue.InvalidApiKey)
+) {
+  /** The table row of this class. */
+  static readonly meta = catalogue.InvalidApiKey
+}
+
+/**
+ * 2102 (403 Forbidden): the key may not use the requested model.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ModelAccessDenied extends Schema.TaggedError<ModelAccessDenied>()(
+  "ModelAccessDenied",
+  tableFields(catalogue.ModelAccessDenied)
+) {
+  /** The table row of this class. */
+  static readonly meta = catalogue.ModelAccessDenied
+}
+
+/**
+ * 2103 (403 Forbidden): the account has an overdue balance.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class AccountOverdue extends Schema.TaggedError<AccountOverdue>()(
+  "AccountOverdue",
+  tableFields(catalogue.AccountOverdue)
+) {
+  /** The table row of this class. */
+  static readonly meta = catalogue.AccountOverdue
+}
+
+/**
+ * 2104 (400 BadRequest, not 404): the model does not exist.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ModelNotFound extends Schema.TaggedError<ModelNotFound>()(
+  "ModelNotFound",
+  tableFields(catalogue.ModelNotFound)
+) {
+  /** The table row of this class. */
+  static readonly meta = catalogue.ModelNotFound
+}
+
+/**
+ * 2105 (500 InternalServerError): internal gateway error.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class InternalError extends Schema.TaggedError<InternalError>()(
+  "InternalError",
+  tableFields(catalogue.InternalError)
+) {
+  /** The table row of this class. */
+  static readonly meta = catalogue.InternalError
+}
+
+/**
+ * 2106 (499 ClientClosedRequest): the client cancelled the request.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ClientClosedRequest extends Schema.TaggedError<ClientClosedRequest>()(
+  "ClientClosedRequest",
+  tableFields(catalogue.ClientClosedRequest)
+) {
+  /** The table row of this class. */
+  static readonly meta = catalogue.ClientClosedRequest
+}
+
+// ---------------------------------------------------------------------------
+// The four classes the table does not cover
+// ---------------------------------------------------------------------------
+
+/**
+ * A non-2xx response whose code is absent, ambiguous (a bare 429 could be 2007
+ * or 2008), or not in the table. It keeps the status and whatever code, type
+ * and message the body had: the library never guesses a code.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class UnknownGatewayError extends Schema.TaggedError<UnknownGatewayError>()("UnknownGatewayError", {
+  ...clientFields("the gateway answered with an error this library cannot classify"),
+  /** The code the body carried, if any, as it was sent. */
+  code: Schema.optional(Schema.Union(Schema.Number, Schema.String))
+}) {
+  /** The catalogue entry of this class. */
+  static readonly meta = catalogue.UnknownGatewayError
+}
+
+/**
+ * No response at all: the connection was refused or reset, DNS or TLS failed,
+ * or the socket dropped before the response was complete.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class ConnectionError extends Schema.TaggedError<ConnectionError>()("ConnectionError", {
+  ...clientFields("could not reach the gateway"),
+  /** The transport's own description (`ECONNREFUSED ...`, `socket hang up`, ...). */
+  reason: Schema.optional(Schema.String)
+}) {
+  /** The catalogue entry of this class. */
+  static readonly meta = catalogue.ConnectionError
+}
+
+/**
+ * The client's own deadline passed. A caller's interruption is never reported
+ * as this error: interruption stays interruption.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class RequestTimeout extends Schema.TaggedError<RequestTimeout>()("RequestTimeout", {
+  ...clientFields("the request did not complete before the client's deadline"),
+  /** The deadline that passed. */
+  timeout: Schema.optional(Schema.DurationFromMillis)
+}) {
+  /** The catalogue entry of this class. */
+  static readonly meta = catalogue.RequestTimeout
+}
+
+/**
+ * A 2xx response, or an event of a stream, whose body could not be decoded.
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class InvalidResponse extends Schema.TaggedError<InvalidResponse>()("InvalidResponse", {
+  ...clientFields("the response could not be decoded"),
+  /** What the decoder said was wrong. */
+  issue: Schema.optional(Schema.String)
+}) {
+  /** The catalogue entry of this class. */
+  static readonly meta = catalogue.InvalidResponse
+}
+
+// ---------------------------------------------------------------------------
+// The union
+// ---------------------------------------------------------------------------
+
+/**
+ * Every error a SkyEngine call can fail with.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type SkyError =
+  | UnclassifiedLlmError
+  | UpstreamUnavailable
+  | UpstreamTimeout
+  | InvalidModelParameter
+  | RequestParseFailed
+  | ResponseParseFailed
+  | RpmLimitExceeded
+  | TpmLimitExceeded
+  | InvalidApiKey
+  | ModelAccessDenied
+  | AccountOverdue
+  | ModelNotFound
+  | InternalError
+  | ClientClosedRequest
+  | UnknownGatewayError
+  | ConnectionError
+  | RequestTimeout
+  | InvalidResponse
+
+/**
+ * The class of every tag.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const classes = {
+  UnclassifiedLlmError,
+  UpstreamUnavailable,
+  UpstreamTimeout,
+  InvalidModelParameter,
+  RequestParseFailed,
+  ResponseParseFailed,
+  RpmLimitExceeded,
+  TpmLimitExceeded,
+  InvalidApiKey,
+  ModelAccessDenied,
+  AccountOverdue,
+  ModelNotFound,
+  InternalError,
+  ClientClosedRequest,
+  UnknownGatewayError,
+  ConnectionError,
+  RequestTimeout,
+  InvalidResponse
+} as const satisfies { readonly [K in Tag]: { readonly _tag: K } }
+
+/**
+ * The Schema of the union: `Schema.encodeSync(SkyError)(error)` gives a plain
+ * JSON-safe object (durations as milliseconds) and `Schema.decodeUnknown(SkyError)`
+ * gives back an instance of the same class, for RPC, queues and logs.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export const SkyError = Schema.Union(
+  UnclassifiedLlmError,
+  UpstreamUnavailable,
+  UpstreamTimeout,
+  InvalidModelParameter,
+  RequestParseFailed,
+  ResponseParseFailed,
+  RpmLimitExceeded,
+  TpmLimitExceeded,
+  InvalidApiKey,
+  ModelAccessDenied,
+  AccountOverdue,
+  ModelNotFound,
+  InternalError,
+  ClientClosedRequest,
+  UnknownGatewayError,
+  ConnectionError,
+  RequestTimeout,
+  InvalidResponse
+)
+
+/**
+ * The plain-object form of a `SkyError`, as `Schema.encode(SkyError)` gives it.
+ *
+ * @since 0.1.0
+ * @category schemas
+ */
+export type Encoded = Schema.Schema.Encoded<typeof SkyError>
+
+/**
+ * The shared brand, keyed with `Symbol.for` so that two copies of this package
+ * in one process recognise each other's errors.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const TypeId: unique symbol = Symbol.for("effect-skyengine/SkyError") as never
+
+/**
+ * @since 0.1.0
+ * @category guards
+ */
+export type TypeId = typeof TypeId
+
+for (const tag of tags) {
+  Object.defineProperty(classes[tag].prototype, TypeId, { value: TypeId, enumerable: false })
+}
+
+const tagSet: ReadonlySet<string> = new Set(tags)
+
+const hasTagIn = (u: unknown, set: ReadonlySet<string>): boolean =>
+  Predicate.hasProperty(u, TypeId) && Predicate.hasProperty(u, "_tag") && typeof u._tag === "string" &&
+  set.has(u._tag)
+
+/**
+ * True for any `SkyError`, also one made by another copy of this package.
+ *
+ * @since 0.1.0
+ * @category guards
+ */
+export const isSkyError = (u: unknown): u is SkyError => hasTagIn(u, tagSet)
+
+/**
+ * The errors of the table's BadRequest rows (2001, 2004, 2005, 2104).
+ *
+ * @since 0.1.0
+ * @category groups
+ */
+export type BadRequest = UnclassifiedLlmError | InvalidModelParameter | RequestParseFailed | ModelNotFound
+
+/**
+ * The errors of the table's FailedDependency rows (2002, 2003, 2006).
+ *
+ * @since 0.1.0
+ * @category groups
+ */
+export type FailedDependency = UpstreamUnavailable | UpstreamTimeout | ResponseParseFailed
+
+/**
+ * The errors of the table's TooManyRequests rows (2007, 2008).
+ *
+ * @since 0.1.0
+ * @category groups
+ */
+export type TooManyRequests = RpmLimitExceeded | TpmLimitExceeded
+
+/**
+ * The error of the table's Unauthorized row (2101).
+ *
+ * @since 0.1.0
+ * @category groups
+ */
+export type Unauthorized = InvalidApiKey
+
+/**
+ * The errors of the table's Forbidden rows (2102, 2103).
+ *
+ * @since 0.1.0
+ * @category groups
+ */
+export type Forbidden = ModelAccessDenied | AccountOverdue
+
+/**
+ * The client-side errors: no response, deadline passed, undecodable success.
+ *
+ * @since 0.1.0
+ * @category groups
+ */
+export type ClientFailure = ConnectionError | RequestTimeout | InvalidResponse
+
+const groupGuard = <A>(members: ReadonlyArray<Tag>): (u: unknown) => u is A => {
+  const set: ReadonlySet<string> = new Set(members)
+  return (u: unknown): u is A => hasTagIn(u, set)
+}
+
+/**
+ * Narrows to the BadRequest rows; with `Effect.catchIf` it removes them from E.
+ *
+ * @since 0.1.0
+ * @category groups
+ */
+export const isBadRequest: (u: unknown) => u is BadRequest = groupGuard(groups.BadRequest)
+
+/**
+ * Narrows to the FailedDependency rows.
+ *
+ * @since 0.1.0
+ * @category groups
+ */
+export const isFailedDependency: (u: unknown) => u is FailedDependency = groupGuard(groups.FailedDependency)
+
+/**
+ * Narrows to the TooManyRequests rows (RPM and TPM limits).
+ *
+ * @since 0.1.0
+ * @category groups
+ */
+export const isTooManyRequests: (u: unknown) => u is TooManyRequests = groupGuard(groups.TooManyRequests)
+
+/**
+ * Narrows to the Unauthorized row.
+ *
+ * @since 0.1.0
+ * @category groups
+ */
+export const isUnauthorized: (u: unknown) => u is Unauthorized = groupGuard(groups.Unauthorized)
+
+/**
+ * Narrows to the Forbidden rows.
+ *
+ * @since 0.1.0
+ * @category groups
+ */
+export const isForbidden: (u: unknown) => u is Forbidden = groupGuard(groups.Forbidden)
+
+/**
+ * Narrows to the client-side failures.
+ *
+ * @since 0.1.0
+ * @category groups
+ */
+export const isClientFailure: (u: unknown) => u is ClientFailure = groupGuard(groups.Client)
+
+/**
+ * The statuses after which an `UnknownGatewayError` is retried by default:
+ * 408, 409, 424, 429 and every 5xx (529 included).
+ *
+ * @since 0.1.0
+ * @category retry
+ */
+export const isRetryableStatus = (status: number): boolean =>
+  status === 408 || status === 409 || status === 424 || status === 429 || (status >= 500 && status <= 599)
+
+/**
+ * Whether the error is worth retrying. The server's `x-should-retry` verdict
+ * wins either way; otherwise the catalogue decides, and for
+ * `UnknownGatewayError` the status does.
+ *
+ * @since 0.1.0
+ * @category retry
+ */
+export const isRetryable = (error: SkyError): boolean => {
+  if (error.shouldRetry !== undefined) return error.shouldRetry
+  const retryable = catalogue[error._tag].retryable
+  return retryable === "by status" ? error.status !== undefined && isRetryableStatus(error.status) : retryable
+}
+
+// ---------------------------------------------------------------------------
+// Exhaustive handling
+// ---------------------------------------------------------------------------
+
+type Tagged = { readonly _tag: string }
+
+/**
+ * One handler per tag of E: a required key for every tag, and no other key.
+ *
+ * @since 0.1.0
+ * @category handling
+ */
+export type Handlers<E extends Tagged, Cases> =
+  & { readonly [K in E["_tag"]]: (error: Extract<E, { readonly _tag: K }>) => Effect.Effect<any, any, any> }
+  & { readonly [K in Exclude<keyof Cases, E["_tag"]>]: never }
+
+type CaseOutput<Cases, Index extends 0 | 1 | 2> = {
+  [K in keyof Cases]: Cases[K] extends (...args: Array<any>) => Effect.Effect<infer A, infer E, infer R>
+    ? [A, E, R][Index]
+    : never
+}[keyof Cases]
+
+/**
+ * Handles every error of E, one handler per tag, and leaves E as the union of
+ * what the handlers fail with (`never` when none does). A missing handler or a
+ * key that is not a tag of E is a compile error, so a tag added to `SkyError`
+ * breaks every call site that must learn about it.
+ *
+ * The same guarantee with plain Effect: `Effect.catchTags({...})` and pin the
+ * result, e.g. `const handled: Effect.Effect<A, never> = ...`.
+ *
+ * @example
+ * ```ts
+ * import { Effect } from "effect"
+ * import { SkyError } from "effect-skyengine"
+ *
+ * declare const call: Effect.Effect<string, SkyError.SkyError>
+ * const safe = call.pipe(SkyError.handleAll({
+ *   RpmLimitExceeded: (e) => Effect.succeed(`slow down for ${e.retryAfter}`),
+ *   // ... one line per tag, 18 in all
+ * }))
+ * ```
+ *
+ * @since 0.1.0
+ * @category handling
+ */
+export const handleAll: <E extends Tagged, Cases extends Handlers<E, Cases>>(
+  cases: Cases
+) => <A, R>(
+  self: Effect.Effect<A, E, R>
+) => Effect.Effect<A | CaseOutput<Cases, 0>, CaseOutput<Cases, 1>, R | CaseOutput<Cases, 2>> = (cases) => (self) =>
+  Effect.catchAll(self, (error) => (cases as Record<string, (e: unknown) => Effect.Effect<any, any, any>>)[error._tag](error))
+
+/**
+ * One function per tag of E, for matching an error value (not an Effect).
+ *
+ * @since 0.1.0
+ * @category handling
+ */
+export type Cases<E extends Tagged, Out, C> =
+  & { readonly [K in E["_tag"]]: (error: Extract<E, { readonly _tag: K }>) => Out }
+  & { readonly [K in Exclude<keyof C, E["_tag"]>]: never }
+
+/**
+ * Matches an error value exhaustively: every tag of E needs a case, and no
+ * other key is allowed. `Match.valueTags` from `effect` does the same.
+ *
+ * @since 0.1.0
+ * @category handling
+ */
+export const match = <E extends Tagged, Out, C extends Cases<E, Out, C>>(error: E, cases: C): Out =>
+  (cases as unknown as Record<string, (e: E) => Out>)[error._tag](error)
+
+// ---------------------------------------------------------------------------
+// RFC 9457
+// ---------------------------------------------------------------------------
+
+/**
+ * An RFC 9457 problem-details object, with the extension members `code`,
+ * `tag` and `retry_after` (seconds).
+ *
+ * @since 0.1.0
+ * @category problem details
+ */
+export interface ProblemDetails {
+  readonly type: string
+  readonly title: string
+  readonly status: number
+  readonly detail: string
+  readonly instance?: string
+  readonly code?: number | string
+  readonly tag: Tag
+  readonly retry_after?: number
+}
+
+/**
+ * The prefix of every problem `type` URI: `urn:skyengine:error:2007` for a
+ * table code, `urn:skyengine:error:ConnectionError` for a client-side kind.
+ *
+ * @since 0.1.0
+ * @category problem details
+ */
+export const problemTypePrefix = "urn:skyengine:error:"
+
+/**
+ * The HTTP status an error is answered with on the wire: its own status, else
+ * the table's, else 502 for a failed dependency seen by a client, 504 for a
+ * deadline.
+ *
+ * @since 0.1.0
+ * @category problem details
+ */
+export const httpStatusOf = (error: SkyError): number => {
+  if (error.status !== undefined && error.status >= 400 && error.status <= 599) return error.status
+  const status = catalogue[error._tag].status
+  if (status !== undefined) return status
+  return error._tag === "RequestTimeout" ? 504 : error._tag === "UnknownGatewayError" ? 500 : 502
+}
+
+/**
+ * Renders an error as RFC 9457 problem details: `type` names the code (or the
+ * tag), `title` the table's meaning, `detail` the message, `instance` the
+ * request id.
+ *
+ * @since 0.1.0
+ * @category problem details
+ */
+export const toProblemDetails = (error: SkyError): ProblemDetails => {
+  const meta = catalogue[error._tag]
+  const code = "code" in error ? error.code : undefined
+  return {
+    type: problemTypePrefix + (meta.code ?? error._tag),
+    title: meta.meaning,
+    status: httpStatusOf(error),
+    detail: error.message,
+    ...(error.requestId !== undefined ? { instance: error.requestId } : {}),
+    ...(code !== undefined ? { code } : {}),
+    tag: error._tag,
+    ...(error.retryAfter !== undefined ? { retry_after: Duration.toMillis(error.retryAfter) / 1000 } : {})
+  }
+}

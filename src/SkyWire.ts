@@ -1,0 +1,219 @@
+/**
+ * The codec between `SkyError` and the bytes on the wire.
+ *
+ * `decodeError` reads any error response (the gateway envelope, the Anthropic
+ * envelope, the OpenAI style, RFC 9457 problem details, HTML, empty) into a
+ * `SkyError`; `encodeError` writes a `SkyError` back in any of those shapes, for
+ * services that sit in front of SkyEngine or emulate it.
+ *
+ * @since 0.1.0
+ */
+import * as Duration from "effect/Duration"
+import type * as Redacted from "effect/Redacted"
+import * as Decode from "./internal/decode.js"
+import type * as Evidence from "./internal/evidence.js"
+import * as SkyError from "./SkyError.js"
+
+/**
+ * How many characters of a response body an error keeps as evidence (64 KiB);
+ * `bodyTruncated` says when a body was cut.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const bodyLimit: number = Decode.defaultBodyLimit
+
+/**
+ * Response headers in any common form: a plain record (string or string-array
+ * values, as Node gives them), a `Headers` object, or `[name, value]` pairs.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type HeadersInput = Evidence.HeadersInput
+
+/**
+ * An error response as it came over the wire. `body` may be a string, bytes
+ * (`Uint8Array`, `ArrayBuffer`) in any encoding the headers or a BOM declare, or
+ * an already-parsed JSON value.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface ErrorResponse {
+  readonly status: number
+  readonly headers?: HeadersInput | undefined
+  readonly body?: unknown
+}
+
+/**
+ * What the decoder may also know about the request.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface DecodeOptions {
+  /** The request's method, kept on the error. */
+  readonly method?: string | undefined
+  /** The request's URL, kept on the error with key-like query parameters redacted. */
+  readonly url?: string | undefined
+  /** Secrets (the API key) to scrub from every text the error keeps. */
+  readonly secrets?: ReadonlyArray<string | Redacted.Redacted<string>> | undefined
+  /** The current time in epoch milliseconds, for `retry-after` given as an HTTP date. Default: `Date.now()`. */
+  readonly now?: number | undefined
+  /** How many characters of the body to keep. Default: `bodyLimit`. */
+  readonly bodyLimit?: number | undefined
+  /** Earlier attempts of the same call. */
+  readonly attempts?: ReadonlyArray<SkyError.Attempt> | undefined
+}
+
+/**
+ * Decodes an error response into a `SkyError`. It never throws and never
+ * guesses: it classifies by a table code (number or numeric string, in
+ * `error.code`, `code`, `error.details[].code` or a problem `type`), then by the
+ * fixed English message of 2101-2106 wherever it sits, then by a status that
+ * names exactly one code (401, 499, 500). Anything else is an
+ * `UnknownGatewayError` that keeps the status and whatever code, type and message
+ * the body had. The request id (body or headers), the server's wait hint and
+ * `x-should-retry` are read from every response, also an HTML 502.
+ *
+ * @since 0.1.0
+ * @category decoding
+ */
+export const decodeError = (response: ErrorResponse, options?: DecodeOptions): SkyError.SkyError => {
+  try {
+    return Decode.decodeError(response, options)
+  } catch (cause) {
+    // Unreachable by design (every branch above is total); kept so that a bug there cannot become a defect.
+    return new SkyError.UnknownGatewayError({
+      status: typeof response?.status === "number" ? response.status : 0,
+      message: `the error response could not be read: ${String(cause)}`
+    }, true)
+  }
+}
+
+/**
+ * The wire shapes `encodeError` writes:
+ * - `gateway`: `{"error": {"code", "message", "type", "details", "trace_id"}}` (the OpenAPI envelope)
+ * - `anthropic`: `{"type": "error", "request_id", "error": {"type", "message", "code"}}`
+ * - `openai`: `{"error": {"code", "message", "param", "type"}}` (the Volcengine Ark style the table copies)
+ * - `problem`: RFC 9457 `application/problem+json`
+ *
+ * @since 0.1.0
+ * @category encoding
+ */
+export type Shape = "gateway" | "anthropic" | "openai" | "problem"
+
+/**
+ * Every shape, for iteration.
+ *
+ * @since 0.1.0
+ * @category encoding
+ */
+export const shapes: ReadonlyArray<Shape> = ["gateway", "anthropic", "openai", "problem"]
+
+/**
+ * An HTTP response ready to send.
+ *
+ * @since 0.1.0
+ * @category encoding
+ */
+export interface WireResponse {
+  readonly status: number
+  readonly headers: Readonly<Record<string, string>>
+  readonly body: string
+}
+
+/**
+ * @since 0.1.0
+ * @category encoding
+ */
+export interface EncodeOptions {
+  /** Default: `gateway`. */
+  readonly shape?: Shape | undefined
+}
+
+const anthropicTypes: Readonly<Record<number, string>> = {
+  400: "invalid_request_error",
+  401: "authentication_error",
+  403: "permission_error",
+  404: "not_found_error",
+  413: "request_too_large",
+  429: "rate_limit_error",
+  500: "api_error",
+  529: "overloaded_error"
+}
+
+/** The `type` a body carries: the table's type, the body's own for an unknown error, the tag for a client-side kind. */
+const typeOf = (error: SkyError.SkyError): string => {
+  const meta = SkyError.catalogue[error._tag]
+  if (meta.code !== undefined) return meta.type
+  if (error._tag === "UnknownGatewayError") return error.errorType ?? "Unknown"
+  return error._tag
+}
+
+const codeOf = (error: SkyError.SkyError): number | string | undefined => "code" in error ? error.code : undefined
+
+const withoutUndefined = (o: Record<string, unknown>): Record<string, unknown> => {
+  const out: Record<string, unknown> = {}
+  for (const key in o) if (o[key] !== undefined) out[key] = o[key]
+  return out
+}
+
+const bodyOf = (error: SkyError.SkyError, shape: Shape, status: number): unknown => {
+  const code = codeOf(error)
+  switch (shape) {
+    case "gateway":
+      return {
+        error: withoutUndefined({
+          code,
+          message: error.message,
+          type: typeOf(error),
+          details: [],
+          trace_id: error.requestId
+        })
+      }
+    case "anthropic": {
+      // The gateway puts the fixed English message of 2101-2106 in error.type; otherwise Anthropic's own names.
+      const meta = SkyError.catalogue[error._tag]
+      const type = meta.fixedMessage ??
+        (meta.code !== undefined ? anthropicTypes[status] ?? "api_error" : typeOf(error))
+      return withoutUndefined({
+        type: "error",
+        request_id: error.requestId,
+        error: withoutUndefined({ type, message: error.message, code })
+      })
+    }
+    case "openai":
+      return { error: withoutUndefined({ code: code ?? null, message: error.message, param: "", type: typeOf(error) }) }
+    case "problem":
+      return SkyError.toProblemDetails(error)
+  }
+}
+
+/**
+ * Encodes an error as the gateway would answer it, in the chosen shape, with
+ * `x-request-id`, `retry-after` (whole seconds, rounded up), `retry-after-ms` and
+ * `x-should-retry` headers where the error has them. Decoding the result gives
+ * back the same tag, code, message and request id.
+ *
+ * @since 0.1.0
+ * @category encoding
+ */
+export const encodeError = (error: SkyError.SkyError, options?: EncodeOptions): WireResponse => {
+  const shape = options?.shape ?? "gateway"
+  const status = SkyError.httpStatusOf(error)
+  const headers: Record<string, string> = {
+    "content-type": shape === "problem" ? "application/problem+json" : "application/json"
+  }
+  if (error.requestId !== undefined) headers["x-request-id"] = error.requestId
+  if (error.retryAfter !== undefined) {
+    const millis = Duration.toMillis(error.retryAfter)
+    if (Number.isFinite(millis)) {
+      headers["retry-after"] = String(Math.ceil(millis / 1000))
+      headers["retry-after-ms"] = String(millis)
+    }
+  }
+  if (error.shouldRetry !== undefined) headers["x-should-retry"] = String(error.shouldRetry)
+  return { status, headers, body: JSON.stringify(bodyOf(error, shape, status)) }
+}

@@ -1,0 +1,233 @@
+/**
+ * Classifying an error response. Every branch is total: whatever the status,
+ * headers and body, the result is a `SkyError`.
+ *
+ * @internal
+ */
+import * as Duration from "effect/Duration"
+import type * as Redacted from "effect/Redacted"
+import * as SkyError from "../SkyError.js"
+import * as Evidence from "./evidence.js"
+
+/** @internal */
+export interface DecodeInput {
+  readonly status: number
+  readonly headers?: Evidence.HeadersInput | undefined
+  readonly body?: unknown
+}
+
+/** @internal */
+export interface DecodeOptions {
+  readonly method?: string | undefined
+  readonly url?: string | undefined
+  readonly secrets?: ReadonlyArray<string | Redacted.Redacted<string>> | undefined
+  readonly now?: number | undefined
+  readonly bodyLimit?: number | undefined
+  readonly attempts?: ReadonlyArray<SkyError.Attempt> | undefined
+}
+
+/** @internal */
+export const defaultBodyLimit = 65_536
+
+type Json = Record<string, unknown>
+
+const isRecord = (u: unknown): u is Json => typeof u === "object" && u !== null && !Array.isArray(u)
+
+const nonEmptyString = (u: unknown): string | undefined =>
+  typeof u === "string" && u.trim().length > 0 ? u : undefined
+
+/** A code as sent: an integer, or a string of digits. */
+const numericCode = (u: unknown): number | undefined => {
+  if (typeof u === "number") return Number.isInteger(u) ? u : undefined
+  if (typeof u === "string" && /^\s*\d{1,9}\s*$/.test(u)) return Number(u)
+  return undefined
+}
+
+const clientTags: ReadonlySet<string> = new Set(SkyError.groups.Client)
+
+const fixedMessages: ReadonlyArray<readonly [string, SkyError.CatalogueEntry]> = SkyError.tags.flatMap((tag) => {
+  const entry: SkyError.CatalogueEntry = SkyError.catalogue[tag]
+  return entry.fixedMessage === undefined ? [] : [[normalize(entry.fixedMessage), entry] as const]
+})
+
+function normalize(text: string): string {
+  return text.trim().replace(/[.。!]+$/, "").toLowerCase()
+}
+
+/**
+ * The statuses that name exactly one row of the table: 401 is only 2101,
+ * 499 only 2106, 500 only 2105. Every other error status is ambiguous or absent.
+ */
+const statusOnly: ReadonlyMap<number, SkyError.TableTag> = new Map([
+  [401, "InvalidApiKey"],
+  [499, "ClientClosedRequest"],
+  [500, "InternalError"]
+])
+
+const problemCode = (type: unknown): number | undefined => {
+  if (typeof type !== "string" || !type.startsWith(SkyError.problemTypePrefix)) return undefined
+  return numericCode(type.slice(SkyError.problemTypePrefix.length))
+}
+
+interface Parsed {
+  readonly root: Json | undefined
+  readonly error: Json | undefined
+}
+
+const parse = (text: string, parseable: boolean): Parsed => {
+  if (!parseable || text.length === 0) return { root: undefined, error: undefined }
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch {
+    return { root: undefined, error: undefined }
+  }
+  if (!isRecord(value)) return { root: undefined, error: undefined }
+  return { root: value, error: isRecord(value.error) ? value.error : undefined }
+}
+
+const detailsOf = (error: Json | undefined): ReadonlyArray<Json> =>
+  error !== undefined && Array.isArray(error.details) ? error.details.filter(isRecord) : []
+
+/** Where a code can sit, most specific first. */
+const codeCandidates = ({ error, root }: Parsed): ReadonlyArray<unknown> => [
+  error?.code,
+  root?.code,
+  ...detailsOf(error).map((d) => d.code),
+  problemCode(root?.type)
+]
+
+/** Where a message can sit: the server's own words, most specific first. */
+const messageCandidates = ({ error, root }: Parsed): ReadonlyArray<string | undefined> => [
+  nonEmptyString(error?.message),
+  nonEmptyString(root?.message),
+  nonEmptyString(root?.detail),
+  nonEmptyString(root?.error),
+  ...detailsOf(error).map((d) => nonEmptyString(d.message))
+]
+
+const matchFixedMessage = (
+  texts: ReadonlyArray<string | undefined>,
+  status: number
+): SkyError.CatalogueEntry | undefined => {
+  const normalized = texts.flatMap((t) => (t === undefined ? [] : [normalize(t)]))
+  for (const text of normalized) {
+    for (const [fixed, entry] of fixedMessages) if (text === fixed) return entry
+  }
+  // A fixed message inside a longer one only counts where the status agrees with the table.
+  for (const text of normalized) {
+    for (const [fixed, entry] of fixedMessages) if (entry.status === status && text.includes(fixed)) return entry
+  }
+  return undefined
+}
+
+const requestIdOf = ({ error, root }: Parsed, headers: Record<string, string>): string | undefined =>
+  nonEmptyString(root?.request_id) ??
+    nonEmptyString(error?.request_id) ??
+    nonEmptyString(error?.trace_id) ??
+    nonEmptyString(root?.trace_id) ??
+    nonEmptyString(root?.instance) ??
+    nonEmptyString(headers["x-request-id"]) ??
+    nonEmptyString(headers["request-id"]) ??
+    nonEmptyString(headers["x-trace-id"]) ??
+    nonEmptyString(headers["trace-id"])
+
+const nonNegativeMillis = (millis: number): Duration.Duration | undefined =>
+  Number.isFinite(millis) && millis >= 0 ? Duration.millis(millis) : undefined
+
+/** `retry-after-ms`, else `retry-after` (seconds or an HTTP date), else the body's `retry_after` (seconds). */
+const retryAfterOf = (
+  headers: Record<string, string>,
+  parsed: Parsed,
+  now: number
+): Duration.Duration | undefined => {
+  const ms = headers["retry-after-ms"]
+  if (ms !== undefined && /^\s*\d+(\.\d+)?\s*$/.test(ms)) return nonNegativeMillis(Number(ms))
+  const after = headers["retry-after"]
+  if (after !== undefined) {
+    if (/^\s*\d+(\.\d+)?\s*$/.test(after)) return nonNegativeMillis(Number(after) * 1000)
+    const date = Date.parse(after)
+    if (!Number.isNaN(date)) return nonNegativeMillis(date - now)
+  }
+  const body = parsed.root?.retry_after ?? parsed.error?.retry_after
+  return typeof body === "number" ? nonNegativeMillis(body * 1000) : undefined
+}
+
+const shouldRetryOf = (headers: Record<string, string>): boolean | undefined => {
+  const value = headers["x-should-retry"]?.trim().toLowerCase()
+  return value === "true" ? true : value === "false" ? false : undefined
+}
+
+/** Drops undefined members, so that optional fields are absent rather than undefined. */
+const compact = <A extends Record<string, unknown>>(a: A): A => {
+  const out: Record<string, unknown> = {}
+  for (const key in a) if (a[key] !== undefined) out[key] = a[key]
+  return out as A
+}
+
+/** Constructs without re-validating: every field below is already of its schema's type. */
+const construct = (tag: SkyError.Tag, props: Record<string, unknown>): SkyError.SkyError =>
+  new (SkyError.classes[tag] as unknown as new(props: unknown, disableValidation: boolean) => SkyError.SkyError)(
+    props,
+    true
+  )
+
+const isOversize = (body: unknown): boolean =>
+  (body instanceof Uint8Array || body instanceof ArrayBuffer) && body.byteLength > Evidence.maxParseBytes
+
+/** @internal */
+export const decodeError = (input: DecodeInput, options: DecodeOptions = {}): SkyError.SkyError => {
+  const status = typeof input.status === "number" && Number.isFinite(input.status) ? Math.trunc(input.status) : 0
+  const secrets = Evidence.secretTexts(options.secrets)
+  const limit = options.bodyLimit ?? defaultBodyLimit
+  const rawHeaders = Evidence.normalizeHeaders(input.headers)
+  const { parseable, text } = Evidence.bodyText(input.body, rawHeaders["content-type"], limit)
+  const parsed = parse(text, parseable)
+
+  const codes = codeCandidates(parsed)
+  let entry: SkyError.CatalogueEntry | undefined
+  for (const candidate of codes) {
+    const numeric = numericCode(candidate)
+    entry = numeric === undefined ? undefined : SkyError.entryOfCode(numeric)
+    if (entry !== undefined) break
+  }
+  const clientTag = [parsed.error?.type, parsed.root?.tag].find(
+    (t): t is SkyError.Tag => typeof t === "string" && clientTags.has(t)
+  )
+  const messages = messageCandidates(parsed)
+  const errorType = nonEmptyString(parsed.error?.type)
+  const tag: SkyError.Tag = entry?.tag ?? clientTag ??
+    matchFixedMessage([...messages, errorType], status)?.tag ??
+    statusOnly.get(status) ??
+    "UnknownGatewayError"
+
+  const serverMessage = messages.find((m) => m !== undefined)
+  const meta: SkyError.CatalogueEntry = SkyError.catalogue[tag]
+  const described = text.trim().length === 0
+    ? `${Evidence.statusLine(status)} (empty body)`
+    : parsed.root === undefined
+    ? `${Evidence.statusLine(status)}: ${Evidence.snippetOf(text)}`
+    : undefined
+  const message = serverMessage ?? meta.fixedMessage ?? described ??
+    (meta.code !== undefined ? meta.meaning : `${Evidence.statusLine(status)}: ${meta.meaning}`)
+
+  // Scrub before cutting, so that a secret that straddles the cut cannot survive in part.
+  const evidence = Evidence.scrub(text, secrets)
+  const rawCode = codes.find((c) => typeof c === "number" || (typeof c === "string" && c.length > 0))
+  const props = compact({
+    status,
+    message: Evidence.scrub(message, secrets),
+    code: tag === "UnknownGatewayError" ? rawCode as number | string | undefined : undefined,
+    requestId: requestIdOf(parsed, rawHeaders),
+    errorType: errorType === undefined ? undefined : Evidence.scrub(errorType, secrets),
+    retryAfter: retryAfterOf(rawHeaders, parsed, options.now ?? Date.now()),
+    shouldRetry: shouldRetryOf(rawHeaders),
+    body: evidence.length === 0 ? undefined : evidence.length > limit ? evidence.slice(0, limit) : evidence,
+    bodyTruncated: evidence.length > limit || !parseable && text.length > 0 && isOversize(input.body) ? true : undefined,
+    headers: Evidence.redactHeaders(rawHeaders, secrets),
+    method: options.method,
+    url: options.url === undefined ? undefined : Evidence.redactUrl(options.url, secrets),
+    attempts: options.attempts
+  })
+  return construct(tag, props)
+}
