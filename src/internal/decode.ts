@@ -127,10 +127,7 @@ const requestIdOf = ({ error, root }: Parsed, headers: Record<string, string>): 
     nonEmptyString(error?.trace_id) ??
     nonEmptyString(root?.trace_id) ??
     nonEmptyString(root?.instance) ??
-    nonEmptyString(headers["x-request-id"]) ??
-    nonEmptyString(headers["request-id"]) ??
-    nonEmptyString(headers["x-trace-id"]) ??
-    nonEmptyString(headers["trace-id"])
+    Evidence.requestIdFromHeaders(headers)
 
 const nonNegativeMillis = (millis: number): Duration.Duration | undefined =>
   Number.isFinite(millis) && millis >= 0 ? Duration.millis(millis) : undefined
@@ -153,7 +150,7 @@ const retryAfterOf = (
   return typeof body === "number" ? nonNegativeMillis(body * 1000) : undefined
 }
 
-const shouldRetryOf = (headers: Record<string, string>): boolean | undefined => {
+export const shouldRetryOf = (headers: Record<string, string>): boolean | undefined => {
   const value = headers["x-should-retry"]?.trim().toLowerCase()
   return value === "true" ? true : value === "false" ? false : undefined
 }

@@ -209,3 +209,12 @@ export const statusLine = (status: number): string => {
   const text = statusTexts[status]
   return text === undefined ? `HTTP ${status}` : `HTTP ${status} ${text}`
 }
+
+/** The request id a response's headers carry, under any of the common names. */
+export const requestIdFromHeaders = (headers: Record<string, string>): string | undefined => {
+  for (const name of ["x-request-id", "request-id", "x-trace-id", "trace-id"]) {
+    const value = headers[name]
+    if (value !== undefined && value.trim().length > 0) return value
+  }
+  return undefined
+}

@@ -1,0 +1,441 @@
+/**
+ * The SkyEngine client: every call an `Effect<A, SkyError>`, every stream a
+ * `Stream<A, SkyError>`, with the server's retry hints followed and a
+ * per-request timeout.
+ *
+ * @since 0.1.0
+ */
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as Config from "effect/Config"
+import type * as ConfigError from "effect/ConfigError"
+import * as Context from "effect/Context"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import type * as ParseResult from "effect/ParseResult"
+import type * as SchemaAST from "effect/SchemaAST"
+import type * as Redacted from "effect/Redacted"
+import * as Stream from "effect/Stream"
+import * as Chat from "./Chat.js"
+import * as Embeddings from "./Embeddings.js"
+import * as Gemini from "./Gemini.js"
+import * as Client from "./internal/client.js"
+import * as Messages from "./Messages.js"
+import * as Responses from "./Responses.js"
+import type * as SkyError from "./SkyError.js"
+import * as SkyRetry from "./SkyRetry.js"
+
+/**
+ * The gateway's public address.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultBaseUrl = "https://model-api.skyengine.com.cn"
+
+/**
+ * The default per-request deadline: 10 minutes, as in the official SDKs, since
+ * a non-streamed reasoning call can take minutes.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultTimeout: Duration.Duration = Duration.minutes(10)
+
+/**
+ * The `anthropic-version` header sent to `/v1/messages`.
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const defaultAnthropicVersion = "2023-06-01"
+
+/**
+ * The header that carries the attempt number (1 for the first try).
+ *
+ * @since 0.1.0
+ * @category constants
+ */
+export const attemptHeader: string = Client.attemptHeader
+
+/**
+ * The client's settings, with the names the official SDKs use.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /** The API key (`ak-...`), kept `Redacted`: it never appears in an error, a log or a span. */
+  readonly apiKey: Redacted.Redacted<string>
+  /** Default `https://model-api.skyengine.com.cn`. */
+  readonly baseUrl?: string | undefined
+  /**
+   * The deadline of one attempt. For a plain call it covers the whole
+   * response; for a stream it covers the response headers and then each gap
+   * between two events. Default 10 minutes.
+   */
+  readonly timeout?: Duration.DurationInput | undefined
+  /** Retries after the first attempt. Default 2; 0 turns retries off. */
+  readonly maxRetries?: number | undefined
+  /** The rest of the retry policy: backoff, jitter, and the cap on a server's `retry-after`. */
+  readonly retry?: SkyRetry.RetryOptions | undefined
+  /** Headers sent with every request. */
+  readonly headers?: Readonly<Record<string, string>> | undefined
+  /** The `anthropic-version` header for `/v1/messages`. Default `2023-06-01`. */
+  readonly anthropicVersion?: string | undefined
+}
+
+/**
+ * What one call may change: its own deadline, retries and headers.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface CallOptions {
+  readonly timeout?: Duration.DurationInput | undefined
+  readonly maxRetries?: number | undefined
+  readonly retry?: SkyRetry.RetryOptions | undefined
+  readonly headers?: Readonly<Record<string, string>> | undefined
+}
+
+/**
+ * A call to any other path of the gateway.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface RawRequest {
+  readonly method?: "GET" | "POST" | "PUT" | "PATCH" | "DELETE" | undefined
+  /** A path under the base URL, e.g. `/v1/images/generations`. */
+  readonly path: string
+  /** A JSON body. */
+  readonly body?: unknown
+  readonly headers?: Readonly<Record<string, string>> | undefined
+}
+
+/**
+ * The client's methods. Every error channel is exactly `SkyError`; a request
+ * body that cannot be encoded as JSON (a `BigInt`, a cycle) fails with
+ * `RequestParseFailed` before anything is sent.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Service {
+  /** `POST /v1/chat/completions`. */
+  readonly chatCompletions: (
+    request: Chat.CreateChatCompletionRequest,
+    options?: CallOptions
+  ) => Effect.Effect<Chat.ChatCompletion, SkyError.SkyError>
+  /** `POST /v1/chat/completions` with `stream: true`; ends at `[DONE]`. */
+  readonly chatCompletionsStream: (
+    request: Chat.CreateChatCompletionRequest,
+    options?: CallOptions
+  ) => Stream.Stream<Chat.ChatCompletionChunk, SkyError.SkyError>
+  /** `POST /v1/responses`. */
+  readonly responses: (
+    request: Responses.CreateResponseRequest,
+    options?: CallOptions
+  ) => Effect.Effect<Responses.Response, SkyError.SkyError>
+  /** `POST /v1/responses` with `stream: true`; ends at `response.completed`. */
+  readonly responsesStream: (
+    request: Responses.CreateResponseRequest,
+    options?: CallOptions
+  ) => Stream.Stream<Responses.ResponseStreamEvent, SkyError.SkyError>
+  /** `POST /v1/messages` (Anthropic), with `anthropic-version`. */
+  readonly messages: (
+    request: Messages.CreateMessageRequest,
+    options?: CallOptions
+  ) => Effect.Effect<Messages.Message, SkyError.SkyError>
+  /** `POST /v1/messages` with `stream: true`; ends at `message_stop`. */
+  readonly messagesStream: (
+    request: Messages.CreateMessageRequest,
+    options?: CallOptions
+  ) => Stream.Stream<Messages.MessageStreamEvent, SkyError.SkyError>
+  /** `POST /v1beta/models/{model}:generateContent`. */
+  readonly generateContent: (
+    request: Gemini.GenerateContentRequest,
+    options?: CallOptions
+  ) => Effect.Effect<Gemini.GenerateContentResponse, SkyError.SkyError>
+  /** `POST /v1beta/models/{model}:streamGenerateContent?alt=sse`; ends with the body, after a finish reason. */
+  readonly streamGenerateContent: (
+    request: Gemini.GenerateContentRequest,
+    options?: CallOptions
+  ) => Stream.Stream<Gemini.GenerateContentResponse, SkyError.SkyError>
+  /** `POST /v1/embeddings`. */
+  readonly embeddings: (
+    request: Embeddings.CreateEmbeddingRequest,
+    options?: CallOptions
+  ) => Effect.Effect<Embeddings.CreateEmbeddingResponse, SkyError.SkyError>
+  /** Any other path: the JSON body of the answer, with the same errors, retries and timeout. */
+  readonly request: (request: RawRequest, options?: CallOptions) => Effect.Effect<unknown, SkyError.SkyError>
+}
+
+/**
+ * The client service.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export class SkyClient extends Context.Tag("effect-skyengine/SkyClient")<SkyClient, Service>() {}
+
+type Decoder<A> = (u: unknown, options?: SchemaAST.ParseOptions) => Effect.Effect<A, ParseResult.ParseError>
+
+const parseJson = (data: string): Effect.Effect<unknown, { readonly message: string }> =>
+  Effect.try({
+    try: () => JSON.parse(data) as unknown,
+    catch: (cause) => ({ message: `the event is not JSON: ${cause instanceof Error ? cause.message : String(cause)}` })
+  })
+
+/** Decodes a data payload into a step: an error body, or a value. */
+const stepOf = <A>(
+  data: unknown,
+  errorOf: (value: unknown) => unknown | undefined,
+  decode: Decoder<A>,
+  step: (value: A) => Client.Step<A>
+): Effect.Effect<Client.Step<A>, { readonly message: string }> => {
+  const error = errorOf(data)
+  return error !== undefined ? errorStep(error) : Effect.map(decode(data), step)
+}
+
+/** An error body the gateway sent inside a stream. */
+const errorStep = (error: unknown): Effect.Effect<Client.Step<never>> => Effect.succeed({ error })
+
+const chatSurface: Client.StreamSurface<Chat.ChatCompletionChunk> = {
+  endsAtEof: false,
+  step: (event) =>
+    Chat.isDone(event.data)
+      ? Effect.succeed({ end: true })
+      : Effect.flatMap(parseJson(event.data), (data) =>
+        event.event === "error"
+          ? errorStep(data)
+          : stepOf(data, Chat.errorOf, Chat.decodeChatCompletionChunk, (emit) => ({ emit })))
+}
+
+const responsesSurface: Client.StreamSurface<Responses.ResponseStreamEvent> = {
+  endsAtEof: false,
+  step: (event) =>
+    Effect.flatMap(parseJson(event.data), (data) =>
+      event.event === "error" || event.event === "response.error"
+        ? errorStep(Responses.errorOf(data) ?? data)
+        : stepOf(data, Responses.errorOf, Responses.decodeResponseStreamEvent, (emit) => ({
+          emit,
+          end: Responses.isTerminal(typeof emit.type === "string" ? emit.type : event.event)
+        })))
+}
+
+const messagesSurface: Client.StreamSurface<Messages.MessageStreamEvent> = {
+  endsAtEof: false,
+  step: (event) =>
+    Effect.flatMap(parseJson(event.data), (data) =>
+      event.event === "error"
+        ? errorStep(data)
+        : stepOf(data, Messages.errorOf, Messages.decodeMessageStreamEvent, (emit) => ({
+          emit,
+          end: Messages.isTerminal(typeof emit.type === "string" ? emit.type : event.event)
+        })))
+}
+
+const geminiSurface: Client.StreamSurface<Gemini.GenerateContentResponse> = {
+  endsAtEof: true,
+  step: (event) =>
+    Effect.flatMap(parseJson(event.data), (data) =>
+      event.event === "error"
+        ? errorStep(data)
+        : stepOf(data, Gemini.errorOf, Gemini.decodeGenerateContentResponse, (emit) => ({
+          emit,
+          complete: (emit.candidates ?? []).some((c) => typeof c.finishReason === "string" && c.finishReason !== "")
+        })))
+}
+
+const settingsOf = (options: Options): Client.Settings => ({
+  apiKey: options.apiKey,
+  baseUrl: options.baseUrl ?? defaultBaseUrl,
+  timeout: options.timeout === undefined ? defaultTimeout : Duration.decode(options.timeout),
+  retry: SkyRetry.policy({ ...options.retry, maxRetries: options.maxRetries ?? options.retry?.maxRetries }),
+  headers: options.headers ?? {},
+  anthropicVersion: options.anthropicVersion ?? defaultAnthropicVersion
+})
+
+const withStream = <R extends object>(request: R, stream: boolean): R & { readonly stream: boolean } => ({
+  ...request,
+  stream
+})
+
+const modelOf = (request: { readonly [key: string]: unknown }): string | undefined =>
+  typeof request.model === "string" ? request.model : undefined
+
+/**
+ * Builds the service over an `HttpClient`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const make = (options: Options): Effect.Effect<Service, never, HttpClient.HttpClient> =>
+  Effect.map(HttpClient.HttpClient, (http) => {
+    const settings = settingsOf(options)
+    const json = <A>(endpoint: Client.Endpoint, decode: Decoder<A>, call?: CallOptions) =>
+      Client.callJson(http, settings, endpoint, decode, call)
+    const stream = <A>(endpoint: Client.Endpoint, surface: Client.StreamSurface<A>, call?: CallOptions) =>
+      Client.callStream(http, settings, endpoint, surface, call)
+    const post = (
+      operation: string,
+      path: string,
+      body: { readonly [key: string]: unknown },
+      headers?: Record<string, string>
+    ): Client.Endpoint => ({
+      operation,
+      method: "POST",
+      path,
+      body,
+      headers,
+      model: modelOf(body)
+    })
+    const anthropic = { "anthropic-version": settings.anthropicVersion }
+    const geminiEndpoint = (operation: string, request: Gemini.GenerateContentRequest, streamed: boolean): Client.Endpoint => ({
+      operation,
+      method: "POST",
+      path: Gemini.path(request.model, streamed),
+      body: Gemini.bodyOf(request),
+      model: request.model
+    })
+    return SkyClient.of({
+      chatCompletions: (request, call) =>
+        json(post("chatCompletions", "/v1/chat/completions", withStream(request, false)), Chat.decodeChatCompletion, call),
+      chatCompletionsStream: (request, call) =>
+        stream(
+          post("chatCompletionsStream", "/v1/chat/completions", {
+            ...request,
+            stream: true,
+            stream_options: { include_usage: true, ...request.stream_options }
+          }),
+          chatSurface,
+          call
+        ),
+      responses: (request, call) =>
+        json(post("responses", "/v1/responses", withStream(request, false)), Responses.decodeResponse, call),
+      responsesStream: (request, call) =>
+        stream(post("responsesStream", "/v1/responses", withStream(request, true)), responsesSurface, call),
+      messages: (request, call) =>
+        json(post("messages", "/v1/messages", withStream(request, false), anthropic), Messages.decodeMessage, call),
+      messagesStream: (request, call) =>
+        stream(post("messagesStream", "/v1/messages", withStream(request, true), anthropic), messagesSurface, call),
+      generateContent: (request, call) =>
+        json(geminiEndpoint("generateContent", request, false), Gemini.decodeGenerateContentResponse, call),
+      streamGenerateContent: (request, call) =>
+        stream(geminiEndpoint("streamGenerateContent", request, true), geminiSurface, call),
+      embeddings: (request, call) =>
+        json(post("embeddings", "/v1/embeddings", request), Embeddings.decodeCreateEmbeddingResponse, call),
+      request: (request, call) =>
+        json(
+          {
+            operation: "request",
+            method: request.method ?? (request.body === undefined ? "GET" : "POST"),
+            path: request.path,
+            body: request.body,
+            headers: request.headers,
+            model: typeof request.body === "object" && request.body !== null
+              ? modelOf(request.body as { readonly [key: string]: unknown })
+              : undefined
+          },
+          Effect.succeed,
+          call
+        )
+    })
+  })
+
+/**
+ * The client as a layer, from options.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = (options: Options): Layer.Layer<SkyClient, never, HttpClient.HttpClient> =>
+  Layer.effect(SkyClient, make(options))
+
+/**
+ * The settings read from configuration: `SKYENGINE_API_KEY` (required, as
+ * `Redacted`), `SKYENGINE_BASE_URL`, `SKYENGINE_TIMEOUT` (a duration such as
+ * `90 seconds`), `SKYENGINE_MAX_RETRIES`, `SKYENGINE_MAX_RETRY_AFTER`.
+ *
+ * @since 0.1.0
+ * @category config
+ */
+export const config: Config.Config<Options> = Config.all({
+  apiKey: Config.redacted("SKYENGINE_API_KEY"),
+  baseUrl: Config.string("SKYENGINE_BASE_URL").pipe(Config.withDefault(defaultBaseUrl)),
+  timeout: Config.duration("SKYENGINE_TIMEOUT").pipe(Config.withDefault(defaultTimeout)),
+  maxRetries: Config.integer("SKYENGINE_MAX_RETRIES").pipe(
+    Config.validate({ message: "must be 0 or more", validation: (n) => n >= 0 }),
+    Config.withDefault(SkyRetry.defaultPolicy.maxRetries)
+  ),
+  maxRetryAfter: Config.duration("SKYENGINE_MAX_RETRY_AFTER").pipe(
+    Config.withDefault(SkyRetry.defaultPolicy.maxRetryAfter)
+  )
+}).pipe(Config.map(({ maxRetryAfter, ...rest }) => ({ ...rest, retry: { maxRetryAfter } })))
+
+/**
+ * The client as a layer, from configuration (see `config`); `overrides` are
+ * laid over what the configuration gives.
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layerConfig = (
+  overrides?: Partial<Options> | Config.Config<Partial<Options>>
+): Layer.Layer<SkyClient, ConfigError.ConfigError, HttpClient.HttpClient> =>
+  Layer.effect(
+    SkyClient,
+    Effect.flatMap(
+      Config.isConfig(overrides)
+        ? Effect.zipWith(config, overrides, (base, extra): Options => ({ ...base, ...extra }))
+        : Effect.map(config, (base): Options => ({ ...base, ...overrides })),
+      make
+    )
+  )
+
+// ---------------------------------------------------------------------------
+// Collecting streams
+// ---------------------------------------------------------------------------
+
+/**
+ * Runs a chat stream to its end and folds it into the completion the plain
+ * call would have returned.
+ *
+ * @since 0.1.0
+ * @category collecting
+ */
+export const collectChatCompletion = <R>(
+  self: Stream.Stream<Chat.ChatCompletionChunk, SkyError.SkyError, R>
+): Effect.Effect<Chat.ChatCompletion, SkyError.SkyError, R> => Effect.map(Stream.runCollect(self), Chat.accumulate)
+
+/**
+ * Runs a responses stream to its end and gives the final response.
+ *
+ * @since 0.1.0
+ * @category collecting
+ */
+export const collectResponse = <R>(
+  self: Stream.Stream<Responses.ResponseStreamEvent, SkyError.SkyError, R>
+): Effect.Effect<Responses.Response, SkyError.SkyError, R> => Effect.map(Stream.runCollect(self), Responses.accumulate)
+
+/**
+ * Runs a messages stream to its end and gives the final message.
+ *
+ * @since 0.1.0
+ * @category collecting
+ */
+export const collectMessage = <R>(
+  self: Stream.Stream<Messages.MessageStreamEvent, SkyError.SkyError, R>
+): Effect.Effect<Messages.Message, SkyError.SkyError, R> => Effect.map(Stream.runCollect(self), Messages.accumulate)
+
+/**
+ * Runs a Gemini stream to its end and gives the merged response.
+ *
+ * @since 0.1.0
+ * @category collecting
+ */
+export const collectGenerateContent = <R>(
+  self: Stream.Stream<Gemini.GenerateContentResponse, SkyError.SkyError, R>
+): Effect.Effect<Gemini.GenerateContentResponse, SkyError.SkyError, R> =>
+  Effect.map(Stream.runCollect(self), Gemini.accumulate)

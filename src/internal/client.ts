@@ -1,0 +1,523 @@
+/**
+ * The HTTP core of `SkyClient`: one request, its timeout, its retries, and the
+ * mapping of every transport, status and decoding failure into `SkyError`.
+ *
+ * @internal
+ */
+import type * as Sse from "@effect/experimental/Sse"
+import { makeParser } from "@effect/experimental/Sse"
+import * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpClientError from "@effect/platform/HttpClientError"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as Chunk from "effect/Chunk"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import * as Schedule from "effect/Schedule"
+import * as Stream from "effect/Stream"
+import * as SkyError from "../SkyError.js"
+import * as SkyRetry from "../SkyRetry.js"
+import * as SkyWire from "../SkyWire.js"
+import * as Evidence from "./evidence.js"
+
+/** @internal */
+export interface Settings {
+  readonly apiKey: Redacted.Redacted<string>
+  readonly baseUrl: string
+  readonly timeout: Duration.Duration
+  readonly retry: SkyRetry.RetryPolicy
+  readonly headers: Readonly<Record<string, string>>
+  readonly anthropicVersion: string
+}
+
+/** @internal */
+export interface CallOptions {
+  readonly timeout?: Duration.DurationInput | undefined
+  readonly maxRetries?: number | undefined
+  readonly retry?: SkyRetry.RetryOptions | undefined
+  readonly headers?: Readonly<Record<string, string>> | undefined
+}
+
+/** @internal */
+export interface Endpoint {
+  readonly operation: string
+  readonly method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE"
+  readonly path: string
+  readonly body?: unknown
+  readonly headers?: Readonly<Record<string, string>> | undefined
+  readonly model?: string | undefined
+}
+
+/** The header that tells the server which attempt this is (1 for the first). */
+export const attemptHeader = "x-sky-attempt"
+
+interface Call {
+  readonly endpoint: Endpoint
+  readonly url: string
+  readonly safeUrl: string
+  readonly secrets: ReadonlyArray<Redacted.Redacted<string>>
+  readonly timeout: Duration.Duration
+  readonly policy: SkyRetry.RetryPolicy
+  readonly request: (attempt: number) => HttpClientRequest.HttpClientRequest
+}
+
+const joinUrl = (base: string, path: string): string =>
+  /^https?:\/\//i.test(path) ? path : `${base.replace(/\/+$/, "")}/${path.replace(/^\/+/, "")}`
+
+/** Prepares a call; fails before anything is sent when the body cannot be encoded. */
+const prepare = (
+  settings: Settings,
+  endpoint: Endpoint,
+  options: CallOptions | undefined
+): Effect.Effect<Call, SkyError.SkyError> =>
+  Effect.suspend(() => {
+    const url = joinUrl(settings.baseUrl, endpoint.path)
+    const secrets = [settings.apiKey]
+    const safeUrl = Evidence.redactUrl(url, [Redacted.value(settings.apiKey)])
+    let body: string | undefined
+    if (endpoint.body !== undefined) {
+      try {
+        body = JSON.stringify(endpoint.body)
+      } catch (cause) {
+        return Effect.fail(
+          new SkyError.RequestParseFailed({
+            message: `request not sent: its body could not be encoded as JSON (${describe(cause, [])})`,
+            method: endpoint.method,
+            url: safeUrl
+          })
+        )
+      }
+      if (body === undefined) {
+        return Effect.fail(
+          new SkyError.RequestParseFailed({
+            message: "request not sent: its body is not a JSON value",
+            method: endpoint.method,
+            url: safeUrl
+          })
+        )
+      }
+    }
+    const headers: Record<string, string> = {
+      ...settings.headers,
+      ...endpoint.headers,
+      ...options?.headers,
+      authorization: `Bearer ${Redacted.value(settings.apiKey)}`,
+      accept: "application/json"
+    }
+    const base = HttpClientRequest.make(endpoint.method)(url, { headers })
+    const withBody = body === undefined ? base : HttpClientRequest.bodyText(base, body, "application/json")
+    const policy = options?.maxRetries === undefined && options?.retry === undefined
+      ? settings.retry
+      : SkyRetry.policy({ ...options?.retry, maxRetries: options?.maxRetries ?? options?.retry?.maxRetries }, settings.retry)
+    return Effect.succeed({
+      endpoint,
+      url,
+      safeUrl,
+      secrets,
+      timeout: options?.timeout === undefined ? settings.timeout : Duration.decode(options.timeout),
+      policy,
+      request: (attempt) => HttpClientRequest.setHeader(withBody, attemptHeader, String(attempt))
+    })
+  })
+
+/** A transport error's own words, through its chain of causes, with secrets scrubbed. */
+const describe = (cause: unknown, secrets: ReadonlyArray<string>): string => {
+  const parts: Array<string> = []
+  let current: unknown = cause
+  for (let depth = 0; depth < 5 && current !== undefined && current !== null; depth++) {
+    if (typeof current === "object") {
+      const code = (current as { code?: unknown }).code
+      const message = (current as { message?: unknown }).message
+      const text = [typeof code === "string" ? code : undefined, typeof message === "string" ? message : undefined]
+        .filter((t): t is string => t !== undefined && t.length > 0)
+        .join(" ")
+      if (text.length > 0 && !parts.includes(text)) parts.push(text)
+      current = (current as { cause?: unknown }).cause
+    } else {
+      parts.push(String(current))
+      break
+    }
+  }
+  return Evidence.scrub(parts.length === 0 ? "unknown transport failure" : parts.join(" <- "), secrets)
+}
+
+interface ResponseContext {
+  readonly status: number
+  readonly headers: Record<string, string>
+  readonly requestId?: string
+}
+
+const contextOf = (response: HttpClientResponse.HttpClientResponse, call: Call): ResponseContext => {
+  const raw = Evidence.normalizeHeaders(response.headers)
+  const requestId = Evidence.requestIdFromHeaders(raw)
+  return {
+    status: response.status,
+    headers: Evidence.redactHeaders(raw, call.secrets.map(Redacted.value)),
+    ...(requestId !== undefined ? { requestId } : {})
+  }
+}
+
+const evidenceOf = (call: Call, ctx: ResponseContext | undefined) => ({
+  method: call.endpoint.method,
+  url: call.safeUrl,
+  ...(ctx !== undefined ? ctx : {})
+})
+
+const fromHttpError = (
+  error: HttpClientError.HttpClientError,
+  call: Call,
+  ctx: ResponseContext | undefined
+): SkyError.SkyError => {
+  const secrets = call.secrets.map(Redacted.value)
+  const reason = describe(error.cause ?? error, secrets)
+  if (error._tag === "RequestError" && error.reason === "Encode") {
+    return new SkyError.RequestParseFailed({
+      message: `request not sent: its body could not be encoded (${reason})`,
+      method: call.endpoint.method,
+      url: call.safeUrl
+    })
+  }
+  if (error._tag === "RequestError" && error.reason === "InvalidUrl") {
+    return new SkyError.ConnectionError({
+      ...evidenceOf(call, undefined),
+      message: `request not sent: invalid URL ${call.safeUrl}`,
+      reason
+    })
+  }
+  return new SkyError.ConnectionError({
+    ...evidenceOf(call, ctx),
+    message: ctx === undefined
+      ? `no response from ${originOf(call.safeUrl)}: ${reason}`
+      : `the connection dropped while reading the response (HTTP ${ctx.status}): ${reason}`,
+    reason
+  })
+}
+
+const originOf = (url: string): string => {
+  try {
+    return new URL(url).origin
+  } catch {
+    return url
+  }
+}
+
+const timeoutError = (call: Call, ctx: ResponseContext | undefined, what: string): SkyError.SkyError =>
+  new SkyError.RequestTimeout({
+    ...evidenceOf(call, ctx),
+    message: `${what} within ${Duration.format(call.timeout)}`,
+    timeout: call.timeout
+  })
+
+const invalidResponse = (call: Call, ctx: ResponseContext, body: string, issue: string): SkyError.SkyError => {
+  const secrets = call.secrets.map(Redacted.value)
+  const text = Evidence.scrub(body, secrets)
+  return new SkyError.InvalidResponse({
+    ...evidenceOf(call, ctx),
+    message: `the ${call.endpoint.operation} response could not be decoded: ${firstLine(issue)}`,
+    issue: Evidence.scrub(issue, secrets),
+    body: text.length > SkyWire.bodyLimit ? text.slice(0, SkyWire.bodyLimit) : text,
+    ...(text.length > SkyWire.bodyLimit ? { bodyTruncated: true } : {})
+  })
+}
+
+const firstLine = (text: string): string => {
+  const line = text.split("\n", 1)[0] ?? text
+  return line.length > 300 ? `${line.slice(0, 300)}...` : line
+}
+
+/** A non-2xx response: its body read in full and handed to the wire decoder. */
+const statusError = (
+  response: HttpClientResponse.HttpClientResponse,
+  call: Call
+): Effect.Effect<never, SkyError.SkyError> =>
+  response.arrayBuffer.pipe(
+    Effect.orElseSucceed(() => new ArrayBuffer(0)),
+    Effect.flatMap((buffer) =>
+      Effect.fail(SkyWire.decodeError(
+        { status: response.status, headers: response.headers, body: new Uint8Array(buffer) },
+        { method: call.endpoint.method, url: call.safeUrl, secrets: call.secrets }
+      ))
+    )
+  )
+
+const isOk = (status: number): boolean => status >= 200 && status < 300
+
+const execute = (
+  client: HttpClient.HttpClient,
+  call: Call,
+  attempt: number
+): Effect.Effect<HttpClientResponse.HttpClientResponse, SkyError.SkyError> =>
+  client.execute(call.request(attempt)).pipe(
+    Effect.mapError((e) => fromHttpError(e, call, undefined)),
+    Effect.tap((response) => Effect.annotateCurrentSpan("http.response.status_code", response.status))
+  )
+
+// ---------------------------------------------------------------------------
+// Retries and the attempt log
+// ---------------------------------------------------------------------------
+
+/** Records every failed attempt and the wait after it, for the final error. */
+const makeLog = () => {
+  const attempts: Array<SkyError.Attempt> = []
+  return {
+    attempts,
+    failed: (attempt: number, error: SkyError.SkyError): void => {
+      const code = "code" in error ? error.code : undefined
+      attempts.push({
+        attempt,
+        tag: error._tag,
+        ...(error.status !== undefined ? { status: error.status } : {}),
+        ...(code !== undefined ? { code } : {}),
+        ...(error.requestId !== undefined ? { requestId: error.requestId } : {})
+      })
+    },
+    waited: (wait: Duration.Duration): void => {
+      const last = attempts.length - 1
+      if (last >= 0) attempts[last] = { ...attempts[last]!, wait }
+    }
+  }
+}
+
+/** The same error, carrying the attempt log. */
+export const withAttempts = (
+  error: SkyError.SkyError,
+  attempts: ReadonlyArray<SkyError.Attempt>
+): SkyError.SkyError => {
+  const Class = SkyError.classes[error._tag] as unknown as new(props: unknown, noValidation: boolean) => SkyError.SkyError
+  return new Class({ ...error, message: error.message, attempts: [...attempts] }, true)
+}
+
+const annotateFailure = (error: SkyError.SkyError, attempts: number): Effect.Effect<void> =>
+  Effect.annotateCurrentSpan({
+    "sky.attempts": attempts,
+    "sky.error.tag": error._tag,
+    ...("code" in error && error.code !== undefined ? { "sky.error.code": error.code } : {}),
+    ...(error.requestId !== undefined ? { "sky.request_id": error.requestId } : {}),
+    ...(error.status !== undefined ? { "http.response.status_code": error.status } : {})
+  })
+
+const spanOptions = (call: Call) => ({
+  kind: "client" as const,
+  attributes: {
+    "sky.operation": call.endpoint.operation,
+    "http.request.method": call.endpoint.method,
+    "url.path": call.endpoint.path.split("?")[0],
+    ...(call.endpoint.model !== undefined ? { "gen_ai.request.model": call.endpoint.model } : {})
+  }
+})
+
+// ---------------------------------------------------------------------------
+// JSON calls
+// ---------------------------------------------------------------------------
+
+/** One JSON call with timeout and retries: `Effect<A, SkyError>`. */
+export const callJson = <A>(
+  client: HttpClient.HttpClient,
+  settings: Settings,
+  endpoint: Endpoint,
+  decode: (u: unknown) => Effect.Effect<A, { readonly message: string }>,
+  options: CallOptions | undefined
+): Effect.Effect<A, SkyError.SkyError> =>
+  prepare(settings, endpoint, options).pipe(
+    Effect.flatMap((call) => {
+      const log = makeLog()
+      let attempt = 0
+      const once = Effect.suspend(() => {
+        attempt += 1
+        const current = attempt
+        return execute(client, call, current).pipe(
+          Effect.flatMap((response) => {
+            if (!isOk(response.status)) return statusError(response, call)
+            const ctx = contextOf(response, call)
+            return response.text.pipe(
+              Effect.mapError((e) => fromHttpError(e, call, ctx)),
+              Effect.flatMap((text) => decodeJson(text, decode, call, ctx))
+            )
+          }),
+          Effect.timeoutFail({
+            duration: call.timeout,
+            onTimeout: () => timeoutError(call, undefined, "no complete response")
+          }),
+          Effect.tapError((error) => Effect.sync(() => log.failed(current, error)))
+        )
+      })
+      return once.pipe(
+        Effect.retry(
+          SkyRetry.schedule(call.policy).pipe(Schedule.tapOutput((wait) => Effect.sync(() => log.waited(wait))))
+        ),
+        Effect.tap(() => Effect.annotateCurrentSpan("sky.attempts", attempt)),
+        Effect.mapError((error) => withAttempts(error, log.attempts)),
+        Effect.tapError((error) => annotateFailure(error, attempt)),
+        Effect.withSpan(`SkyClient.${endpoint.operation}`, spanOptions(call))
+      )
+    })
+  )
+
+const decodeJson = <A>(
+  text: string,
+  decode: (u: unknown) => Effect.Effect<A, { readonly message: string }>,
+  call: Call,
+  ctx: ResponseContext
+): Effect.Effect<A, SkyError.SkyError> => {
+  let json: unknown
+  try {
+    json = JSON.parse(text)
+  } catch (cause) {
+    return Effect.fail(invalidResponse(call, ctx, text, `the body is not JSON: ${describe(cause, [])}`))
+  }
+  return decode(json).pipe(Effect.mapError((e) => invalidResponse(call, ctx, text, e.message)))
+}
+
+// ---------------------------------------------------------------------------
+// Streams
+// ---------------------------------------------------------------------------
+
+/**
+ * What one server-sent event means to a surface: a value for the caller, the
+ * terminator, an error body the gateway sent after HTTP 200, or nothing.
+ *
+ * @internal
+ */
+export interface Step<A> {
+  readonly emit?: A
+  /** The surface's terminator: the stream is complete. */
+  readonly end?: boolean
+  /** For surfaces that end at the end of the body: the stream may now end. */
+  readonly complete?: boolean
+  /** An in-stream error body, for `SkyWire.decodeError`. */
+  readonly error?: unknown
+}
+
+/** @internal */
+export interface StreamSurface<A> {
+  /** Decodes one event; fails with the decoder's complaint. */
+  readonly step: (event: Sse.Event) => Effect.Effect<Step<A>, { readonly message: string }>
+  /** True when the end of the body is the terminator (Gemini). */
+  readonly endsAtEof: boolean
+}
+
+/** SSE events from a byte stream, through `@effect/experimental`'s parser. */
+const sseEvents = <E>(
+  bytes: Stream.Stream<Uint8Array, E>,
+  onTooLarge: (message: string) => E
+): Stream.Stream<Sse.Event, E> =>
+  Stream.suspend(() => {
+    const pending: Array<Sse.Event> = []
+    const parser = makeParser((event) => {
+      if (event._tag === "Event") pending.push(event)
+    })
+    return bytes.pipe(
+      Stream.decodeText(),
+      Stream.mapChunksEffect((chunks) => {
+        for (const text of chunks) {
+          const error = parser.feed(text)
+          if (error !== undefined) return Effect.fail(onTooLarge(error.message))
+        }
+        return Effect.succeed(Chunk.fromIterable(pending.splice(0, pending.length)))
+      })
+    )
+  })
+
+/** Marks an error that reached the caller after an element: never retried. */
+class AfterFirstElement {
+  constructor(readonly error: SkyError.SkyError) {}
+}
+
+const notRetryable = new SkyError.InvalidResponse({ shouldRetry: false })
+
+/** One streamed call: `Stream<A, SkyError>`, retried only while nothing has been emitted. */
+export const callStream = <A>(
+  client: HttpClient.HttpClient,
+  settings: Settings,
+  endpoint: Endpoint,
+  surface: StreamSurface<A>,
+  options: CallOptions | undefined
+): Stream.Stream<A, SkyError.SkyError> =>
+  Stream.unwrap(Effect.map(prepare(settings, endpoint, options), (call) =>
+    Stream.suspend(() => {
+      const log = makeLog()
+      let attempt = 0
+      const once = Stream.suspend(() => {
+        attempt += 1
+        const current = attempt
+        let emitted = false
+        return openStream(client, call, current, surface).pipe(
+          Stream.tap(() => Effect.sync(() => (emitted = true))),
+          Stream.tapError((error) => Effect.sync(() => log.failed(current, error))),
+          Stream.mapError((error) => (emitted ? new AfterFirstElement(error) : error))
+        )
+      })
+      const schedule = SkyRetry.schedule(call.policy).pipe(
+        Schedule.mapInput((e: SkyError.SkyError | AfterFirstElement) => e instanceof AfterFirstElement ? notRetryable : e),
+        Schedule.tapOutput((wait) => Effect.sync(() => log.waited(wait)))
+      )
+      return once.pipe(
+        Stream.retry(schedule),
+        Stream.mapError((e) => withAttempts(e instanceof AfterFirstElement ? e.error : e, log.attempts)),
+        Stream.tapError((error) => annotateFailure(error, attempt)),
+        Stream.withSpan(`SkyClient.${endpoint.operation}`, spanOptions(call))
+      )
+    })))
+
+const openStream = <A>(
+  client: HttpClient.HttpClient,
+  call: Call,
+  attempt: number,
+  surface: StreamSurface<A>
+): Stream.Stream<A, SkyError.SkyError> =>
+  Stream.unwrap(
+    execute(client, call, attempt).pipe(
+      Effect.flatMap((response) => isOk(response.status) ? Effect.succeed(response) : statusError(response, call)),
+      Effect.timeoutFail({ duration: call.timeout, onTimeout: () => timeoutError(call, undefined, "no response") }),
+      Effect.map((response) => {
+        const ctx = contextOf(response, call)
+        let ended = false
+        let complete = false
+        const events = sseEvents(
+          response.stream.pipe(Stream.mapError((e) => fromHttpError(e, call, ctx))),
+          (message) => invalidResponse(call, ctx, "", message)
+        )
+        return events.pipe(
+          Stream.timeoutFail(() => timeoutError(call, ctx, "no stream event"), call.timeout),
+          Stream.mapEffect((event) =>
+            surface.step(event).pipe(
+              Effect.mapError((e) => invalidResponse(call, ctx, event.data, e.message)),
+              Effect.flatMap((step) =>
+                step.error !== undefined
+                  ? Effect.fail(SkyWire.decodeError(
+                    { status: ctx.status, headers: response.headers, body: step.error },
+                    { method: call.endpoint.method, url: call.safeUrl, secrets: call.secrets }
+                  ))
+                  : Effect.succeed(step)
+              )
+            )
+          ),
+          Stream.takeUntil((step) => step.end === true),
+          Stream.tap((step) =>
+            Effect.sync(() => {
+              if (step.end === true) ended = true
+              if (step.complete === true) complete = true
+            })
+          ),
+          Stream.filterMap((step) => (step.emit === undefined ? Option.none() : Option.some(step.emit))),
+          Stream.concat(Stream.suspend(() =>
+            ended || (surface.endsAtEof && complete)
+              ? Stream.empty
+              : Stream.fail(invalidResponse(
+                call,
+                ctx,
+                "",
+                surface.endsAtEof
+                  ? "the stream ended before any chunk carried a finish reason"
+                  : "the stream ended before its terminator"
+              ))
+          ))
+        )
+      })
+    )
+  )
+
+/** The client from the context, for layers. */
+export const httpClient: Effect.Effect<HttpClient.HttpClient, never, HttpClient.HttpClient> = HttpClient.HttpClient
