@@ -7,6 +7,7 @@
  */
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import * as Random from "effect/Random"
 import * as Schedule from "effect/Schedule"
 import * as ScheduleDecision from "effect/ScheduleDecision"
@@ -107,18 +108,20 @@ export const delayFor = (
  * The policy as a `Schedule` over the errors of a call: it continues while the
  * error is retryable (`SkyError.isRetryable`, so `x-should-retry` decides when
  * the server sent it) and retries remain, waits `delayFor`, and outputs the
- * wait it chose.
+ * wait it chose (`None` on the step where it stops).
  *
  * @since 0.1.0
  * @category schedules
  */
-export const schedule = (policy: RetryPolicy): Schedule.Schedule<Duration.Duration, SkyError.SkyError> =>
+export const schedule = (
+  policy: RetryPolicy
+): Schedule.Schedule<Option.Option<Duration.Duration>, SkyError.SkyError> =>
   Schedule.makeWithState(0, (now: number, error: SkyError.SkyError, retries: number) =>
     retries >= policy.maxRetries || !SkyError.isRetryable(error)
-      ? Effect.succeed([retries, Duration.zero, ScheduleDecision.done] as const)
+      ? Effect.succeed([retries, Option.none(), ScheduleDecision.done] as const)
       : Effect.map(delayFor(policy, retries, error), (wait) =>
         [
           retries + 1,
-          wait,
+          Option.some(wait),
           ScheduleDecision.continueWith(ScheduleInterval.after(now + Duration.toMillis(wait)))
         ] as const))

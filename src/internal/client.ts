@@ -11,6 +11,7 @@ import type * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Chunk from "effect/Chunk"
+import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
@@ -232,15 +233,15 @@ const statusError = (
   response: HttpClientResponse.HttpClientResponse,
   call: Call
 ): Effect.Effect<never, SkyError.SkyError> =>
-  response.arrayBuffer.pipe(
-    Effect.orElseSucceed(() => new ArrayBuffer(0)),
-    Effect.flatMap((buffer) =>
-      Effect.fail(SkyWire.decodeError(
+  Effect.zipWith(
+    Effect.orElseSucceed(response.arrayBuffer, () => new ArrayBuffer(0)),
+    Clock.currentTimeMillis,
+    (buffer, now) =>
+      SkyWire.decodeError(
         { status: response.status, headers: response.headers, body: new Uint8Array(buffer) },
-        { method: call.endpoint.method, url: call.safeUrl, secrets: call.secrets }
-      ))
-    )
-  )
+        { method: call.endpoint.method, url: call.safeUrl, secrets: call.secrets, now }
+      )
+  ).pipe(Effect.flip)
 
 const isOk = (status: number): boolean => status >= 200 && status < 300
 
@@ -273,9 +274,9 @@ const makeLog = () => {
         ...(error.requestId !== undefined ? { requestId: error.requestId } : {})
       })
     },
-    waited: (wait: Duration.Duration): void => {
+    waited: (wait: Option.Option<Duration.Duration>): void => {
       const last = attempts.length - 1
-      if (last >= 0) attempts[last] = { ...attempts[last]!, wait }
+      if (last >= 0 && Option.isSome(wait)) attempts[last] = { ...attempts[last]!, wait: wait.value }
     }
   }
 }
@@ -486,10 +487,11 @@ const openStream = <A>(
               Effect.mapError((e) => invalidResponse(call, ctx, event.data, e.message)),
               Effect.flatMap((step) =>
                 step.error !== undefined
-                  ? Effect.fail(SkyWire.decodeError(
-                    { status: ctx.status, headers: response.headers, body: step.error },
-                    { method: call.endpoint.method, url: call.safeUrl, secrets: call.secrets }
-                  ))
+                  ? Effect.flatMap(Clock.currentTimeMillis, (now) =>
+                    Effect.fail(SkyWire.decodeError(
+                      { status: ctx.status, headers: response.headers, body: step.error },
+                      { method: call.endpoint.method, url: call.safeUrl, secrets: call.secrets, now }
+                    )))
                   : Effect.succeed(step)
               )
             )
