@@ -1,6 +1,16 @@
+import { fileURLToPath } from "node:url"
 import { defineConfig } from "vitest/config"
 
+const src = fileURLToPath(new URL("./src", import.meta.url))
+
 export default defineConfig({
+  resolve: {
+    // Examples import the package by its name, as users do.
+    alias: [
+      { find: /^effect-skyengine$/, replacement: `${src}/index.ts` },
+      { find: /^effect-skyengine\/(.*)$/, replacement: `${src}/$1.ts` }
+    ]
+  },
   test: {
     include: ["test/**/*.test.ts"],
     typecheck: {
