@@ -374,9 +374,9 @@ const evidence = {
 const withDefault = <S extends Schema.Schema.Any>(schema: S, make: () => Schema.Schema.Type<S>) =>
   schema.pipe(Schema.propertySignature, Schema.withConstructorDefault(make))
 
-const tableFields = <const E extends CatalogueEntry & { readonly code: number; readonly status: number }>(e: E) => ({
+const tableFields = <const C extends number>(e: CatalogueEntry & { readonly code: C; readonly status: number }) => ({
   ...evidence,
-  code: withDefault(Schema.Literal(e.code), () => e.code),
+  code: withDefault(Schema.Literal<[C]>(e.code), () => e.code),
   status: withDefault(Schema.Number, () => e.status),
   message: withDefault(Schema.String, () => e.fixedMessage ?? e.meaning)
 })
@@ -1013,8 +1013,8 @@ export const problemTypePrefix = "urn:skyengine:error:"
 
 /**
  * The HTTP status an error is answered with on the wire: its own status, else
- * the table's, else 502 for a failed dependency seen by a client, 504 for a
- * deadline.
+ * the table's, else 504 for a deadline and 502 for the rest (a client-side failure,
+ * or an unknown gateway error that had no status).
  *
  * @since 0.1.0
  * @category problem details
@@ -1023,7 +1023,8 @@ export const httpStatusOf = (error: SkyError): number => {
   if (error.status !== undefined && error.status >= 400 && error.status <= 599) return error.status
   const status = catalogue[error._tag].status
   if (status !== undefined) return status
-  return error._tag === "RequestTimeout" ? 504 : error._tag === "UnknownGatewayError" ? 500 : 502
+  // Not 500 for an UnknownGatewayError without a status: 500 names 2105, so it would decode as InternalError.
+  return error._tag === "RequestTimeout" ? 504 : 502
 }
 
 /**

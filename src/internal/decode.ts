@@ -132,6 +132,9 @@ const requestIdOf = ({ error, root }: Parsed, headers: Record<string, string>): 
 const nonNegativeMillis = (millis: number): Duration.Duration | undefined =>
   Number.isFinite(millis) && millis >= 0 ? Duration.millis(millis) : undefined
 
+/** An HTTP date (RFC 9110 5.6.7: IMF-fixdate, RFC 850 or asctime): a day name, then the date with hh:mm:ss. */
+const httpDate = /^\s*(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*,?\s.*\b\d{1,2}:\d{2}:\d{2}\b/i
+
 /** `retry-after-ms`, else `retry-after` (seconds or an HTTP date), else the body's `retry_after` (seconds). */
 const retryAfterOf = (
   headers: Record<string, string>,
@@ -143,7 +146,8 @@ const retryAfterOf = (
   const after = headers["retry-after"]
   if (after !== undefined) {
     if (/^\s*\d+(\.\d+)?\s*$/.test(after)) return nonNegativeMillis(Number(after) * 1000)
-    const date = Date.parse(after)
+    // Only an HTTP date: V8's Date.parse also reads garbage ("later 2099") as a date.
+    const date = httpDate.test(after) ? Date.parse(after) : Number.NaN
     if (!Number.isNaN(date)) return nonNegativeMillis(date - now)
   }
   const body = parsed.root?.retry_after ?? parsed.error?.retry_after
@@ -198,18 +202,19 @@ export const decodeError = (input: DecodeInput, options: DecodeOptions = {}): Sk
     statusOnly.get(status) ??
     "UnknownGatewayError"
 
+  // Scrub before cutting (the snippet below, the body further down), so that a secret that straddles a cut
+  // cannot survive in part.
+  const evidence = Evidence.scrub(text, secrets)
   const serverMessage = messages.find((m) => m !== undefined)
   const meta: SkyError.CatalogueEntry = SkyError.catalogue[tag]
   const described = text.trim().length === 0
     ? `${Evidence.statusLine(status)} (empty body)`
     : parsed.root === undefined
-    ? `${Evidence.statusLine(status)}: ${Evidence.snippetOf(text)}`
+    ? `${Evidence.statusLine(status)}: ${Evidence.snippetOf(evidence)}`
     : undefined
   const message = serverMessage ?? meta.fixedMessage ?? described ??
     (meta.code !== undefined ? meta.meaning : `${Evidence.statusLine(status)}: ${meta.meaning}`)
 
-  // Scrub before cutting, so that a secret that straddles the cut cannot survive in part.
-  const evidence = Evidence.scrub(text, secrets)
   const rawCode = codes.find((c) => typeof c === "number" || (typeof c === "string" && c.length > 0))
   const props = compact({
     status,
