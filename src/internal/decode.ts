@@ -176,6 +176,18 @@ const construct = (tag: SkyError.Tag, props: Record<string, unknown>): SkyError.
 const isOversize = (body: unknown): boolean =>
   (body instanceof Uint8Array || body instanceof ArrayBuffer) && body.byteLength > Evidence.maxParseBytes
 
+/** The longest message kept; the whole body stays in `body`. */
+const maxMessageLength = 8_192
+
+const capMessage = (message: string): string =>
+  message.length > maxMessageLength ? `${message.slice(0, maxMessageLength)}...` : message
+
+const scrubOptional = (text: string | undefined, secrets: ReadonlyArray<string>): string | undefined =>
+  text === undefined ? undefined : Evidence.scrub(text, secrets)
+
+const scrubCode = (code: unknown, secrets: ReadonlyArray<string>): number | string | undefined =>
+  typeof code === "string" ? Evidence.scrub(code, secrets) : typeof code === "number" ? code : undefined
+
 /** @internal */
 export const decodeError = (input: DecodeInput, options: DecodeOptions = {}): SkyError.SkyError => {
   const status = typeof input.status === "number" && Number.isFinite(input.status) ? Math.trunc(input.status) : 0
@@ -218,9 +230,9 @@ export const decodeError = (input: DecodeInput, options: DecodeOptions = {}): Sk
   const rawCode = codes.find((c) => typeof c === "number" || (typeof c === "string" && c.length > 0))
   const props = compact({
     status,
-    message: Evidence.scrub(message, secrets),
-    code: tag === "UnknownGatewayError" ? rawCode as number | string | undefined : undefined,
-    requestId: requestIdOf(parsed, rawHeaders),
+    message: capMessage(Evidence.scrub(message, secrets)),
+    code: tag === "UnknownGatewayError" ? scrubCode(rawCode, secrets) : undefined,
+    requestId: scrubOptional(requestIdOf(parsed, rawHeaders), secrets),
     errorType: errorType === undefined ? undefined : Evidence.scrub(errorType, secrets),
     retryAfter: retryAfterOf(rawHeaders, parsed, options.now ?? Date.now()),
     shouldRetry: shouldRetryOf(rawHeaders),

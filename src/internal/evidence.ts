@@ -179,7 +179,7 @@ export const bodyText = (
 
 /** A short human-readable snippet of a non-JSON body (tags stripped, whitespace collapsed). */
 export const snippetOf = (text: string, max = 200): string => {
-  const plain = text.slice(0, 8 * max).replace(/<[^>]*>/g, " ").replace(/\s+/g, " ").trim()
+  const plain = text.slice(0, 8 * max).replace(/<(?!redacted>)[^>]*>/g, " ").replace(/\s+/g, " ").trim()
   return plain.length > max ? `${plain.slice(0, max)}...` : plain
 }
 
