@@ -1,0 +1,150 @@
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import { describe, expect, it } from "@effect/vitest"
+import { Cause, Effect, Exit, Layer, Logger, Option, Redacted, Tracer } from "effect"
+import type { Context } from "effect"
+import { SkyClient } from "../src/index.js"
+
+const key = "ak-SECRETsecretSECRETsecret012345"
+
+/** A tracer that keeps every span it made, with its attributes. */
+const capturingTracer = () => {
+  const spans: Array<{ name: string; attributes: Map<string, unknown>; exit?: Exit.Exit<unknown, unknown> }> = []
+  let next = 0
+  const tracer = Tracer.make({
+    span(name, parent, context: Context.Context<never>, links, startTime, kind) {
+      const record: { name: string; attributes: Map<string, unknown>; exit?: Exit.Exit<unknown, unknown> } = {
+        name,
+        attributes: new Map()
+      }
+      spans.push(record)
+      const span: Tracer.Span = {
+        _tag: "Span",
+        name,
+        spanId: String(next++),
+        traceId: "trace",
+        parent,
+        context,
+        status: { _tag: "Started", startTime },
+        attributes: record.attributes,
+        links,
+        sampled: true,
+        kind,
+        end: (_endTime, exit) => {
+          record.exit = exit
+        },
+        attribute: (k, v) => {
+          record.attributes.set(k, v)
+        },
+        event: () => {},
+        addLinks: () => {}
+      }
+      return span
+    },
+    context: (f) => f()
+  })
+  return { spans, tracer }
+}
+
+const gateway = (status: number, body: string, headers: Record<string, string> = {}) =>
+  Layer.succeed(
+    HttpClient.HttpClient,
+    HttpClient.make((request) =>
+      Effect.succeed(HttpClientResponse.fromWeb(request, new Response(body, { status, headers })))
+    )
+  )
+
+const okBody = JSON.stringify({
+  id: "0123456789abcdef0123456789abcdef",
+  object: "chat.completion",
+  created: 0,
+  model: "m",
+  choices: [{ index: 0, message: { role: "assistant", content: "hi" }, finish_reason: "stop" }],
+  usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 }
+})
+
+const client = (http: Layer.Layer<HttpClient.HttpClient>) =>
+  SkyClient.layer({ apiKey: Redacted.make(key), baseUrl: "http://gateway.test", maxRetries: 0 }).pipe(
+    Layer.provide(http)
+  )
+
+const chat = Effect.flatMap(SkyClient.SkyClient, (sky) =>
+  sky.chatCompletions({ model: "sky-model", messages: [{ role: "user", content: "hi" }] }))
+
+const everything = (spans: ReturnType<typeof capturingTracer>["spans"]) =>
+  JSON.stringify(spans.map((s) => ({ name: s.name, attributes: [...s.attributes.entries()].map(([k, v]) => [k, String(v)]) })))
+
+describe("spans", () => {
+  it.effect("a call is a span with operation, method, path, model, status and attempts", () => {
+    const { spans, tracer } = capturingTracer()
+    return Effect.gen(function*() {
+      yield* chat
+      const span = spans.find((s) => s.name === "SkyClient.chatCompletions")
+      expect(span).toBeDefined()
+      expect(Object.fromEntries(span!.attributes)).toMatchObject({
+        "sky.operation": "chatCompletions",
+        "http.request.method": "POST",
+        "url.path": "/v1/chat/completions",
+        "gen_ai.request.model": "sky-model",
+        "http.response.status_code": 200,
+        "sky.attempts": 1
+      })
+      expect(span!.exit && Exit.isSuccess(span!.exit)).toBe(true)
+      expect(everything(spans)).not.toContain(key)
+    }).pipe(Effect.provide(client(gateway(200, okBody))), Effect.withTracer(tracer))
+  })
+
+  it.effect("a failed call's span carries the tag, code and request id, and never the key", () => {
+    const { spans, tracer } = capturingTracer()
+    const body = JSON.stringify({ error: { code: 2007, message: `limit for ${key}` } })
+    return Effect.gen(function*() {
+      const error = yield* Effect.flip(chat)
+      expect(error._tag).toBe("RpmLimitExceeded")
+      const span = spans.find((s) => s.name === "SkyClient.chatCompletions")!
+      expect(Object.fromEntries(span.attributes)).toMatchObject({
+        "sky.error.tag": "RpmLimitExceeded",
+        "sky.error.code": 2007,
+        "sky.request_id": "req-42",
+        "http.response.status_code": 429,
+        "sky.attempts": 1
+      })
+      // The span's own exit holds the error: rendered, it must not show the key either.
+      expect(span.exit && Exit.isFailure(span.exit)).toBe(true)
+      if (span.exit && Exit.isFailure(span.exit)) expect(Cause.pretty(span.exit.cause)).not.toContain(key)
+      expect(everything(spans)).not.toContain(key)
+      // The platform's own http.client span records request headers, with authorization redacted.
+      const http = spans.find((s) => s.name.startsWith("http.client"))
+      expect(http).toBeDefined()
+      expect(String(http!.attributes.get("http.request.header.authorization"))).not.toContain(key)
+    }).pipe(
+      Effect.provide(client(gateway(429, body, { "x-request-id": "req-42" }))),
+      Effect.withTracer(tracer)
+    )
+  })
+})
+
+describe("logs", () => {
+  it.effect("logging a failed call's error and cause never shows the key", () => {
+    const lines: Array<string> = []
+    const logger = Logger.make(({ message, cause }) => {
+      lines.push(`${String(message)} ${Cause.pretty(cause)}`)
+    })
+    const body = JSON.stringify({ error: { code: 2101, message: `key ${key} is invalid` } })
+    return Effect.gen(function*() {
+      const exit = yield* Effect.exit(chat)
+      expect(Exit.isFailure(exit)).toBe(true)
+      if (Exit.isFailure(exit)) {
+        yield* Effect.logError("call failed", exit.cause)
+        const error = Option.getOrThrow(Cause.failureOption(exit.cause))
+        yield* Effect.logError(error)
+        yield* Effect.logError(JSON.stringify(error))
+      }
+      expect(lines.length).toBe(3)
+      expect(lines.join("\n")).toContain("InvalidApiKey")
+      expect(lines.join("\n")).not.toContain(key)
+    }).pipe(
+      Effect.provide(client(gateway(401, body))),
+      Effect.provide(Logger.replace(Logger.defaultLogger, logger))
+    )
+  })
+})
