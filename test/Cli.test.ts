@@ -1,0 +1,146 @@
+import { describe, expect, it } from "@effect/vitest"
+import { spawn } from "node:child_process"
+import { createServer } from "node:http"
+import type { AddressInfo } from "node:net"
+import { resolve } from "node:path"
+
+const root = resolve(import.meta.dirname, "..")
+
+interface Run {
+  readonly code: number | null
+  readonly stdout: string
+  readonly stderr: string
+}
+
+/** Runs `sky` as a real process (through tsx, as `npm start` does). */
+const sky = (args: ReadonlyArray<string>, env: Record<string, string | undefined> = {}): Promise<Run> =>
+  new Promise((done, fail) => {
+    const { SKYENGINE_API_KEY: _key, SKYENGINE_BASE_URL: _url, ...base } = process.env
+    const child = spawn(process.execPath, ["--import", "tsx", "src/bin/sky.ts", ...args], {
+      cwd: root,
+      env: { ...base, ...env },
+      stdio: ["ignore", "pipe", "pipe"]
+    })
+    let stdout = ""
+    let stderr = ""
+    child.stdout.on("data", (d) => (stdout += d))
+    child.stderr.on("data", (d) => (stderr += d))
+    child.on("error", fail)
+    child.on("close", (code) => done({ code, stdout, stderr }))
+  })
+
+describe("sky", () => {
+  it("errors prints the catalogue", async () => {
+    const run = await sky(["errors"])
+    expect(run.code).toBe(0)
+    const lines = run.stdout.trim().split("\n")
+    expect(lines).toHaveLength(2 + 18)
+    expect(lines[0]).toMatch(/^code\s+status\s+type\s+tag\s+retryable\s+meaning$/)
+    expect(run.stdout).toMatch(/2007\s+429\s+TooManyRequests\s+RpmLimitExceeded\s+yes/)
+    expect(run.stdout).toMatch(/-\s+-\s+Client\s+RequestTimeout\s+yes/)
+  })
+
+  it("demo walks through every case and exits 0", async () => {
+    const run = await sky(["demo"])
+    expect(run.stderr).toBe("")
+    expect(run.code).toBe(0)
+    for (const tag of ["RpmLimitExceeded", "TpmLimitExceeded", "InvalidApiKey", "ClientClosedRequest", "ConnectionError", "RequestTimeout", "InvalidResponse", "UnknownGatewayError"]) {
+      expect(run.stdout).toContain(tag)
+    }
+    expect(run.stdout).toMatch(/(\d+) of \1 cases behaved as expected/)
+    expect(run.stdout).not.toContain("FAIL")
+  }, 60_000)
+
+  it("chat answers from the embedded double without a key, and says so", async () => {
+    const run = await sky(["chat", "--model", "m", "hello", "there"])
+    expect(run.code).toBe(0)
+    expect(run.stdout.trim()).toBe("echo: hello there")
+    expect(run.stderr).toContain("embedded double")
+  })
+
+  it("chat --stream prints the streamed text", async () => {
+    const run = await sky(["chat", "--stream", "streamed", "words"])
+    expect(run.code).toBe(0)
+    expect(run.stdout.trim()).toBe("echo: streamed words")
+  })
+
+  it("a failed chat prints tag, code, meaning, request id and what to do, and exits 1", async () => {
+    const run = await sky(["chat", "--model", "sky-mock/error:2007,retry-after=1", "hi"])
+    expect(run.code).toBe(1)
+    expect(run.stderr).toContain("RpmLimitExceeded (code 2007, HTTP 429)")
+    expect(run.stderr).toContain("requests-per-minute")
+    expect(run.stderr).toMatch(/request id: [0-9a-f]{32}/)
+    expect(run.stderr).toContain("what to do:")
+  }, 30_000)
+
+  it("with SKYENGINE_API_KEY it calls SKYENGINE_BASE_URL, sending the key as a bearer token", async () => {
+    const seen: Array<string | undefined> = []
+    const server = createServer((req, res) => {
+      seen.push(req.headers.authorization)
+      res.writeHead(200, { "content-type": "application/json" })
+      res.end(JSON.stringify({
+        id: "0123456789abcdef0123456789abcdef",
+        object: "chat.completion",
+        created: 0,
+        model: "m",
+        choices: [{ index: 0, message: { role: "assistant", content: "from the configured gateway" }, finish_reason: "stop" }],
+        usage: { prompt_tokens: 1, completion_tokens: 4, total_tokens: 5 }
+      }))
+    })
+    await new Promise<void>((ready) => server.listen(0, "127.0.0.1", ready))
+    try {
+      const { port } = server.address() as AddressInfo
+      const key = "ak-" + "k".repeat(32)
+      const run = await sky(["chat", "hi"], { SKYENGINE_API_KEY: key, SKYENGINE_BASE_URL: `http://127.0.0.1:${port}` })
+      expect(run.code).toBe(0)
+      expect(run.stdout.trim()).toBe("from the configured gateway")
+      expect(run.stderr).not.toContain("embedded double")
+      expect(seen).toEqual([`Bearer ${key}`])
+    } finally {
+      await new Promise((closed) => server.close(closed))
+    }
+  })
+
+  it("mock serves until interrupted", async () => {
+    const child = spawn(process.execPath, ["--import", "tsx", "src/bin/sky.ts", "mock", "--port", "0"], {
+      cwd: root,
+      stdio: ["ignore", "pipe", "pipe"]
+    })
+    try {
+      const url = await new Promise<string>((found, fail) => {
+        let out = ""
+        child.stdout.on("data", (d) => {
+          out += d
+          const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out)
+          if (match) found(match[1]!)
+        })
+        child.on("close", () => fail(new Error(`sky mock exited early: ${out}`)))
+      })
+      const response = await fetch(`${url}/v1/chat/completions`, {
+        method: "POST",
+        headers: { authorization: `Bearer ak-${"0".repeat(32)}`, "content-type": "application/json" },
+        body: JSON.stringify({ model: "m", messages: [{ role: "user", content: "ping" }] })
+      })
+      expect(response.status).toBe(200)
+      const body = await response.json() as { choices: Array<{ message: { content: string } }> }
+      expect(body.choices[0]?.message.content).toBe("echo: ping")
+      const closed = new Promise<number | null>((done) => child.on("close", done))
+      child.kill("SIGINT")
+      // Interrupted, it closes the server and exits cleanly.
+      expect(await closed).toBe(0)
+    } finally {
+      child.kill("SIGKILL")
+    }
+  })
+
+  it("bad arguments get a usage message and exit 2", async () => {
+    const unknown = await sky(["bogus"])
+    expect(unknown.code).toBe(2)
+    expect(unknown.stderr + unknown.stdout).toMatch(/demo.*chat.*mock.*errors/s)
+    const badPort = await sky(["mock", "--port", "not-a-number"])
+    expect(badPort.code).toBe(2)
+    const noPrompt = await sky(["chat"])
+    expect(noPrompt.code).toBe(2)
+    expect(noPrompt.stderr).toContain("usage: sky chat")
+  })
+})
