@@ -1,0 +1,34 @@
+import { HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { Effect } from "effect"
+import { Chat, SkyClient, SkyError, SkyWire } from "effect-skyengine"
+
+// A SkyError as the gateway itself would answer it: status, body shape, request id, retry hints.
+export const errorResponse = (
+  error: SkyError.SkyError,
+  shape: SkyWire.Shape = "gateway"
+): HttpServerResponse.HttpServerResponse => {
+  const wire = SkyWire.encodeError(error, { shape })
+  return HttpServerResponse.text(wire.body, {
+    status: wire.status,
+    headers: wire.headers,
+    contentType: wire.headers["content-type"] ?? "application/json"
+  })
+}
+
+// A service in front of SkyEngine: it forwards chat calls and relays every failure, upstream or its own,
+// in the gateway's wire format, so that its clients (this library, or the official SDKs) see SkyEngine.
+export const proxy = HttpRouter.empty.pipe(
+  HttpRouter.post(
+    "/v1/chat/completions",
+    Effect.gen(function*() {
+      const request = yield* HttpServerRequest.schemaBodyJson(Chat.CreateChatCompletionRequest).pipe(
+        Effect.mapError((e) => new SkyError.RequestParseFailed({ message: `invalid request: ${e.message}` }))
+      )
+      const sky = yield* SkyClient.SkyClient
+      const completion = yield* sky.chatCompletions(request, { maxRetries: 0 })
+      return yield* HttpServerResponse.json(completion).pipe(
+        Effect.orElseSucceed(() => errorResponse(new SkyError.InternalError()))
+      )
+    }).pipe(Effect.catchIf(SkyError.isSkyError, (error) => Effect.succeed(errorResponse(error))))
+  )
+)
