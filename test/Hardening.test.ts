@@ -1,0 +1,190 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Cause, Duration, Effect, Either, Exit, Fiber, Layer, Option, Stream, Supervisor } from "effect"
+import { setFlagsFromString } from "node:v8"
+import { runInNewContext } from "node:vm"
+import { afterAll, beforeAll } from "vitest"
+import { SkyClient, SkyError } from "../src/index.js"
+import * as SkyMock from "../src/SkyMock.js"
+
+setFlagsFromString("--expose-gc")
+const gc = runInNewContext("gc") as () => void
+
+const unhandled: Array<unknown> = []
+const onUnhandled = (reason: unknown) => {
+  unhandled.push(reason)
+}
+beforeAll(() => {
+  process.on("unhandledRejection", onUnhandled)
+})
+afterAll(() => {
+  process.off("unhandledRejection", onUnhandled)
+})
+
+/** Open handles of the kinds a leak would leave: sockets, servers, timers. */
+const openHandles = (): Record<string, number> => {
+  const counts: Record<string, number> = {}
+  for (const kind of process.getActiveResourcesInfo()) {
+    if (kind === "TCPSocketWrap" || kind === "TCPServerWrap" || kind === "Timeout") counts[kind] = (counts[kind] ?? 0) + 1
+  }
+  return counts
+}
+
+/** Lets closed sockets and cleared timers leave the event loop's books. */
+const settle = Effect.promise(() => new Promise<void>((done) => setTimeout(done, 100)))
+
+const request = (content: string) => ({ model: "m", messages: [{ role: "user" as const, content }] })
+
+type Run = (sky: SkyClient.Service, spec: string) => Effect.Effect<unknown, SkyError.SkyError>
+
+const plain: Run = (sky, spec) =>
+  sky.chatCompletions(request("chaos"), { headers: { "x-sky-mock": spec }, timeout: "400 millis", maxRetries: 0 })
+const streamed: Run = (sky, spec) =>
+  Stream.runDrain(sky.chatCompletionsStream(request("chaos"), {
+    headers: { "x-sky-mock": spec },
+    timeout: "400 millis",
+    maxRetries: 0
+  }))
+const messagesStream: Run = (sky, spec) =>
+  Stream.runDrain(sky.messagesStream(
+    { model: "m", max_tokens: 16, messages: [{ role: "user", content: "chaos" }] },
+    { headers: { "x-sky-mock": spec }, timeout: "400 millis", maxRetries: 0 }
+  ))
+
+/** Every fault of the double, with the tag it must end in. */
+const scenarios: ReadonlyArray<readonly [string, Run, SkyError.Tag]> = [
+  ...SkyError.tags.flatMap((tag) => {
+    const code = SkyError.catalogue[tag].code
+    return code === undefined ? [] : [[`error:${code}`, plain, tag] as const, [`error:${code},shape=anthropic`, streamed, tag] as const]
+  }),
+  ["html502", plain, "UnknownGatewayError"],
+  ["html502", streamed, "UnknownGatewayError"],
+  ["reset-before-headers", plain, "ConnectionError"],
+  ["reset-before-headers", streamed, "ConnectionError"],
+  ["reset-mid-body", plain, "ConnectionError"],
+  ["reset-mid-body", streamed, "ConnectionError"],
+  ["stall", plain, "RequestTimeout"],
+  ["stall", streamed, "RequestTimeout"],
+  ["latency:1000", plain, "RequestTimeout"],
+  ["truncated-json", plain, "InvalidResponse"],
+  ["truncated-json", streamed, "InvalidResponse"],
+  ["oversize:200000", plain, "InternalError"],
+  ["mid-stream-error:2003", streamed, "UpstreamTimeout"],
+  ["mid-stream-error:2008", messagesStream, "TpmLimitExceeded"],
+  ["stream-cut", streamed, "InvalidResponse"],
+  ["stream-cut", messagesStream, "InvalidResponse"]
+]
+
+describe("chaos: every fault of the double", () => {
+  it.live("ends in its tag within its deadline, and leaves no fiber, socket, timer or unhandled rejection", () =>
+    Effect.gen(function*() {
+      yield* settle
+      const before = openHandles()
+      const supervisor = yield* Supervisor.track
+      const outcomes = yield* Effect.scoped(
+        Effect.gen(function*() {
+          const sky = yield* SkyClient.SkyClient
+          return yield* Effect.forEach(scenarios, ([spec, run, expected]) =>
+            run(sky, spec).pipe(
+              Effect.either,
+              // The deadline: each call is over in far less (its own timeout is 400 ms).
+              Effect.timeoutFail({ duration: "5 seconds", onTimeout: () => `${spec} did not end` }),
+              Effect.map((result) => ({
+                spec,
+                expected,
+                got: Either.isLeft(result) ? result.left._tag : "success"
+              }))
+            ))
+        }).pipe(Effect.provide(Layer.fresh(SkyMock.layerClient({}))), Effect.supervised(supervisor))
+      )
+      for (const outcome of outcomes) expect(outcome.got, outcome.spec).toBe(outcome.expected)
+      expect(outcomes).toHaveLength(scenarios.length)
+
+      yield* settle
+      const fibers = yield* supervisor.value
+      const alive = yield* Effect.filter(fibers, (f) => Effect.map(Fiber.poll(f), Option.isNone))
+      expect(alive).toHaveLength(0)
+      const after = openHandles()
+      expect(after.TCPSocketWrap ?? 0).toBeLessThanOrEqual(before.TCPSocketWrap ?? 0)
+      expect(after.TCPServerWrap ?? 0).toBeLessThanOrEqual(before.TCPServerWrap ?? 0)
+      expect(after.Timeout ?? 0).toBeLessThanOrEqual(before.Timeout ?? 0)
+      expect(unhandled).toEqual([])
+    }), 60_000)
+})
+
+describe("load", () => {
+  it.live("1,000 concurrent calls, 30 % answered 2007 with retry-after: all end, waits honoured, memory returns", () =>
+    Effect.gen(function*() {
+      const calls = 1000
+      const limited = 300
+      const waitMs = 200
+      gc()
+      const heapBefore = process.memoryUsage().heapUsed
+      const results = yield* Effect.scoped(
+        Effect.gen(function*() {
+          const mock = yield* SkyMock.SkyMock
+          const sky = yield* SkyClient.SkyClient
+          const fault = SkyMock.parseFault(`error:2007,retry-after-ms=${waitMs}`)
+          if (Either.isLeft(fault)) return yield* Effect.die(fault.left)
+          yield* mock.enqueue(fault.right, limited)
+          const timed = yield* Effect.forEach(
+            Array.from({ length: calls }, (_, i) => i),
+            (i) =>
+              sky.chatCompletions(request(`call-${i}`)).pipe(
+                Effect.either,
+                Effect.timed,
+                Effect.map(([duration, result]) => ({ i, ms: Duration.toMillis(duration), result }))
+              ),
+            { concurrency: "unbounded" }
+          )
+          const recorded = yield* mock.requests
+          return { timed, recorded }
+        }).pipe(Effect.provide(Layer.fresh(SkyMock.layerClient({ client: { retry: { jitter: 0 } } }))))
+      )
+      // Every call ended, in success or in a typed error (a call whose retries also met queued 2007s runs out).
+      expect(results.timed).toHaveLength(calls)
+      for (const t of results.timed) {
+        if (Either.isLeft(t.result)) {
+          expect(t.result.left._tag).toBe("RpmLimitExceeded")
+          // Its attempt list shows the server's wait honoured before each retry.
+          expect(t.result.left.attempts?.map((a) => a.wait && Duration.toMillis(a.wait))).toEqual([waitMs, waitMs, undefined])
+        }
+      }
+      // Exactly the 300 queued 2007s were served, each one followed by a retry.
+      expect(results.recorded.filter((r) => r.fault !== undefined)).toHaveLength(limited)
+      const finalFailures = results.timed.filter((t) => Either.isLeft(t.result)).length
+      expect(results.recorded).toHaveLength(calls + limited - finalFailures)
+      // A call tried n times took at least (n - 1) waits.
+      const attemptsByCall = new Map<string, Array<number>>()
+      for (const r of results.recorded) {
+        const content = (r.body as { messages: Array<{ content: string }> }).messages[0]!.content
+        attemptsByCall.set(content, [...(attemptsByCall.get(content) ?? []), r.attempt ?? 0])
+      }
+      expect(attemptsByCall.size).toBe(calls)
+      for (const t of results.timed) {
+        const attempts = attemptsByCall.get(`call-${t.i}`)!
+        expect([...attempts].sort()).toEqual(attempts.map((_, n) => n + 1))
+        expect(t.ms).toBeGreaterThanOrEqual((attempts.length - 1) * waitMs)
+      }
+      // Memory comes back once the results are dropped (a leak of 1,000 calls' responses would be megabytes).
+      results.timed.length = 0
+      yield* settle
+      gc()
+      const heapAfter = process.memoryUsage().heapUsed
+      expect(heapAfter - heapBefore).toBeLessThan(16 * 1024 * 1024)
+    }), 60_000)
+})
+
+describe("a failed call's error carries no defect", () => {
+  it.live("the causes of the chaos failures are plain failures, never defects", () =>
+    Effect.gen(function*() {
+      const sky = yield* SkyClient.SkyClient
+      for (const spec of ["reset-mid-body", "truncated-json", "stream-cut", "oversize:3000000"]) {
+        const exit = yield* Effect.exit(streamed(sky, spec))
+        expect(Exit.isFailure(exit)).toBe(true)
+        if (Exit.isFailure(exit)) {
+          expect(Cause.isFailType(exit.cause) || Cause.isSequentialType(exit.cause) || Cause.isParallelType(exit.cause)).toBe(true)
+          expect(Cause.defects(exit.cause).length, spec).toBe(0)
+        }
+      }
+    }).pipe(Effect.provide(SkyMock.layerClient({}))))
+})
