@@ -281,13 +281,25 @@ const makeLog = () => {
   }
 }
 
+/** The same error with some fields replaced (the class, message and other fields kept). */
+const withFields = (error: SkyError.SkyError, patch: Record<string, unknown>): SkyError.SkyError => {
+  const Class = SkyError.classes[error._tag] as unknown as new(props: unknown, noValidation: boolean) => SkyError.SkyError
+  return new Class({ ...error, message: error.message, ...patch }, true)
+}
+
 /** The same error, carrying the attempt log. */
 export const withAttempts = (
   error: SkyError.SkyError,
   attempts: ReadonlyArray<SkyError.Attempt>
-): SkyError.SkyError => {
-  const Class = SkyError.classes[error._tag] as unknown as new(props: unknown, noValidation: boolean) => SkyError.SkyError
-  return new Class({ ...error, message: error.message, attempts: [...attempts] }, true)
+): SkyError.SkyError => withFields(error, { attempts: [...attempts] })
+
+/**
+ * An error sent inside a stream arrives after HTTP 200; when its code names a
+ * table row, the row's status is the one that describes it (a 2003 is a 424).
+ */
+const inStreamStatus = (error: SkyError.SkyError): SkyError.SkyError => {
+  const status = SkyError.catalogue[error._tag].status
+  return status !== undefined && error.status !== status ? withFields(error, { status }) : error
 }
 
 const annotateFailure = (error: SkyError.SkyError, attempts: number): Effect.Effect<void> =>
@@ -488,10 +500,10 @@ const openStream = <A>(
               Effect.flatMap((step) =>
                 step.error !== undefined
                   ? Effect.flatMap(Clock.currentTimeMillis, (now) =>
-                    Effect.fail(SkyWire.decodeError(
+                    Effect.fail(inStreamStatus(SkyWire.decodeError(
                       { status: ctx.status, headers: response.headers, body: step.error },
                       { method: call.endpoint.method, url: call.safeUrl, secrets: call.secrets, now }
-                    )))
+                    ))))
                   : Effect.succeed(step)
               )
             )
