@@ -15,6 +15,7 @@ import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
+import * as ParseResult from "effect/ParseResult"
 import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
@@ -211,12 +212,28 @@ const timeoutError = (call: Call, ctx: ResponseContext | undefined, what: string
     timeout: call.timeout
   })
 
-const invalidResponse = (call: Call, ctx: ResponseContext, body: string, issue: string): SkyError.SkyError => {
+/** A decoder's complaint: a ParseError as its first issue with the path to it, anything else as its message. */
+const complaint = (error: { readonly message: string }): { readonly summary: string; readonly full: string } => {
+  if (ParseResult.isParseError(error)) {
+    const [first] = ParseResult.ArrayFormatter.formatErrorSync(error)
+    const path = first === undefined || first.path.length === 0 ? "" : `${first.path.map(String).join(".")}: `
+    return { summary: first === undefined ? firstLine(error.message) : `${path}${first.message}`, full: error.message }
+  }
+  return { summary: firstLine(error.message), full: error.message }
+}
+
+const invalidResponse = (
+  call: Call,
+  ctx: ResponseContext,
+  body: string,
+  problem: string | { readonly message: string }
+): SkyError.SkyError => {
   const secrets = call.secrets.map(Redacted.value)
   const text = Evidence.scrub(body, secrets)
+  const { full: issue, summary } = typeof problem === "string" ? { full: problem, summary: firstLine(problem) } : complaint(problem)
   return new SkyError.InvalidResponse({
     ...evidenceOf(call, ctx),
-    message: `the ${call.endpoint.operation} response could not be decoded: ${firstLine(issue)}`,
+    message: `the ${call.endpoint.operation} response could not be decoded: ${Evidence.scrub(summary, secrets)}`,
     issue: Evidence.scrub(issue, secrets),
     body: text.length > SkyWire.bodyLimit ? text.slice(0, SkyWire.bodyLimit) : text,
     ...(text.length > SkyWire.bodyLimit ? { bodyTruncated: true } : {})
@@ -380,7 +397,7 @@ const decodeJson = <A>(
   } catch (cause) {
     return Effect.fail(invalidResponse(call, ctx, text, `the body is not JSON: ${describe(cause, [])}`))
   }
-  return decode(json).pipe(Effect.mapError((e) => invalidResponse(call, ctx, text, e.message)))
+  return decode(json).pipe(Effect.mapError((e) => invalidResponse(call, ctx, text, e)))
 }
 
 // ---------------------------------------------------------------------------
@@ -496,7 +513,7 @@ const openStream = <A>(
           Stream.timeoutFail(() => timeoutError(call, ctx, "no stream event"), call.timeout),
           Stream.mapEffect((event) =>
             surface.step(event).pipe(
-              Effect.mapError((e) => invalidResponse(call, ctx, event.data, e.message)),
+              Effect.mapError((e) => invalidResponse(call, ctx, event.data, e)),
               Effect.flatMap((step) =>
                 step.error !== undefined
                   ? Effect.flatMap(Clock.currentTimeMillis, (now) =>

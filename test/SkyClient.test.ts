@@ -1,0 +1,202 @@
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import { describe, expect, it } from "@effect/vitest"
+import { ConfigProvider, Duration, Effect, Either, Layer, Redacted } from "effect"
+import { SkyClient } from "../src/index.js"
+
+interface Seen {
+  readonly method: string
+  readonly url: string
+  readonly headers: Readonly<Record<string, string>>
+  readonly body: string | undefined
+}
+
+const okChat = JSON.stringify({
+  id: "0123456789abcdef0123456789abcdef",
+  object: "chat.completion",
+  created: 0,
+  model: "m",
+  system_fingerprint: "",
+  vendor_extension: { kept: true },
+  choices: [{ index: 0, message: { role: "assistant", content: "hi" }, finish_reason: "stop" }],
+  usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 }
+})
+
+/** An in-memory gateway that records requests and answers one fixed response. */
+const recording = (status: number, body: string) => {
+  const seen: Array<Seen> = []
+  const layer = Layer.succeed(
+    HttpClient.HttpClient,
+    HttpClient.make((request, url) =>
+      Effect.sync(() => {
+        seen.push({
+          method: request.method,
+          url: url.toString(),
+          headers: request.headers,
+          body: request.body._tag === "Uint8Array" ? new TextDecoder().decode(request.body.body) : undefined
+        })
+        return HttpClientResponse.fromWeb(request, new Response(body, { status }))
+      })
+    )
+  )
+  return { seen, layer }
+}
+
+const apiKey = Redacted.make("ak-abcdefghijklmnopqrstuvwxyz012345")
+
+describe("SkyClient requests", () => {
+  it.effect("sends the bearer key, the body, stream: false, and keeps unknown response fields", () => {
+    const gateway = recording(200, okChat)
+    return Effect.gen(function*() {
+      const sky = yield* SkyClient.SkyClient
+      const completion = yield* sky.chatCompletions({ model: "m", messages: [{ role: "user", content: "hi" }] })
+      expect((completion as unknown as { vendor_extension: unknown }).vendor_extension).toEqual({ kept: true })
+      expect(gateway.seen).toHaveLength(1)
+      const sent = gateway.seen[0]!
+      expect(sent.method).toBe("POST")
+      expect(sent.url).toBe("https://model-api.skyengine.com.cn/v1/chat/completions")
+      expect(sent.headers.authorization).toBe(`Bearer ${Redacted.value(apiKey)}`)
+      expect(sent.headers["x-sky-attempt"]).toBe("1")
+      expect(JSON.parse(sent.body!)).toEqual({ model: "m", messages: [{ role: "user", content: "hi" }], stream: false })
+    }).pipe(Effect.provide(SkyClient.layer({ apiKey }).pipe(Layer.provide(gateway.layer))))
+  })
+
+  it.effect("messages carry anthropic-version; per-call headers are added; the base URL's slashes are joined", () => {
+    const gateway = recording(200, "{}")
+    return Effect.gen(function*() {
+      const sky = yield* SkyClient.SkyClient
+      yield* Effect.either(
+        sky.messages({ model: "m", max_tokens: 8, messages: [{ role: "user", content: "hi" }] }, {
+          headers: { "x-trace": "t-1" }
+        })
+      )
+      const sent = gateway.seen[0]!
+      expect(sent.url).toBe("http://gw.test/base/v1/messages")
+      expect(sent.headers["anthropic-version"]).toBe("2023-06-01")
+      expect(sent.headers["x-trace"]).toBe("t-1")
+      expect(sent.headers["x-team"]).toBe("blue")
+    }).pipe(Effect.provide(
+      SkyClient.layer({ apiKey, baseUrl: "http://gw.test/base/", headers: { "x-team": "blue" } }).pipe(
+        Layer.provide(gateway.layer)
+      )
+    ))
+  })
+
+  it.effect("Gemini puts the model in the path and not in the body", () => {
+    const gateway = recording(200, JSON.stringify({ candidates: [] }))
+    return Effect.gen(function*() {
+      const sky = yield* SkyClient.SkyClient
+      yield* sky.generateContent({ model: "gemini-2.5-pro", contents: [{ role: "user", parts: [{ text: "hi" }] }] })
+      const sent = gateway.seen[0]!
+      expect(sent.url).toBe("http://gw.test/v1beta/models/gemini-2.5-pro:generateContent")
+      expect(JSON.parse(sent.body!)).toEqual({ contents: [{ role: "user", parts: [{ text: "hi" }] }] })
+    }).pipe(Effect.provide(SkyClient.layer({ apiKey, baseUrl: "http://gw.test" }).pipe(Layer.provide(gateway.layer))))
+  })
+
+  it.effect("request reaches any path and returns the JSON body", () => {
+    const gateway = recording(200, JSON.stringify({ data: [{ url: "https://img" }] }))
+    return Effect.gen(function*() {
+      const sky = yield* SkyClient.SkyClient
+      const body = yield* sky.request({ path: "/v1/images/generations", body: { model: "img", prompt: "a cat" } })
+      expect(body).toEqual({ data: [{ url: "https://img" }] })
+      expect(gateway.seen[0]!.url).toBe("http://gw.test/v1/images/generations")
+      const get = yield* sky.request({ path: "/v1/whatever" })
+      expect(get).toEqual({ data: [{ url: "https://img" }] })
+      expect(gateway.seen[1]!.method).toBe("GET")
+    }).pipe(Effect.provide(SkyClient.layer({ apiKey, baseUrl: "http://gw.test" }).pipe(Layer.provide(gateway.layer))))
+  })
+
+  it.effect("a body that cannot be encoded fails with RequestParseFailed before anything is sent", () => {
+    const gateway = recording(200, okChat)
+    return Effect.gen(function*() {
+      const sky = yield* SkyClient.SkyClient
+      const cyclic: Record<string, unknown> = { model: "m" }
+      cyclic.self = cyclic
+      const errors = yield* Effect.all([
+        Effect.flip(sky.request({ path: "/v1/x", body: { n: 10n } })),
+        Effect.flip(sky.request({ path: "/v1/x", body: cyclic }))
+      ])
+      for (const error of errors) {
+        expect(error._tag).toBe("RequestParseFailed")
+        expect(error.message).toContain("request not sent")
+        expect(error.requestId).toBeUndefined()
+      }
+      expect(gateway.seen).toHaveLength(0)
+    }).pipe(Effect.provide(SkyClient.layer({ apiKey, baseUrl: "http://gw.test" }).pipe(Layer.provide(gateway.layer))))
+  })
+
+  it.effect("a 2xx body that does not decode is InvalidResponse with the raw body and the complaint", () => {
+    const gateway = recording(200, JSON.stringify({ id: "x", model: "m", choices: "not a list" }))
+    return Effect.gen(function*() {
+      const sky = yield* SkyClient.SkyClient
+      const error = yield* Effect.flip(sky.chatCompletions({ model: "m", messages: [] }))
+      expect(error._tag).toBe("InvalidResponse")
+      expect(error.status).toBe(200)
+      expect(error.body).toBe(JSON.stringify({ id: "x", model: "m", choices: "not a list" }))
+      expect(error.message).toMatch(/^the chatCompletions response could not be decoded: choices: /)
+      if (error._tag === "InvalidResponse") expect(error.issue).toContain("choices")
+      const notJson = yield* Effect.flip(
+        Effect.provide(
+          Effect.flatMap(SkyClient.SkyClient, (s) => s.embeddings({ model: "e", input: "x" })),
+          SkyClient.layer({ apiKey, baseUrl: "http://gw.test" }).pipe(Layer.provide(recording(200, "<html>").layer))
+        )
+      )
+      expect(notJson._tag).toBe("InvalidResponse")
+      expect(notJson.body).toBe("<html>")
+    }).pipe(Effect.provide(SkyClient.layer({ apiKey, baseUrl: "http://gw.test" }).pipe(Layer.provide(gateway.layer))))
+  })
+})
+
+describe("SkyClient.layerConfig", () => {
+  const config = (map: Record<string, string>) => Layer.setConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(map))))
+
+  it.effect("reads the key, base URL, timeout and retries", () => {
+    const gateway = recording(200, okChat)
+    return Effect.gen(function*() {
+      const sky = yield* SkyClient.SkyClient
+      yield* sky.chatCompletions({ model: "m", messages: [] })
+      expect(gateway.seen[0]!.url).toBe("http://configured.test/v1/chat/completions")
+      expect(gateway.seen[0]!.headers.authorization).toBe("Bearer ak-fromconfigfromconfigfromconfig12")
+    }).pipe(Effect.provide(
+      SkyClient.layerConfig().pipe(
+        Layer.provide(gateway.layer),
+        Layer.provide(config({
+          SKYENGINE_API_KEY: "ak-fromconfigfromconfigfromconfig12",
+          SKYENGINE_BASE_URL: "http://configured.test",
+          SKYENGINE_TIMEOUT: "90 seconds",
+          SKYENGINE_MAX_RETRIES: "0"
+        }))
+      )
+    ))
+  })
+
+  it.effect("parses the settings into options", () =>
+    Effect.gen(function*() {
+      const options = yield* SkyClient.config.pipe(
+        Effect.withConfigProvider(ConfigProvider.fromMap(new Map([
+          ["SKYENGINE_API_KEY", "ak-x"],
+          ["SKYENGINE_TIMEOUT", "90 seconds"],
+          ["SKYENGINE_MAX_RETRIES", "5"],
+          ["SKYENGINE_MAX_RETRY_AFTER", "30 seconds"]
+        ])))
+      )
+      expect(Redacted.value(options.apiKey)).toBe("ak-x")
+      expect(options.baseUrl).toBe("https://model-api.skyengine.com.cn")
+      expect(Duration.toMillis(Duration.decode(options.timeout!))).toBe(90_000)
+      expect(options.maxRetries).toBe(5)
+      expect(Duration.toMillis(Duration.decode(options.retry!.maxRetryAfter!))).toBe(30_000)
+      // The key stays redacted when the options are printed.
+      expect(String(options.apiKey)).not.toContain("ak-x")
+    }))
+
+  it.effect("a missing key or a negative retry count is a ConfigError", () =>
+    Effect.gen(function*() {
+      const missing = yield* Effect.either(SkyClient.config.pipe(Effect.withConfigProvider(ConfigProvider.fromMap(new Map()))))
+      expect(Either.isLeft(missing)).toBe(true)
+      if (Either.isLeft(missing)) expect(String(missing.left)).toContain("SKYENGINE_API_KEY")
+      const negative = yield* Effect.either(SkyClient.config.pipe(Effect.withConfigProvider(ConfigProvider.fromMap(
+        new Map([["SKYENGINE_API_KEY", "ak-x"], ["SKYENGINE_MAX_RETRIES", "-1"]])
+      ))))
+      expect(Either.isLeft(negative)).toBe(true)
+    }))
+})
