@@ -5,14 +5,17 @@
  *
  * @since 0.1.0
  */
+import type * as Sse from "@effect/experimental/Sse"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import type * as ParseResult from "effect/ParseResult"
+import * as Schema from "effect/Schema"
 import type * as SchemaAST from "effect/SchemaAST"
 import type * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
@@ -181,72 +184,80 @@ export class SkyClient extends Context.Tag("effect-skyengine/SkyClient")<SkyClie
 
 type Decoder<A> = (u: unknown, options?: SchemaAST.ParseOptions) => Effect.Effect<A, ParseResult.ParseError>
 
-const parseJson = (data: string): Effect.Effect<unknown, { readonly message: string }> =>
-  Effect.try({
-    try: () => JSON.parse(data) as unknown,
-    catch: (cause) => ({ message: `the event is not JSON: ${cause instanceof Error ? cause.message : String(cause)}` })
-  })
-
-/** Decodes a data payload into a step: an error body, or a value. */
-const stepOf = <A>(
-  data: unknown,
-  errorOf: (value: unknown) => unknown | undefined,
-  decode: Decoder<A>,
-  step: (value: A) => Client.Step<A>
-): Effect.Effect<Client.Step<A>, { readonly message: string }> => {
-  const error = errorOf(data)
-  return error !== undefined ? errorStep(error) : Effect.map(decode(data), step)
+const parseJson = (data: string): Either.Either<unknown, { readonly message: string }> => {
+  try {
+    return Either.right(JSON.parse(data) as unknown)
+  } catch (cause) {
+    return Either.left({ message: `the event is not JSON: ${cause instanceof Error ? cause.message : String(cause)}` })
+  }
 }
+
+type EventDecoder<A> = (u: unknown) => Either.Either<A, ParseResult.ParseError>
 
 /** An error body the gateway sent inside a stream. */
-const errorStep = (error: unknown): Effect.Effect<Client.Step<never>> => Effect.succeed({ error })
+const errorStep = (error: unknown): Either.Either<Client.Step<never>, never> => Either.right({ error })
 
-const chatSurface: Client.StreamSurface<Chat.ChatCompletionChunk> = {
+/**
+ * A surface whose events are JSON data payloads: an `event: error`, or a
+ * payload the surface recognises as an error, is an in-stream error; anything
+ * else is decoded into an element.
+ */
+const jsonSurface = <A>(options: {
+  readonly endsAtEof: boolean
+  readonly errorOf: (value: unknown) => unknown | undefined
+  readonly decode: EventDecoder<A>
+  readonly step: (value: A, event: Sse.Event) => Client.Step<A>
+  /** A data payload that is not JSON but means something (chat's `[DONE]`). */
+  readonly special?: (data: string) => Client.Step<A> | undefined
+}): Client.StreamSurface<A> => ({
+  endsAtEof: options.endsAtEof,
+  step: (event) => {
+    const special = options.special?.(event.data)
+    if (special !== undefined) return Either.right(special)
+    return Either.flatMap(parseJson(event.data), (data) => {
+      if (event.event === "error" || event.event === "response.error") return errorStep(options.errorOf(data) ?? data)
+      const error = options.errorOf(data)
+      return error !== undefined
+        ? errorStep(error)
+        : Either.map(options.decode(data), (value) => options.step(value, event))
+    })
+  }
+})
+
+const typeOf = (value: { readonly type?: unknown }, event: Sse.Event): string =>
+  typeof value.type === "string" ? value.type : event.event
+
+const chatSurface: Client.StreamSurface<Chat.ChatCompletionChunk> = jsonSurface({
   endsAtEof: false,
-  step: (event) =>
-    Chat.isDone(event.data)
-      ? Effect.succeed({ end: true })
-      : Effect.flatMap(parseJson(event.data), (data) =>
-        event.event === "error"
-          ? errorStep(data)
-          : stepOf(data, Chat.errorOf, Chat.decodeChatCompletionChunk, (emit) => ({ emit })))
-}
+  errorOf: Chat.errorOf,
+  decode: Schema.decodeUnknownEither(Chat.ChatCompletionChunk),
+  step: (emit) => ({ emit }),
+  special: (data) => (Chat.isDone(data) ? { end: true } : undefined)
+})
 
-const responsesSurface: Client.StreamSurface<Responses.ResponseStreamEvent> = {
+const responsesSurface: Client.StreamSurface<Responses.ResponseStreamEvent> = jsonSurface({
   endsAtEof: false,
-  step: (event) =>
-    Effect.flatMap(parseJson(event.data), (data) =>
-      event.event === "error" || event.event === "response.error"
-        ? errorStep(Responses.errorOf(data) ?? data)
-        : stepOf(data, Responses.errorOf, Responses.decodeResponseStreamEvent, (emit) => ({
-          emit,
-          end: Responses.isTerminal(typeof emit.type === "string" ? emit.type : event.event)
-        })))
-}
+  errorOf: Responses.errorOf,
+  decode: Schema.decodeUnknownEither(Responses.ResponseStreamEvent),
+  step: (emit, event) => ({ emit, end: Responses.isTerminal(typeOf(emit, event)) })
+})
 
-const messagesSurface: Client.StreamSurface<Messages.MessageStreamEvent> = {
+const messagesSurface: Client.StreamSurface<Messages.MessageStreamEvent> = jsonSurface({
   endsAtEof: false,
-  step: (event) =>
-    Effect.flatMap(parseJson(event.data), (data) =>
-      event.event === "error"
-        ? errorStep(data)
-        : stepOf(data, Messages.errorOf, Messages.decodeMessageStreamEvent, (emit) => ({
-          emit,
-          end: Messages.isTerminal(typeof emit.type === "string" ? emit.type : event.event)
-        })))
-}
+  errorOf: Messages.errorOf,
+  decode: Schema.decodeUnknownEither(Messages.MessageStreamEvent),
+  step: (emit, event) => ({ emit, end: Messages.isTerminal(typeOf(emit, event)) })
+})
 
-const geminiSurface: Client.StreamSurface<Gemini.GenerateContentResponse> = {
+const geminiSurface: Client.StreamSurface<Gemini.GenerateContentResponse> = jsonSurface({
   endsAtEof: true,
-  step: (event) =>
-    Effect.flatMap(parseJson(event.data), (data) =>
-      event.event === "error"
-        ? errorStep(data)
-        : stepOf(data, Gemini.errorOf, Gemini.decodeGenerateContentResponse, (emit) => ({
-          emit,
-          complete: (emit.candidates ?? []).some((c) => typeof c.finishReason === "string" && c.finishReason !== "")
-        })))
-}
+  errorOf: Gemini.errorOf,
+  decode: Schema.decodeUnknownEither(Gemini.GenerateContentResponse),
+  step: (emit) => ({
+    emit,
+    complete: (emit.candidates ?? []).some((c) => typeof c.finishReason === "string" && c.finishReason !== "")
+  })
+})
 
 const settingsOf = (options: Options): Client.Settings => ({
   apiKey: options.apiKey,

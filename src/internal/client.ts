@@ -14,11 +14,13 @@ import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
 import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
+import * as Take from "effect/Take"
 import * as SkyError from "../SkyError.js"
 import * as SkyRetry from "../SkyRetry.js"
 import * as SkyWire from "../SkyWire.js"
@@ -151,13 +153,20 @@ interface ResponseContext {
   readonly requestId?: string
 }
 
-const contextOf = (response: HttpClientResponse.HttpClientResponse, call: Call): ResponseContext => {
-  const raw = Evidence.normalizeHeaders(response.headers)
-  const requestId = Evidence.requestIdFromHeaders(raw)
-  return {
-    status: response.status,
-    headers: Evidence.redactHeaders(raw, call.secrets.map(Redacted.value)),
-    ...(requestId !== undefined ? { requestId } : {})
+/** The response's evidence, computed once and only when an error needs it (never on the success path). */
+const contextOf = (response: HttpClientResponse.HttpClientResponse, call: Call): () => ResponseContext => {
+  let ctx: ResponseContext | undefined
+  return () => {
+    if (ctx === undefined) {
+      const raw = Evidence.normalizeHeaders(response.headers)
+      const requestId = Evidence.requestIdFromHeaders(raw)
+      ctx = {
+        status: response.status,
+        headers: Evidence.redactHeaders(raw, call.secrets.map(Redacted.value)),
+        ...(requestId !== undefined ? { requestId } : {})
+      }
+    }
+    return ctx
   }
 }
 
@@ -300,8 +309,15 @@ const makeLog = () => {
 
 /** The same error with some fields replaced (the class, message and other fields kept). */
 const withFields = (error: SkyError.SkyError, patch: Record<string, unknown>): SkyError.SkyError => {
-  const Class = SkyError.classes[error._tag] as unknown as new(props: unknown, noValidation: boolean) => SkyError.SkyError
-  return new Class({ ...error, message: error.message, ...patch }, true)
+  const Class = SkyError.classes[error._tag]
+  // Only the schema's fields: spreading the error itself would read `stack`, which makes V8 format it.
+  const props: Record<string, unknown> = {}
+  for (const key of Object.keys(Class.fields)) {
+    const value = (error as unknown as Record<string, unknown>)[key]
+    if (value !== undefined && key !== "_tag") props[key] = value
+  }
+  const Construct = Class as unknown as new(props: unknown, noValidation: boolean) => SkyError.SkyError
+  return new Construct({ ...props, ...patch }, true)
 }
 
 /** The same error, carrying the attempt log. */
@@ -330,6 +346,8 @@ const annotateFailure = (error: SkyError.SkyError, attempts: number): Effect.Eff
 
 const spanOptions = (call: Call) => ({
   kind: "client" as const,
+  // The name and attributes say where the span is; capturing a stack per call costs ~10 µs.
+  captureStackTrace: false,
   attributes: {
     "sky.operation": call.endpoint.operation,
     "http.request.method": call.endpoint.method,
@@ -362,7 +380,7 @@ export const callJson = <A>(
             if (!isOk(response.status)) return statusError(response, call)
             const ctx = contextOf(response, call)
             return response.text.pipe(
-              Effect.mapError((e) => fromHttpError(e, call, ctx)),
+              Effect.mapError((e) => fromHttpError(e, call, ctx())),
               Effect.flatMap((text) => decodeJson(text, decode, call, ctx))
             )
           }),
@@ -389,15 +407,15 @@ const decodeJson = <A>(
   text: string,
   decode: (u: unknown) => Effect.Effect<A, { readonly message: string }>,
   call: Call,
-  ctx: ResponseContext
+  ctx: () => ResponseContext
 ): Effect.Effect<A, SkyError.SkyError> => {
   let json: unknown
   try {
     json = JSON.parse(text)
   } catch (cause) {
-    return Effect.fail(invalidResponse(call, ctx, text, `the body is not JSON: ${describe(cause, [])}`))
+    return Effect.fail(invalidResponse(call, ctx(), text, `the body is not JSON: ${describe(cause, [])}`))
   }
-  return decode(json).pipe(Effect.mapError((e) => invalidResponse(call, ctx, text, e)))
+  return decode(json).pipe(Effect.mapError((e) => invalidResponse(call, ctx(), text, e)))
 }
 
 // ---------------------------------------------------------------------------
@@ -422,13 +440,17 @@ export interface Step<A> {
 
 /** @internal */
 export interface StreamSurface<A> {
-  /** Decodes one event; fails with the decoder's complaint. */
-  readonly step: (event: Sse.Event) => Effect.Effect<Step<A>, { readonly message: string }>
+  /** Decodes one event, synchronously (no Effect runs per event); a Left is the decoder's complaint. */
+  readonly step: (event: Sse.Event) => Either.Either<Step<A>, { readonly message: string }>
   /** True when the end of the body is the terminator (Gemini). */
   readonly endsAtEof: boolean
 }
 
-/** SSE events from a byte stream, through `@effect/experimental`'s parser. */
+/**
+ * SSE events from a byte stream, through `@effect/experimental`'s parser. The
+ * parser rescans its buffer from the start after every line, so it is fed one
+ * line at a time: fed a whole network chunk, it is quadratic in the chunk.
+ */
 const sseEvents = <E>(
   bytes: Stream.Stream<Uint8Array, E>,
   onTooLarge: (message: string) => E
@@ -440,10 +462,16 @@ const sseEvents = <E>(
     })
     return bytes.pipe(
       Stream.decodeText(),
-      Stream.mapChunksEffect((chunks) => {
-        for (const text of chunks) {
-          const error = parser.feed(text)
-          if (error !== undefined) return Effect.fail(onTooLarge(error.message))
+      Stream.mapChunksEffect((texts) => {
+        for (const text of texts) {
+          let start = 0
+          while (start < text.length) {
+            const newline = text.indexOf("\n", start)
+            const end = newline === -1 ? text.length : newline + 1
+            const error = parser.feed(start === 0 && end === text.length ? text : text.slice(start, end))
+            if (error !== undefined) return Effect.fail(onTooLarge(error.message))
+            start = end
+          }
         }
         return Effect.succeed(Chunk.fromIterable(pending.splice(0, pending.length)))
       })
@@ -474,7 +502,10 @@ export const callStream = <A>(
         const current = attempt
         let emitted = false
         return openStream(client, call, current, surface).pipe(
-          Stream.tap(() => Effect.sync(() => (emitted = true))),
+          Stream.mapChunks((chunk) => {
+            if (chunk.length > 0) emitted = true
+            return chunk
+          }),
           Stream.tapError((error) => Effect.sync(() => log.failed(current, error))),
           Stream.mapError((error) => (emitted ? new AfterFirstElement(error) : error))
         )
@@ -501,44 +532,58 @@ const openStream = <A>(
     execute(client, call, attempt).pipe(
       Effect.flatMap((response) => isOk(response.status) ? Effect.succeed(response) : statusError(response, call)),
       Effect.timeoutFail({ duration: call.timeout, onTimeout: () => timeoutError(call, undefined, "no response") }),
-      Effect.map((response) => {
+      Effect.zip(Clock.currentTimeMillis),
+      Effect.map(([response, now]) => {
         const ctx = contextOf(response, call)
         let ended = false
         let complete = false
-        const events = sseEvents(
-          response.stream.pipe(Stream.mapError((e) => fromHttpError(e, call, ctx))),
-          (message) => invalidResponse(call, ctx, "", message)
-        )
-        return events.pipe(
-          Stream.timeoutFail(() => timeoutError(call, ctx, "no stream event"), call.timeout),
-          Stream.mapEffect((event) =>
-            surface.step(event).pipe(
-              Effect.mapError((e) => invalidResponse(call, ctx, event.data, e)),
-              Effect.flatMap((step) =>
-                step.error !== undefined
-                  ? Effect.flatMap(Clock.currentTimeMillis, (now) =>
-                    Effect.fail(inStreamStatus(SkyWire.decodeError(
-                      { status: ctx.status, headers: response.headers, body: step.error },
-                      { method: call.endpoint.method, url: call.safeUrl, secrets: call.secrets, now }
-                    ))))
-                  : Effect.succeed(step)
-              )
-            )
-          ),
-          Stream.takeUntil((step) => step.end === true),
-          Stream.tap((step) =>
-            Effect.sync(() => {
-              if (step.end === true) ended = true
-              if (step.complete === true) complete = true
-            })
-          ),
-          Stream.filterMap((step) => (step.emit === undefined ? Option.none() : Option.some(step.emit))),
+        /** The Take that ends the stream for an error body the gateway sent after HTTP 200. */
+        const inStreamError = (body: unknown): Take.Take<A, SkyError.SkyError> =>
+          Take.fail(inStreamStatus(SkyWire.decodeError(
+            { status: response.status, headers: response.headers, body },
+            { method: call.endpoint.method, url: call.safeUrl, secrets: call.secrets, now }
+          )))
+        /** One chunk of events at a time: what to emit, then the end or the failure, if any. */
+        const stepChunk = (events: Chunk.Chunk<Sse.Event>): Chunk.Chunk<Take.Take<A, SkyError.SkyError>> => {
+          const emitted: Array<A> = []
+          let last: Take.Take<A, SkyError.SkyError> | undefined
+          for (const event of events) {
+            const result = surface.step(event)
+            if (Either.isLeft(result)) {
+              last = Take.fail(invalidResponse(call, ctx(), event.data, result.left))
+              break
+            }
+            const step = result.right
+            if (step.error !== undefined) {
+              last = inStreamError(step.error)
+              break
+            }
+            if (step.complete === true) complete = true
+            if (step.emit !== undefined) emitted.push(step.emit)
+            if (step.end === true) {
+              ended = true
+              last = Take.end
+              break
+            }
+          }
+          const takes: Array<Take.Take<A, SkyError.SkyError>> = []
+          if (emitted.length > 0) takes.push(Take.chunk(Chunk.unsafeFromArray(emitted)))
+          if (last !== undefined) takes.push(last)
+          return Chunk.unsafeFromArray(takes)
+        }
+        return sseEvents(
+          response.stream.pipe(Stream.mapError((e) => fromHttpError(e, call, ctx()))),
+          (message) => invalidResponse(call, ctx(), "", message)
+        ).pipe(
+          Stream.timeoutFail(() => timeoutError(call, ctx(), "no stream event"), call.timeout),
+          Stream.mapChunks(stepChunk),
+          Stream.flattenTake,
           Stream.concat(Stream.suspend(() =>
             ended || (surface.endsAtEof && complete)
               ? Stream.empty
               : Stream.fail(invalidResponse(
                 call,
-                ctx,
+                ctx(),
                 "",
                 surface.endsAtEof
                   ? "the stream ended before any chunk carried a finish reason"
