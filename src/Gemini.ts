@@ -24,6 +24,7 @@ import type * as Effect from "effect/Effect"
 import type * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import type * as SchemaAST from "effect/SchemaAST"
+import { hasErrorField, nonEmpty } from "./internal/json.js"
 
 // -----------------------------------------------------------------------------
 // internal helpers
@@ -46,17 +47,6 @@ const nullable = <S extends Schema.Schema.Any>(schema: S): Schema.optional<Schem
 
 const JsonObject = Schema.Record({ key: Schema.String, value: Schema.Unknown })
 
-const isRecord = (u: unknown): u is Record<string, unknown> =>
-  typeof u === "object" && u !== null && !Array.isArray(u)
-
-const isMeaningful = (u: unknown): boolean => {
-  if (u === null || u === undefined || u === "" || u === 0 || u === false) return false
-  if (Array.isArray(u)) return u.some(isMeaningful)
-  if (isRecord(u)) return Object.values(u).some(isMeaningful)
-  return true
-}
-
-const nonEmpty = (u: unknown): u is string => typeof u === "string" && u.length > 0
 
 // -----------------------------------------------------------------------------
 // known values
@@ -528,10 +518,7 @@ export const decodeGenerateContentRequest: (
  * @since 0.1.0
  * @category streaming
  */
-export const errorOf = (value: unknown): unknown | undefined =>
-  isRecord(value) && (nonEmpty(value.error) || (isRecord(value.error) && isMeaningful(value.error)))
-    ? value
-    : undefined
+export const errorOf = (value: unknown): unknown | undefined => (hasErrorField(value) ? value : undefined)
 
 interface CandidateAcc {
   index: number

@@ -23,6 +23,7 @@ import type * as Effect from "effect/Effect"
 import type * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import type * as SchemaAST from "effect/SchemaAST"
+import { hasErrorField, isMeaningful, isRecord, nonEmpty } from "./internal/json.js"
 
 // -----------------------------------------------------------------------------
 // internal helpers
@@ -52,17 +53,6 @@ const otherThan = (known: ReadonlyArray<string>) =>
     })
   )
 
-const isRecord = (u: unknown): u is Record<string, unknown> =>
-  typeof u === "object" && u !== null && !Array.isArray(u)
-
-const isMeaningful = (u: unknown): boolean => {
-  if (u === null || u === undefined || u === "" || u === 0 || u === false) return false
-  if (Array.isArray(u)) return u.some(isMeaningful)
-  if (isRecord(u)) return Object.values(u).some(isMeaningful)
-  return true
-}
-
-const nonEmpty = (u: unknown): u is string => typeof u === "string" && u.length > 0
 
 // -----------------------------------------------------------------------------
 // known values
@@ -1001,8 +991,7 @@ export const isTerminal = (eventType: string): boolean => eventType.trim() === "
 export const errorOf = (value: unknown): unknown | undefined => {
   if (!isRecord(value)) return undefined
   if (value.type === "error") return value
-  const error = value.error
-  return nonEmpty(error) || (isRecord(error) && isMeaningful(error)) ? value : undefined
+  return hasErrorField(value) ? value : undefined
 }
 
 const mergeUsage = (usage: Usage, delta: MessageDeltaUsage): Usage => {

@@ -1028,6 +1028,15 @@ export const httpStatusOf = (error: SkyError): number => {
 }
 
 /**
+ * The error's code as sent: the table code, or whatever an `UnknownGatewayError`'s body carried; absent for the
+ * client-side kinds.
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const codeOf = (error: SkyError): number | string | undefined => ("code" in error ? error.code : undefined)
+
+/**
  * Renders an error as RFC 9457 problem details: `type` names the code (or the
  * tag), `title` the table's meaning, `detail` the message, `instance` the
  * request id.
@@ -1037,7 +1046,7 @@ export const httpStatusOf = (error: SkyError): number => {
  */
 export const toProblemDetails = (error: SkyError): ProblemDetails => {
   const meta = catalogue[error._tag]
-  const code = "code" in error ? error.code : undefined
+  const code = codeOf(error)
   return {
     type: problemTypePrefix + (meta.code ?? error._tag),
     title: meta.meaning,

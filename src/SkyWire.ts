@@ -11,6 +11,7 @@
 import * as Duration from "effect/Duration"
 import type * as Redacted from "effect/Redacted"
 import * as Decode from "./internal/decode.js"
+import { compact } from "./internal/json.js"
 import type * as Evidence from "./internal/evidence.js"
 import * as SkyError from "./SkyError.js"
 
@@ -84,11 +85,27 @@ export const decodeError = (response: ErrorResponse, options?: DecodeOptions): S
   try {
     return Decode.decodeError(response, options)
   } catch (cause) {
-    // Unreachable by design (every branch above is total); kept so that a bug there cannot become a defect.
+    // Reached only through a hostile input (a getter that throws): what can be read is kept, nothing is thrown.
     return new SkyError.UnknownGatewayError({
-      status: typeof response?.status === "number" ? response.status : 0,
-      message: `the error response could not be read: ${String(cause)}`
+      status: readStatus(response),
+      message: `the error response could not be read: ${describeThrown(cause)}`
     }, true)
+  }
+}
+
+const readStatus = (response: ErrorResponse): number => {
+  try {
+    return typeof response.status === "number" && Number.isFinite(response.status) ? Math.trunc(response.status) : 0
+  } catch {
+    return 0
+  }
+}
+
+const describeThrown = (cause: unknown): string => {
+  try {
+    return cause instanceof Error ? cause.message : String(cause)
+  } catch {
+    return "an exception that could not be printed"
   }
 }
 
@@ -152,23 +169,25 @@ const typeOf = (error: SkyError.SkyError): string => {
   return error._tag
 }
 
-const codeOf = (error: SkyError.SkyError): number | string | undefined => "code" in error ? error.code : undefined
 
-const withoutUndefined = (o: Record<string, unknown>): Record<string, unknown> => {
-  const out: Record<string, unknown> = {}
-  for (const key in o) if (o[key] !== undefined) out[key] = o[key]
-  return out
-}
+/**
+ * The tag of a kind the table does not cover, written as `error.tag` so that decoding gives back the same class
+ * (an unknown error relayed with status 401 or code 2007 stays unknown); absent for table errors, whose code says it.
+ */
+const markerOf = (error: SkyError.SkyError): SkyError.Tag | undefined =>
+  SkyError.catalogue[error._tag].code === undefined ? error._tag : undefined
 
 const bodyOf = (error: SkyError.SkyError, shape: Shape, status: number): unknown => {
-  const code = codeOf(error)
+  const code = SkyError.codeOf(error)
+  const tag = markerOf(error)
   switch (shape) {
     case "gateway":
       return {
-        error: withoutUndefined({
+        error: compact({
           code,
           message: error.message,
           type: typeOf(error),
+          tag,
           details: [],
           trace_id: error.requestId
         })
@@ -178,14 +197,16 @@ const bodyOf = (error: SkyError.SkyError, shape: Shape, status: number): unknown
       const meta = SkyError.catalogue[error._tag]
       const type = meta.fixedMessage ??
         (meta.code !== undefined ? anthropicTypes[status] ?? "api_error" : typeOf(error))
-      return withoutUndefined({
+      return compact({
         type: "error",
         request_id: error.requestId,
-        error: withoutUndefined({ type, message: error.message, code })
+        error: compact({ type, message: error.message, code, tag })
       })
     }
     case "openai":
-      return { error: withoutUndefined({ code: code ?? null, message: error.message, param: "", type: typeOf(error) }) }
+      return {
+        error: compact({ code: code ?? null, message: error.message, param: "", type: typeOf(error), tag })
+      }
     case "problem":
       return SkyError.toProblemDetails(error)
   }

@@ -1162,3 +1162,68 @@ describe("properties", () => {
     )
   })
 })
+
+describe("encodeError marks the kinds the table does not cover", () => {
+  const awkward = [
+    new SkyError.UnknownGatewayError({ status: 401, message: "proxy said no" }),
+    new SkyError.UnknownGatewayError({ status: 499, message: "proxy gave up" }),
+    new SkyError.UnknownGatewayError({ status: 500, message: "internal server error" }),
+    new SkyError.UnknownGatewayError({ status: 429, code: 2007, message: "relayed as unknown" })
+  ]
+  for (const shape of ["gateway", "anthropic", "openai"] as const) {
+    it(`${shape}: an unknown error relayed with a status, message or code of a table row stays unknown`, () => {
+      for (const error of awkward) {
+        const back = SkyWire.decodeError(SkyWire.encodeError(error, { shape }))
+        expect(back._tag).toBe("UnknownGatewayError")
+        expect(back.status).toBe(error.status)
+        expect(back.message).toBe(error.message)
+        expect(SkyError.codeOf(back)).toBe(SkyError.codeOf(error))
+      }
+    })
+  }
+
+  it("problem: the type URI names the kind; only a table code in it would win", () => {
+    for (const error of awkward.slice(0, 3)) {
+      const back = SkyWire.decodeError(SkyWire.encodeError(error, { shape: "problem" }))
+      expect(back._tag).toBe("UnknownGatewayError")
+      expect(back.status).toBe(error.status)
+    }
+  })
+
+  it("a code still decides over a kind named in error.type", () => {
+    const e = SkyWire.decodeError({ status: 429, body: JSON.stringify({ error: { type: "UnknownGatewayError", code: 2008 } }) })
+    expect(e._tag).toBe("TpmLimitExceeded")
+  })
+})
+
+describe("decodeError reads more message and request id forms", () => {
+  it("msg fields and structured messages are the server's message", () => {
+    expect(SkyWire.decodeError({ status: 429, body: JSON.stringify({ code: 2008, msg: "tpm exceeded, wait" }) }).message)
+      .toBe("tpm exceeded, wait")
+    const structured = SkyWire.decodeError({
+      status: 400,
+      body: JSON.stringify({ error: { code: 2004, message: { en: "temperature too high", zh: "温度过高" } } })
+    })
+    expect(structured._tag).toBe("InvalidModelParameter")
+    expect(structured.message).toContain("temperature too high")
+  })
+
+  it("a problem's instance that is a path is not a request id; the header is", () => {
+    const e = SkyWire.decodeError({
+      status: 503,
+      headers: { "x-request-id": "hdr-1" },
+      body: JSON.stringify({ type: "about:blank", title: "down", status: 503, instance: "/v1/chat/completions" })
+    })
+    expect(e.requestId).toBe("hdr-1")
+    const id = SkyWire.decodeError({ status: 503, body: JSON.stringify({ instance: "0123abcd" }) })
+    expect(id.requestId).toBe("0123abcd")
+  })
+
+  it("a status getter that throws gives an error value, not an exception", () => {
+    const hostile = { get status(): number { throw new Error("boom") } }
+    const e = SkyWire.decodeError(hostile)
+    expect(e._tag).toBe("UnknownGatewayError")
+    expect(e.status).toBe(0)
+    expect(e.message).toContain("boom")
+  })
+})

@@ -44,7 +44,7 @@ const demo = Command.make("demo", {}, () =>
 /** Prints what a failed call means and what to do about it. */
 export const explain = (error: SkyError.SkyError): string => {
   const meta: SkyError.CatalogueEntry = SkyError.catalogue[error._tag]
-  const code = "code" in error && error.code !== undefined ? String(error.code) : "-"
+  const code = String(SkyError.codeOf(error) ?? "-")
   return [
     `error:      ${error._tag} (code ${code}${error.status !== undefined ? `, HTTP ${error.status}` : ""})`,
     `meaning:    ${meta.meaning}`,

@@ -24,6 +24,7 @@ import * as Take from "effect/Take"
 import * as SkyError from "../SkyError.js"
 import * as SkyRetry from "../SkyRetry.js"
 import * as SkyWire from "../SkyWire.js"
+import { withFields } from "./construct.js"
 import * as Evidence from "./evidence.js"
 
 /** @internal */
@@ -291,7 +292,7 @@ const makeLog = () => {
   return {
     attempts,
     failed: (attempt: number, error: SkyError.SkyError): void => {
-      const code = "code" in error ? error.code : undefined
+      const code = SkyError.codeOf(error)
       attempts.push({
         attempt,
         tag: error._tag,
@@ -305,19 +306,6 @@ const makeLog = () => {
       if (last >= 0 && Option.isSome(wait)) attempts[last] = { ...attempts[last]!, wait: wait.value }
     }
   }
-}
-
-/** The same error with some fields replaced (the class, message and other fields kept). */
-const withFields = (error: SkyError.SkyError, patch: Record<string, unknown>): SkyError.SkyError => {
-  const Class = SkyError.classes[error._tag]
-  // Only the schema's fields: spreading the error itself would read `stack`, which makes V8 format it.
-  const props: Record<string, unknown> = {}
-  for (const key of Object.keys(Class.fields)) {
-    const value = (error as unknown as Record<string, unknown>)[key]
-    if (value !== undefined && key !== "_tag") props[key] = value
-  }
-  const Construct = Class as unknown as new(props: unknown, noValidation: boolean) => SkyError.SkyError
-  return new Construct({ ...props, ...patch }, true)
 }
 
 /** The same error, carrying the attempt log. */
@@ -339,7 +327,7 @@ const annotateFailure = (error: SkyError.SkyError, attempts: number): Effect.Eff
   Effect.annotateCurrentSpan({
     "sky.attempts": attempts,
     "sky.error.tag": error._tag,
-    ...("code" in error && error.code !== undefined ? { "sky.error.code": error.code } : {}),
+    ...(SkyError.codeOf(error) !== undefined ? { "sky.error.code": SkyError.codeOf(error) } : {}),
     ...(error.requestId !== undefined ? { "sky.request_id": error.requestId } : {}),
     ...(error.status !== undefined ? { "http.response.status_code": error.status } : {})
   })

@@ -7,7 +7,9 @@
 import * as Duration from "effect/Duration"
 import type * as Redacted from "effect/Redacted"
 import * as SkyError from "../SkyError.js"
+import { construct } from "./construct.js"
 import * as Evidence from "./evidence.js"
+import { compact, isRecord } from "./json.js"
 
 /** @internal */
 export interface DecodeInput {
@@ -31,7 +33,6 @@ export const defaultBodyLimit = 65_536
 
 type Json = Record<string, unknown>
 
-const isRecord = (u: unknown): u is Json => typeof u === "object" && u !== null && !Array.isArray(u)
 
 const nonEmptyString = (u: unknown): string | undefined =>
   typeof u === "string" && u.trim().length > 0 ? u : undefined
@@ -43,7 +44,11 @@ const numericCode = (u: unknown): number | undefined => {
   return undefined
 }
 
-const clientTags: ReadonlySet<string> = new Set(SkyError.groups.Client)
+/**
+ * The kinds the table does not cover, as `SkyWire.encodeError` marks them (`error.tag`, the problem's `tag`, or
+ * `error.type` for a client-side kind), so that a relayed error decodes to the same class.
+ */
+const markedTags: ReadonlySet<string> = new Set([...SkyError.groups.Client, "UnknownGatewayError"])
 
 const fixedMessages: ReadonlyArray<readonly [string, SkyError.CatalogueEntry]> = SkyError.tags.flatMap((tag) => {
   const entry: SkyError.CatalogueEntry = SkyError.catalogue[tag]
@@ -99,12 +104,27 @@ const codeCandidates = ({ error, root }: Parsed): ReadonlyArray<unknown> => [
 
 /** Where a message can sit: the server's own words, most specific first. */
 const messageCandidates = ({ error, root }: Parsed): ReadonlyArray<string | undefined> => [
-  nonEmptyString(error?.message),
-  nonEmptyString(root?.message),
+  messageText(error?.message),
+  nonEmptyString(error?.msg),
+  messageText(root?.message),
+  nonEmptyString(root?.msg),
   nonEmptyString(root?.detail),
   nonEmptyString(root?.error),
   ...detailsOf(error).map((d) => nonEmptyString(d.message))
 ]
+
+/** A message as sent: a string, or a structured one (`{"en": ..., "zh": ...}`) kept as its JSON. */
+const messageText = (u: unknown): string | undefined => {
+  if (typeof u === "string") return nonEmptyString(u)
+  if (typeof u === "object" && u !== null && Object.keys(u).length > 0) {
+    try {
+      return JSON.stringify(u)
+    } catch {
+      return undefined
+    }
+  }
+  return undefined
+}
 
 const matchFixedMessage = (
   texts: ReadonlyArray<string | undefined>,
@@ -126,8 +146,14 @@ const requestIdOf = ({ error, root }: Parsed, headers: Record<string, string>): 
     nonEmptyString(error?.request_id) ??
     nonEmptyString(error?.trace_id) ??
     nonEmptyString(root?.trace_id) ??
-    nonEmptyString(root?.instance) ??
-    Evidence.requestIdFromHeaders(headers)
+    Evidence.requestIdFromHeaders(headers) ??
+    instanceId(root?.instance)
+
+/** A problem's `instance` names the occurrence; it is a request id unless it is a path or a URI. */
+const instanceId = (u: unknown): string | undefined => {
+  const text = nonEmptyString(u)
+  return text === undefined || text.startsWith("/") || /^[a-z][a-z0-9+.-]*:/i.test(text) ? undefined : text
+}
 
 const nonNegativeMillis = (millis: number): Duration.Duration | undefined =>
   Number.isFinite(millis) && millis >= 0 ? Duration.millis(millis) : undefined
@@ -159,19 +185,6 @@ export const shouldRetryOf = (headers: Record<string, string>): boolean | undefi
   return value === "true" ? true : value === "false" ? false : undefined
 }
 
-/** Drops undefined members, so that optional fields are absent rather than undefined. */
-const compact = <A extends Record<string, unknown>>(a: A): A => {
-  const out: Record<string, unknown> = {}
-  for (const key in a) if (a[key] !== undefined) out[key] = a[key]
-  return out as A
-}
-
-/** Constructs without re-validating: every field below is already of its schema's type. */
-const construct = (tag: SkyError.Tag, props: Record<string, unknown>): SkyError.SkyError =>
-  new (SkyError.classes[tag] as unknown as new(props: unknown, disableValidation: boolean) => SkyError.SkyError)(
-    props,
-    true
-  )
 
 const isOversize = (body: unknown): boolean =>
   (body instanceof Uint8Array || body instanceof ArrayBuffer) && body.byteLength > Evidence.maxParseBytes
@@ -204,12 +217,20 @@ export const decodeError = (input: DecodeInput, options: DecodeOptions = {}): Sk
     entry = numeric === undefined ? undefined : SkyError.entryOfCode(numeric)
     if (entry !== undefined) break
   }
-  const clientTag = [parsed.error?.type, parsed.root?.tag].find(
-    (t): t is SkyError.Tag => typeof t === "string" && clientTags.has(t)
+  // `error.tag` is this library's own mark (SkyWire.encodeError writes it for the kinds the table does not
+  // cover) and decides. A kind named in `error.type` or in a problem's type URI counts only when no table code does.
+  const marked = typeof parsed.error?.tag === "string" && markedTags.has(parsed.error.tag)
+    ? parsed.error.tag as SkyError.Tag
+    : undefined
+  const problemKind = typeof parsed.root?.type === "string" && parsed.root.type.startsWith(SkyError.problemTypePrefix)
+    ? parsed.root.type.slice(SkyError.problemTypePrefix.length)
+    : undefined
+  const typed = [parsed.error?.type, problemKind, parsed.root?.tag].find(
+    (t): t is SkyError.Tag => typeof t === "string" && markedTags.has(t)
   )
   const messages = messageCandidates(parsed)
   const errorType = nonEmptyString(parsed.error?.type)
-  const tag: SkyError.Tag = entry?.tag ?? clientTag ??
+  const tag: SkyError.Tag = marked ?? entry?.tag ?? typed ??
     matchFixedMessage([...messages, errorType], status)?.tag ??
     statusOnly.get(status) ??
     "UnknownGatewayError"

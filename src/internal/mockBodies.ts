@@ -12,6 +12,7 @@
  * @internal
  */
 import { createHash, randomBytes } from "node:crypto"
+import { isRecord } from "./json.js"
 
 /** @internal */
 export type Surface = "chat" | "responses" | "messages" | "gemini" | "embeddings"
@@ -19,8 +20,6 @@ export type Surface = "chat" | "responses" | "messages" | "gemini" | "embeddings
 /** A random id of 32 lower-case hex characters, as the gateway sends (no `chatcmpl-` / `msg_` prefix). */
 export const hex32 = (): string => randomBytes(16).toString("hex")
 
-const isRecord = (u: unknown): u is Record<string, unknown> =>
-  typeof u === "object" && u !== null && !Array.isArray(u)
 
 /** The number of tokens of a text: its whitespace-separated words. */
 export const tokensOf = (text: string): number => (text.match(/\S+/g) ?? []).length

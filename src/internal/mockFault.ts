@@ -7,7 +7,7 @@
 import * as Data from "effect/Data"
 import * as Either from "effect/Either"
 import * as SkyError from "../SkyError.js"
-import type * as SkyWire from "../SkyWire.js"
+import * as SkyWire from "../SkyWire.js"
 
 /**
  * A fault, as a tagged union (see `SkyMock` for what each one does on the wire).
@@ -57,14 +57,14 @@ export const Fault = Data.taggedEnum<Fault>()
 /** The events a stream fault lets through by default. */
 export const defaultAfter = 2
 
-const shapes: ReadonlyArray<SkyWire.Shape> = ["gateway", "anthropic", "openai", "problem"]
+const shapes: ReadonlyArray<SkyWire.Shape> = SkyWire.shapes
 
-const codes: ReadonlyArray<number> = SkyError.tags.flatMap((tag) => {
+const isCode = (n: number): n is SkyError.Code => SkyError.entryOfCode(n) !== undefined
+
+const tableCodes: string = SkyError.tags.flatMap((tag) => {
   const code: number | undefined = SkyError.catalogue[tag].code
-  return code === undefined ? [] : [code]
-})
-
-const isCode = (n: number): n is SkyError.Code => codes.includes(n)
+  return code === undefined ? [] : [String(code)]
+}).join(", ")
 
 /** The largest body `oversize` produces (64 MiB). */
 export const maxOversizeBytes = 64 * 1024 * 1024
@@ -92,7 +92,7 @@ const integer = (text: string, what: string, min: number, max: number): Either.E
 const codeOf = (text: string | undefined, name: string): Either.Either<SkyError.Code, string> => {
   if (text === undefined || text === "") return Either.left(`${name} needs a code, e.g. ${name}:2007`)
   if (!/^\d+$/.test(text) || !isCode(Number(text))) {
-    return Either.left(`${name}:${text}: "${text}" is not a SkyEngine error code (one of ${codes.join(", ")})`)
+    return Either.left(`${name}:${text}: "${text}" is not a SkyEngine error code (one of ${tableCodes})`)
   }
   return Either.right(Number(text) as SkyError.Code)
 }

@@ -11,6 +11,8 @@ import * as SkyError from "../SkyError.js"
 import * as SkyWire from "../SkyWire.js"
 import * as Bodies from "./mockBodies.js"
 import * as MockFault from "./mockFault.js"
+import { isRecord } from "./json.js"
+import * as Evidence from "./evidence.js"
 
 /** @internal */
 export interface RecordedRequest {
@@ -56,7 +58,7 @@ export const faultHeader = "x-sky-mock"
 export const faultModelPrefix = "sky-mock/"
 
 /** The text that replaces secret header values in the recorded requests. */
-export const redacted = "<redacted>"
+export const redacted = Evidence.redactedText
 
 const keyPattern = /^ak-[A-Za-z0-9]{32}$/
 
@@ -107,8 +109,6 @@ const routeOf = (method: string, pathname: string): Route | undefined => {
   return undefined
 }
 
-const isRecord = (u: unknown): u is Record<string, unknown> =>
-  typeof u === "object" && u !== null && !Array.isArray(u)
 
 const headerValue = (value: string | ReadonlyArray<string> | undefined): string | undefined =>
   value === undefined ? undefined : typeof value === "string" ? value : value.join(", ")
@@ -119,18 +119,9 @@ const keyOf = (req: Http.IncomingMessage): string | undefined => {
   return bearer ?? headerValue(req.headers["x-api-key"])?.trim()
 }
 
-const secretHeaders: ReadonlySet<string> = new Set(["authorization", "x-api-key", "api-key", "proxy-authorization"])
-
-const recordedHeaders = (req: Http.IncomingMessage): Record<string, string> => {
-  const out: Record<string, string> = {}
-  for (const [name, value] of Object.entries(req.headers)) {
-    const text = headerValue(value)
-    if (text === undefined) continue
-    const lower = name.toLowerCase()
-    out[lower] = secretHeaders.has(lower) ? redacted : text
-  }
-  return out
-}
+/** The request's headers as recorded: lower-cased, with the same redaction the client's errors use. */
+const recordedHeaders = (req: Http.IncomingMessage): Record<string, string> =>
+  Evidence.redactHeaders(Evidence.normalizeHeaders(req.headers), [])
 
 const attemptOf = (req: Http.IncomingMessage): number | undefined => {
   const value = headerValue(req.headers["x-sky-attempt"])
