@@ -214,8 +214,12 @@ const jsonSurface = <A>(options: {
   step: (event) => {
     const special = options.special?.(event.data)
     if (special !== undefined) return Either.right(special)
+    if (event.event === "error" || event.event === "response.error") {
+      // An error event fails the stream whatever its data: JSON or plain text, decodeError reads both.
+      const data = Either.getOrElse(parseJson(event.data), () => event.data)
+      return errorStep(options.errorOf(data) ?? data)
+    }
     return Either.flatMap(parseJson(event.data), (data) => {
-      if (event.event === "error" || event.event === "response.error") return errorStep(options.errorOf(data) ?? data)
       const error = options.errorOf(data)
       return error !== undefined
         ? errorStep(error)
@@ -262,7 +266,7 @@ const geminiSurface: Client.StreamSurface<Gemini.GenerateContentResponse> = json
 const settingsOf = (options: Options): Client.Settings => ({
   apiKey: options.apiKey,
   baseUrl: options.baseUrl ?? defaultBaseUrl,
-  timeout: options.timeout === undefined ? defaultTimeout : Duration.decode(options.timeout),
+  timeout: SkyRetry.durationOr(options.timeout, defaultTimeout),
   retry: SkyRetry.policy({ ...options.retry, maxRetries: options.maxRetries ?? options.retry?.maxRetries }),
   headers: options.headers ?? {},
   anthropicVersion: options.anthropicVersion ?? defaultAnthropicVersion
@@ -399,11 +403,25 @@ export const layerConfig = (
     SkyClient,
     Effect.flatMap(
       Config.isConfig(overrides)
-        ? Effect.zipWith(config, overrides, (base, extra): Options => ({ ...base, ...extra }))
-        : Effect.map(config, (base): Options => ({ ...base, ...overrides })),
+        ? Effect.zipWith(config, overrides, overlay)
+        : Effect.map(config, (base) => overlay(base, overrides ?? {})),
       make
     )
   )
+
+/** Options laid over options: an undefined override keeps the base's value, and `retry` is merged field by field. */
+const overlay = (base: Options, overrides: Partial<Options>): Options => {
+  const defined = Object.fromEntries(Object.entries(overrides).filter(([, value]) => value !== undefined))
+  return {
+    ...base,
+    ...defined,
+    apiKey: overrides.apiKey ?? base.apiKey,
+    retry: {
+      ...base.retry,
+      ...Object.fromEntries(Object.entries(overrides.retry ?? {}).filter(([, value]) => value !== undefined))
+    }
+  }
+}
 
 // ---------------------------------------------------------------------------
 // Collecting streams

@@ -68,6 +68,17 @@ const nonNegativeInt = (n: number | undefined, fallback: number): number =>
   n !== undefined && Number.isFinite(n) && n >= 0 ? Math.floor(n) : fallback
 
 /**
+ * A duration from any input, or the fallback when the input is absent or
+ * unreadable (a string such as `"soon"` that slipped past the types): a bad
+ * setting never becomes a defect.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const durationOr = (input: Duration.DurationInput | undefined, fallback: Duration.Duration): Duration.Duration =>
+  input === undefined ? fallback : Option.getOrElse(Duration.decodeUnknown(input), () => fallback)
+
+/**
  * A policy from options laid over a base (default: `defaultPolicy`). Invalid
  * numbers (negative, NaN) fall back to the base's.
  *
@@ -76,10 +87,10 @@ const nonNegativeInt = (n: number | undefined, fallback: number): number =>
  */
 export const policy = (options: RetryOptions | undefined, base: RetryPolicy = defaultPolicy): RetryPolicy => ({
   maxRetries: nonNegativeInt(options?.maxRetries, base.maxRetries),
-  initialDelay: options?.initialDelay === undefined ? base.initialDelay : Duration.decode(options.initialDelay),
-  maxDelay: options?.maxDelay === undefined ? base.maxDelay : Duration.decode(options.maxDelay),
+  initialDelay: durationOr(options?.initialDelay, base.initialDelay),
+  maxDelay: durationOr(options?.maxDelay, base.maxDelay),
   jitter: options?.jitter !== undefined && options.jitter >= 0 && options.jitter <= 1 ? options.jitter : base.jitter,
-  maxRetryAfter: options?.maxRetryAfter === undefined ? base.maxRetryAfter : Duration.decode(options.maxRetryAfter)
+  maxRetryAfter: durationOr(options?.maxRetryAfter, base.maxRetryAfter)
 })
 
 /**

@@ -123,6 +123,30 @@ describe("spans", () => {
   })
 })
 
+describe("stream spans", () => {
+  it.effect("a stream that succeeds reports its attempts on its span", () => {
+    const { spans, tracer } = capturingTracer()
+    const body = [
+      `data: ${JSON.stringify({ id: "a", object: "chat.completion.chunk", created: 0, model: "m", choices: [{ index: 0, delta: { content: "x" } }] })}`,
+      "data: [DONE]",
+      ""
+    ].join("\n\n")
+    return Effect.gen(function*() {
+      const sky = yield* SkyClient.SkyClient
+      yield* SkyClient.collectChatCompletion(sky.chatCompletionsStream({ model: "sky-model", messages: [] }))
+      const span = spans.find((s) => s.name === "SkyClient.chatCompletionsStream")
+      expect(span && Object.fromEntries(span.attributes)).toMatchObject({
+        "sky.attempts": 1,
+        "gen_ai.request.model": "sky-model",
+        "http.response.status_code": 200
+      })
+    }).pipe(
+      Effect.provide(client(gateway(200, body, { "content-type": "text/event-stream" }))),
+      Effect.withTracer(tracer)
+    )
+  })
+})
+
 describe("logs", () => {
   it.effect("logging a failed call's error and cause never shows the key", () => {
     const lines: Array<string> = []

@@ -200,3 +200,155 @@ describe("SkyClient.layerConfig", () => {
       expect(Either.isLeft(negative)).toBe(true)
     }))
 })
+
+const answering = (make: () => Response) => {
+  const seen: Array<Record<string, string>> = []
+  const layer = Layer.succeed(
+    HttpClient.HttpClient,
+    HttpClient.make((request) =>
+      Effect.sync(() => {
+        seen.push(request.headers)
+        return HttpClientResponse.fromWeb(request, make())
+      })
+    )
+  )
+  return { seen, layer }
+}
+
+const sse = (...events: ReadonlyArray<string>) =>
+  new Response(events.join(""), { status: 200, headers: { "content-type": "text/event-stream" } })
+
+const chunk = (content: string) =>
+  `data: ${JSON.stringify({ id: "a", object: "chat.completion.chunk", created: 0, model: "m", choices: [{ index: 0, delta: { content }, finish_reason: null }] })}\n\n`
+
+const streamOf = (layer: Layer.Layer<HttpClient.HttpClient>, options?: SkyClient.CallOptions) =>
+  Effect.flatMap(SkyClient.SkyClient, (sky) =>
+    SkyClient.collectChatCompletion(sky.chatCompletionsStream({ model: "m", messages: [] }, options))).pipe(
+      Effect.provide(SkyClient.layer({ apiKey, baseUrl: "http://gw.test", retry: { jitter: 0 } }).pipe(Layer.provide(layer)))
+    )
+
+describe("SkyClient streams, edge cases", () => {
+  it.effect("asks for an event stream", () => {
+    const gateway = answering(() => sse(chunk("a"), "data: [DONE]\n\n"))
+    return Effect.gen(function*() {
+      yield* streamOf(gateway.layer)
+      expect(gateway.seen[0]!.accept).toBe("text/event-stream")
+    })
+  })
+
+  it.effect("an error event whose data is plain text fails the stream with that text", () => {
+    const gateway = answering(() => sse(chunk("a"), "event: error\ndata: upstream overloaded, try later\n\n"))
+    return Effect.gen(function*() {
+      const error = yield* Effect.flip(streamOf(gateway.layer))
+      expect(error._tag).toBe("UnknownGatewayError")
+      expect(error.message).toContain("upstream overloaded, try later")
+    })
+  })
+
+  it.effect("a JSON error answered with 200 instead of a stream is that error, with the table's status", () => {
+    const gateway = answering(() =>
+      new Response(JSON.stringify({ error: { code: 2007, message: "slow down" } }), {
+        status: 200,
+        headers: { "content-type": "application/json", "x-request-id": "r-9" }
+      })
+    )
+    return Effect.gen(function*() {
+      const error = yield* Effect.flip(streamOf(gateway.layer, { maxRetries: 0 }))
+      expect(error._tag).toBe("RpmLimitExceeded")
+      expect(error.status).toBe(429)
+      expect(error.requestId).toBe("r-9")
+    })
+  })
+
+  it.effect("a JSON success answered instead of a stream is InvalidResponse with the body", () => {
+    const gateway = answering(() =>
+      new Response(JSON.stringify({ id: "x" }), { status: 200, headers: { "content-type": "application/json" } })
+    )
+    return Effect.gen(function*() {
+      const error = yield* Effect.flip(streamOf(gateway.layer))
+      expect(error._tag).toBe("InvalidResponse")
+      expect(error.body).toBe(JSON.stringify({ id: "x" }))
+    })
+  })
+
+  it.effect("a last event without its blank line still counts", () => {
+    const gateway = answering(() => sse(chunk("a"), chunk("b"), "data: [DONE]"))
+    return Effect.gen(function*() {
+      const completion = yield* streamOf(gateway.layer)
+      expect(completion.choices[0]?.message.content).toBe("ab")
+    })
+  })
+
+  it.live("an overloaded_error before the first element is retried like a 529", () => {
+    let calls = 0
+    const gateway = answering(() => {
+      calls += 1
+      return calls === 1
+        ? sse(`event: error\ndata: ${JSON.stringify({ type: "error", error: { type: "overloaded_error", message: "Overloaded" } })}\n\n`)
+        : sse(chunk("ok"), "data: [DONE]\n\n")
+    })
+    return Effect.gen(function*() {
+      const completion = yield* streamOf(gateway.layer, { retry: { initialDelay: "1 millis" } })
+      expect(completion.choices[0]?.message.content).toBe("ok")
+      expect(calls).toBe(2)
+    })
+  })
+})
+
+describe("SkyClient guards", () => {
+  it.live("a deadline passed while reading the body keeps the status and request id", () => {
+    const gateway = answering(() =>
+      new Response(new ReadableStream({ start() {} }), { status: 200, headers: { "x-request-id": "slow-1" } })
+    )
+    return Effect.gen(function*() {
+      const sky = yield* SkyClient.SkyClient
+      const error = yield* Effect.flip(sky.chatCompletions({ model: "m", messages: [] }, { timeout: "50 millis", maxRetries: 0 }))
+      expect(error._tag).toBe("RequestTimeout")
+      expect(error.status).toBe(200)
+      expect(error.requestId).toBe("slow-1")
+    }).pipe(Effect.provide(SkyClient.layer({ apiKey, baseUrl: "http://gw.test" }).pipe(Layer.provide(gateway.layer))))
+  })
+
+  it.effect("the key is never sent to another origin", () => {
+    const gateway = recording(200, "{}")
+    return Effect.gen(function*() {
+      const sky = yield* SkyClient.SkyClient
+      const error = yield* Effect.flip(sky.request({ path: "https://elsewhere.example/collect", body: {} }))
+      expect(error._tag).toBe("RequestParseFailed")
+      expect(error.message).toContain("not on the base URL's origin")
+      expect(gateway.seen).toHaveLength(0)
+      yield* sky.request({ path: "http://gw.test/v1/same-origin" })
+      expect(gateway.seen[0]!.url).toBe("http://gw.test/v1/same-origin")
+    }).pipe(Effect.provide(SkyClient.layer({ apiKey, baseUrl: "http://gw.test" }).pipe(Layer.provide(gateway.layer))))
+  })
+
+  it.effect("an unreadable duration falls back to the setting instead of dying", () => {
+    const gateway = recording(200, okChat)
+    return Effect.gen(function*() {
+      const sky = yield* SkyClient.SkyClient
+      const bad = "soon" as unknown as Duration.DurationInput
+      const completion = yield* sky.chatCompletions({ model: "m", messages: [] }, { timeout: bad, retry: { maxRetryAfter: bad } })
+      expect(completion.id).toBe("0123456789abcdef0123456789abcdef")
+    }).pipe(Effect.provide(SkyClient.layer({ apiKey, timeout: "soon" as unknown as Duration.DurationInput }).pipe(Layer.provide(gateway.layer))))
+  })
+
+  it.effect("layerConfig overrides merge with the configuration instead of replacing it", () => {
+    const gateway = recording(429, JSON.stringify({ error: { code: 2007 } }))
+    return Effect.gen(function*() {
+      const sky = yield* SkyClient.SkyClient
+      const error = yield* Effect.flip(sky.chatCompletions({ model: "m", messages: [] }))
+      // SKYENGINE_BASE_URL survives `baseUrl: undefined`, and SKYENGINE_MAX_RETRIES=0 survives `retry: { jitter }`.
+      expect(gateway.seen[0]!.url).toBe("http://configured.test/v1/chat/completions")
+      expect(error.attempts).toHaveLength(1)
+    }).pipe(Effect.provide(
+      SkyClient.layerConfig({ baseUrl: undefined, retry: { jitter: 0 } }).pipe(
+        Layer.provide(gateway.layer),
+        Layer.provide(Layer.setConfigProvider(ConfigProvider.fromMap(new Map([
+          ["SKYENGINE_API_KEY", "ak-fromconfigfromconfigfromconfig12"],
+          ["SKYENGINE_BASE_URL", "http://configured.test"],
+          ["SKYENGINE_MAX_RETRIES", "0"]
+        ]))))
+      )
+    ))
+  })
+})

@@ -102,7 +102,9 @@ const mock = Command.make(
   "mock",
   { port: Options.integer("port").pipe(Options.withAlias("p"), Options.withDefault(0)) },
   ({ port }) =>
-    Effect.scoped(Effect.gen(function*() {
+    port < 0 || port > 65535
+      ? Effect.zipRight(Console.error(`sky mock: --port must be 0 to 65535, got ${port}\nusage: sky mock [--port P]`), exitWith(2))
+      : Effect.scoped(Effect.gen(function*() {
       const double = yield* SkyMock.make({ port })
       yield* Console.log(`SkyEngine double listening on ${double.url} (Ctrl-C to stop)`)
       return yield* Effect.never

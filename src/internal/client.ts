@@ -26,6 +26,7 @@ import * as SkyRetry from "../SkyRetry.js"
 import * as SkyWire from "../SkyWire.js"
 import { withFields } from "./construct.js"
 import * as Evidence from "./evidence.js"
+import { hasErrorField } from "./json.js"
 
 /** @internal */
 export interface Settings {
@@ -69,7 +70,15 @@ interface Call {
 }
 
 const joinUrl = (base: string, path: string): string =>
-  /^https?:\/\//i.test(path) ? path : `${base.replace(/\/+$/, "")}/${path.replace(/^\/+/, "")}`
+  /^[a-z][a-z0-9+.-]*:\/\//i.test(path) ? path : `${base.replace(/\/+$/, "")}/${path.replace(/^\/+/, "")}`
+
+const originOfUrl = (url: string): string | undefined => {
+  try {
+    return new URL(url).origin
+  } catch {
+    return undefined
+  }
+}
 
 /** Prepares a call; fails before anything is sent when the body cannot be encoded. */
 const prepare = (
@@ -81,6 +90,18 @@ const prepare = (
     const url = joinUrl(settings.baseUrl, endpoint.path)
     const secrets = [settings.apiKey]
     const safeUrl = Evidence.redactUrl(url, [Redacted.value(settings.apiKey)])
+    if (originOfUrl(url) !== originOfUrl(settings.baseUrl)) {
+      // An absolute URL is accepted only on the base URL's origin: the key is never sent anywhere else.
+      return Effect.fail(
+        new SkyError.RequestParseFailed({
+          message: `request not sent: ${safeUrl} is not on the base URL's origin ${
+            originOfUrl(settings.baseUrl) ?? settings.baseUrl
+          }`,
+          method: endpoint.method,
+          url: safeUrl
+        })
+      )
+    }
     let body: string | undefined
     if (endpoint.body !== undefined) {
       try {
@@ -105,11 +126,11 @@ const prepare = (
       }
     }
     const headers: Record<string, string> = {
+      accept: "application/json",
       ...settings.headers,
       ...endpoint.headers,
       ...options?.headers,
-      authorization: `Bearer ${Redacted.value(settings.apiKey)}`,
-      accept: "application/json"
+      authorization: `Bearer ${Redacted.value(settings.apiKey)}`
     }
     const base = HttpClientRequest.make(endpoint.method)(url, { headers })
     const withBody = body === undefined ? base : HttpClientRequest.bodyText(base, body, "application/json")
@@ -121,7 +142,7 @@ const prepare = (
       url,
       safeUrl,
       secrets,
-      timeout: options?.timeout === undefined ? settings.timeout : Duration.decode(options.timeout),
+      timeout: SkyRetry.durationOr(options?.timeout, settings.timeout),
       policy,
       request: (attempt) => HttpClientRequest.setHeader(withBody, attemptHeader, String(attempt))
     })
@@ -160,10 +181,12 @@ const contextOf = (response: HttpClientResponse.HttpClientResponse, call: Call):
   return () => {
     if (ctx === undefined) {
       const raw = Evidence.normalizeHeaders(response.headers)
-      const requestId = Evidence.requestIdFromHeaders(raw)
+      const secrets = call.secrets.map(Redacted.value)
+      const id = Evidence.requestIdFromHeaders(raw)
+      const requestId = id === undefined ? undefined : Evidence.scrub(id, secrets)
       ctx = {
         status: response.status,
-        headers: Evidence.redactHeaders(raw, call.secrets.map(Redacted.value)),
+        headers: Evidence.redactHeaders(raw, secrets),
         ...(requestId !== undefined ? { requestId } : {})
       }
     }
@@ -319,8 +342,27 @@ export const withAttempts = (
  * table row, the row's status is the one that describes it (a 2003 is a 424).
  */
 const inStreamStatus = (error: SkyError.SkyError): SkyError.SkyError => {
-  const status = SkyError.catalogue[error._tag].status
+  const status = SkyError.catalogue[error._tag].status ??
+    (error.errorType === undefined ? undefined : statusOfErrorType[error.errorType])
   return status !== undefined && error.status !== status ? withFields(error, { status }) : error
+}
+
+/**
+ * The statuses the vendors' own error types stand for, for an error without a code that arrives inside a
+ * stream after HTTP 200 (an Anthropic `overloaded_error` is what a 529 would have said): with it, the retry
+ * policy can judge the error as it would the same error before the stream began.
+ */
+const statusOfErrorType: Readonly<Record<string, number>> = {
+  invalid_request_error: 400,
+  authentication_error: 401,
+  permission_error: 403,
+  not_found_error: 404,
+  request_too_large: 413,
+  rate_limit_error: 429,
+  rate_limit_exceeded: 429,
+  api_error: 500,
+  server_error: 500,
+  overloaded_error: 529
 }
 
 const annotateFailure = (error: SkyError.SkyError, attempts: number): Effect.Effect<void> =>
@@ -363,10 +405,13 @@ export const callJson = <A>(
       const once = Effect.suspend(() => {
         attempt += 1
         const current = attempt
+        // Set once the headers are in, so that a deadline passed while reading the body keeps status and id.
+        let headersIn: (() => ResponseContext) | undefined
         return execute(client, call, current).pipe(
           Effect.flatMap((response) => {
             if (!isOk(response.status)) return statusError(response, call)
             const ctx = contextOf(response, call)
+            headersIn = ctx
             return response.text.pipe(
               Effect.mapError((e) => fromHttpError(e, call, ctx())),
               Effect.flatMap((text) => decodeJson(text, decode, call, ctx))
@@ -374,7 +419,10 @@ export const callJson = <A>(
           }),
           Effect.timeoutFail({
             duration: call.timeout,
-            onTimeout: () => timeoutError(call, undefined, "no complete response")
+            onTimeout: () =>
+              headersIn === undefined
+                ? timeoutError(call, undefined, "no response")
+                : timeoutError(call, headersIn(), "the response was not complete")
           }),
           Effect.tapError((error) => Effect.sync(() => log.failed(current, error)))
         )
@@ -462,7 +510,12 @@ const sseEvents = <E>(
           }
         }
         return Effect.succeed(Chunk.fromIterable(pending.splice(0, pending.length)))
-      })
+      }),
+      // A last event that the body ends without its blank line still counts.
+      Stream.concat(Stream.suspend(() => {
+        parser.feed("\n\n")
+        return Stream.fromIterable(pending.splice(0, pending.length))
+      }))
     )
   })
 
@@ -481,7 +534,7 @@ export const callStream = <A>(
   surface: StreamSurface<A>,
   options: CallOptions | undefined
 ): Stream.Stream<A, SkyError.SkyError> =>
-  Stream.unwrap(Effect.map(prepare(settings, endpoint, options), (call) =>
+  Stream.unwrap(Effect.map(prepare(settings, { ...endpoint, headers: { accept: "text/event-stream", ...endpoint.headers } }, options), (call) =>
     Stream.suspend(() => {
       const log = makeLog()
       let attempt = 0
@@ -510,6 +563,42 @@ export const callStream = <A>(
       )
     })))
 
+const isJson = (response: HttpClientResponse.HttpClientResponse): boolean =>
+  /\bjson\b/i.test(response.headers["content-type"] ?? "")
+
+/**
+ * A stream request answered with JSON instead of events: an error body becomes its SkyError (with the table's
+ * status, as for an in-stream error), anything else an InvalidResponse that keeps the body.
+ */
+const notAStream = (
+  response: HttpClientResponse.HttpClientResponse,
+  call: Call
+): Effect.Effect<never, SkyError.SkyError> =>
+  Effect.flatMap(
+    Effect.zip(Effect.orElseSucceed(response.text, () => ""), Clock.currentTimeMillis),
+    ([text, now]) => {
+      let json: unknown
+      try {
+        json = JSON.parse(text)
+      } catch {
+        json = undefined
+      }
+      return Effect.fail(
+        hasErrorField(json)
+          ? inStreamStatus(SkyWire.decodeError(
+            { status: response.status, headers: response.headers, body: text },
+            { method: call.endpoint.method, url: call.safeUrl, secrets: call.secrets, now }
+          ))
+          : invalidResponse(
+            call,
+            contextOf(response, call)(),
+            text,
+            `expected an event stream, got ${response.headers["content-type"]}`
+          )
+      )
+    }
+  )
+
 const openStream = <A>(
   client: HttpClient.HttpClient,
   call: Call,
@@ -518,7 +607,15 @@ const openStream = <A>(
 ): Stream.Stream<A, SkyError.SkyError> =>
   Stream.unwrap(
     execute(client, call, attempt).pipe(
-      Effect.flatMap((response) => isOk(response.status) ? Effect.succeed(response) : statusError(response, call)),
+      // The latest attempt is the count; a failure's annotation overwrites it with the same number.
+      Effect.tap(() => Effect.annotateCurrentSpan("sky.attempts", attempt)),
+      Effect.flatMap((response) =>
+        !isOk(response.status)
+          ? statusError(response, call)
+          : isJson(response)
+          ? notAStream(response, call)
+          : Effect.succeed(response)
+      ),
       Effect.timeoutFail({ duration: call.timeout, onTimeout: () => timeoutError(call, undefined, "no response") }),
       Effect.zip(Clock.currentTimeMillis),
       Effect.map(([response, now]) => {
