@@ -15,7 +15,6 @@ import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import type * as ParseResult from "effect/ParseResult"
-import * as Schema from "effect/Schema"
 import type * as SchemaAST from "effect/SchemaAST"
 import type * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
@@ -23,6 +22,7 @@ import * as Chat from "./Chat.js"
 import * as Embeddings from "./Embeddings.js"
 import * as Gemini from "./Gemini.js"
 import * as Client from "./internal/client.js"
+import { fastDecoder } from "./internal/fastDecode.js"
 import * as Messages from "./Messages.js"
 import * as Responses from "./Responses.js"
 import type * as SkyError from "./SkyError.js"
@@ -234,7 +234,7 @@ const typeOf = (value: { readonly type?: unknown }, event: Sse.Event): string =>
 const chatSurface: Client.StreamSurface<Chat.ChatCompletionChunk> = jsonSurface({
   endsAtEof: false,
   errorOf: Chat.errorOf,
-  decode: Schema.decodeUnknownEither(Chat.ChatCompletionChunk),
+  decode: fastDecoder(Chat.ChatCompletionChunk),
   step: (emit) => ({ emit }),
   special: (data) => (Chat.isDone(data) ? { end: true } : undefined)
 })
@@ -242,26 +242,33 @@ const chatSurface: Client.StreamSurface<Chat.ChatCompletionChunk> = jsonSurface(
 const responsesSurface: Client.StreamSurface<Responses.ResponseStreamEvent> = jsonSurface({
   endsAtEof: false,
   errorOf: Responses.errorOf,
-  decode: Schema.decodeUnknownEither(Responses.ResponseStreamEvent),
+  decode: fastDecoder(Responses.ResponseStreamEvent),
   step: (emit, event) => ({ emit, end: Responses.isTerminal(typeOf(emit, event)) })
 })
 
 const messagesSurface: Client.StreamSurface<Messages.MessageStreamEvent> = jsonSurface({
   endsAtEof: false,
   errorOf: Messages.errorOf,
-  decode: Schema.decodeUnknownEither(Messages.MessageStreamEvent),
+  decode: fastDecoder(Messages.MessageStreamEvent),
   step: (emit, event) => ({ emit, end: Messages.isTerminal(typeOf(emit, event)) })
 })
 
 const geminiSurface: Client.StreamSurface<Gemini.GenerateContentResponse> = jsonSurface({
   endsAtEof: true,
   errorOf: Gemini.errorOf,
-  decode: Schema.decodeUnknownEither(Gemini.GenerateContentResponse),
+  decode: fastDecoder(Gemini.GenerateContentResponse),
   step: (emit) => ({
     emit,
     complete: (emit.candidates ?? []).some((c) => typeof c.finishReason === "string" && c.finishReason !== "")
   })
 })
+
+// Response bodies: a body that already has the type is taken as it is (see fastDecoder).
+const decodeChatCompletion = fastDecoder(Chat.ChatCompletion)
+const decodeResponse = fastDecoder(Responses.Response)
+const decodeMessage = fastDecoder(Messages.Message)
+const decodeGenerateContentResponse = fastDecoder(Gemini.GenerateContentResponse)
+const decodeCreateEmbeddingResponse = fastDecoder(Embeddings.CreateEmbeddingResponse)
 
 const settingsOf = (options: Options): Client.Settings => ({
   apiKey: options.apiKey,
@@ -316,7 +323,7 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
     })
     return SkyClient.of({
       chatCompletions: (request, call) =>
-        json(post("chatCompletions", "/v1/chat/completions", withStream(request, false)), Chat.decodeChatCompletion, call),
+        json(post("chatCompletions", "/v1/chat/completions", withStream(request, false)), decodeChatCompletion, call),
       chatCompletionsStream: (request, call) =>
         stream(
           post("chatCompletionsStream", "/v1/chat/completions", {
@@ -328,19 +335,19 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
           call
         ),
       responses: (request, call) =>
-        json(post("responses", "/v1/responses", withStream(request, false)), Responses.decodeResponse, call),
+        json(post("responses", "/v1/responses", withStream(request, false)), decodeResponse, call),
       responsesStream: (request, call) =>
         stream(post("responsesStream", "/v1/responses", withStream(request, true)), responsesSurface, call),
       messages: (request, call) =>
-        json(post("messages", "/v1/messages", withStream(request, false), anthropic), Messages.decodeMessage, call),
+        json(post("messages", "/v1/messages", withStream(request, false), anthropic), decodeMessage, call),
       messagesStream: (request, call) =>
         stream(post("messagesStream", "/v1/messages", withStream(request, true), anthropic), messagesSurface, call),
       generateContent: (request, call) =>
-        json(geminiEndpoint("generateContent", request, false), Gemini.decodeGenerateContentResponse, call),
+        json(geminiEndpoint("generateContent", request, false), decodeGenerateContentResponse, call),
       streamGenerateContent: (request, call) =>
         stream(geminiEndpoint("streamGenerateContent", request, true), geminiSurface, call),
       embeddings: (request, call) =>
-        json(post("embeddings", "/v1/embeddings", request), Embeddings.decodeCreateEmbeddingResponse, call),
+        json(post("embeddings", "/v1/embeddings", request), decodeCreateEmbeddingResponse, call),
       request: (request, call) =>
         json(
           {
