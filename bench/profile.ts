@@ -60,6 +60,7 @@ const main = async (): Promise<void> => {
   const openai = new OpenAI({ apiKey: defaultApiKey, baseURL: `${baseUrl}/v1`, maxRetries: 0 })
   const request = { model: "bench-model", messages: [{ role: "user" as const, content: stream ? promptForChunks(streamChunks) : "hi" }] }
   const start = performance.now()
+  const cpuStart = process.cpuUsage()
   if (scenario === "chat" || scenario === "error") {
     for (let i = 0; i < iterations; i++) await runtime.runPromise(Effect.either(sky.chatCompletions(request)))
   } else if (scenario === "chat64") {
@@ -78,7 +79,11 @@ const main = async (): Promise<void> => {
       }
     }
   }
-  console.log(`${scenario}: ${((performance.now() - start) / iterations).toFixed(3)} ms each`)
+  const cpu = process.cpuUsage(cpuStart)
+  console.log(
+    `${scenario}: ${((performance.now() - start) / iterations).toFixed(3)} ms each, ` +
+      `${((cpu.user + cpu.system) / iterations).toFixed(0)} µs of this process's CPU each`
+  )
   await runtime.dispose()
   servers.stop()
 }

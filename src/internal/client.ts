@@ -427,10 +427,13 @@ export const callJson = <A>(
           Effect.tapError((error) => Effect.sync(() => log.failed(current, error)))
         )
       })
-      return once.pipe(
+      // With retries off there is nothing to schedule: the attempt runs as it is.
+      const retried = call.policy.maxRetries === 0 ? once : once.pipe(
         Effect.retry(
           SkyRetry.schedule(call.policy).pipe(Schedule.tapOutput((wait) => Effect.sync(() => log.waited(wait))))
-        ),
+        )
+      )
+      return retried.pipe(
         Effect.tap(() => Effect.annotateCurrentSpan("sky.attempts", attempt)),
         Effect.mapError((error) => withAttempts(error, log.attempts)),
         Effect.tapError((error) => annotateFailure(error, attempt)),
