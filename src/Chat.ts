@@ -22,29 +22,7 @@ import type * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import type * as SchemaAST from "effect/SchemaAST"
 import { hasErrorField, nonEmpty } from "./internal/json.js"
-
-// -----------------------------------------------------------------------------
-// internal helpers
-// -----------------------------------------------------------------------------
-
-const preserve: SchemaAST.ParseOptions = { onExcessProperty: "preserve" }
-
-const struct = <Fields extends Schema.Struct.Fields>(fields: Fields): Schema.Struct<Fields> =>
-  Schema.Struct(fields).annotations({ parseOptions: preserve })
-
-const ExtraFields = Schema.Record({ key: Schema.String, value: Schema.Unknown })
-
-const open = <Fields extends Schema.Struct.Fields>(
-  fields: Fields
-): Schema.TypeLiteral<Fields, readonly [typeof ExtraFields]> =>
-  Schema.Struct(fields, ExtraFields).annotations({ parseOptions: preserve })
-
-const nullable = <S extends Schema.Schema.Any>(schema: S): Schema.optional<Schema.NullOr<S>> =>
-  Schema.optional(Schema.NullOr(schema))
-
-const arrayOrEmpty = <S extends Schema.Schema.Any>(schema: S) =>
-  Schema.optionalWith(Schema.Array(schema), { nullable: true, default: () => [] })
-
+import { arrayOrEmpty, nullable, open, preserve, struct } from "./internal/schema.js"
 
 // -----------------------------------------------------------------------------
 // known values
