@@ -18,14 +18,34 @@ describe("fastDecoder", () => {
       const fast = fastDecoder(schema as Schema.Schema<unknown, unknown>)
       const slow = Schema.decodeUnknownEither(schema as Schema.Schema<unknown, unknown>)
       const encoded = Arbitrary.make(Schema.encodedSchema(schema as Schema.Schema<unknown, unknown>))
+      const typed = Arbitrary.make(Schema.typeSchema(schema as Schema.Schema<unknown, unknown>))
+      // Near misses: a value of the type with one key removed, or set to undefined, at the top or one level down.
+      const nearMiss = fc.tuple(typed, fc.nat(), fc.boolean(), fc.boolean()).map(([value, n, nested, toUndefined]) => {
+        const copy = JSON.parse(JSON.stringify(value ?? null)) as unknown
+        const pick = (o: unknown): Record<string, unknown> | undefined => {
+          if (typeof o !== "object" || o === null || Array.isArray(o)) return undefined
+          const record = o as Record<string, unknown>
+          if (!nested) return record
+          const inner = Object.values(record).find((v) => typeof v === "object" && v !== null && !Array.isArray(v))
+          return (inner as Record<string, unknown> | undefined) ?? record
+        }
+        const target = pick(copy)
+        const keys = target === undefined ? [] : Object.keys(target)
+        if (target !== undefined && keys.length > 0) {
+          const key = keys[n % keys.length]!
+          if (toUndefined) target[key] = undefined
+          else delete target[key]
+        }
+        return copy
+      })
       fc.assert(
-        fc.property(fc.oneof(encoded, fc.anything()), (u) => {
+        fc.property(fc.oneof(encoded, typed, nearMiss, fc.anything()), (u) => {
           const a = fast(u)
           const b = slow(u)
           expect(Either.isRight(a)).toBe(Either.isRight(b))
           if (Either.isRight(a) && Either.isRight(b)) expect(a.right).toEqual(b.right)
         }),
-        { seed: 7, numRuns: 300 }
+        { seed: 7, numRuns: 1000 }
       )
     })
   }
