@@ -6,7 +6,7 @@
  */
 import type * as Sse from "@effect/experimental/Sse"
 import { makeParser } from "@effect/experimental/Sse"
-import * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
@@ -23,6 +23,7 @@ import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 import * as Take from "effect/Take"
+import type { CallOptions as SkyClientCallOptions } from "../SkyClient.js"
 import * as SkyError from "../SkyError.js"
 import * as SkyRetry from "../SkyRetry.js"
 import * as SkyWire from "../SkyWire.js"
@@ -40,13 +41,8 @@ export interface Settings {
   readonly anthropicVersion: string
 }
 
-/** @internal */
-export interface CallOptions {
-  readonly timeout?: Duration.DurationInput | undefined
-  readonly maxRetries?: number | undefined
-  readonly retry?: SkyRetry.RetryOptions | undefined
-  readonly headers?: Readonly<Record<string, string>> | undefined
-}
+// Type-only: the public module owns (and documents) the per-call options.
+type CallOptions = SkyClientCallOptions
 
 /** @internal */
 export interface Endpoint {
@@ -731,6 +727,3 @@ const openStream = <A>(
       })
     )
   )
-
-/** The client from the context, for layers. */
-export const httpClient: Effect.Effect<HttpClient.HttpClient, never, HttpClient.HttpClient> = HttpClient.HttpClient

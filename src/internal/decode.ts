@@ -5,28 +5,13 @@
  * @internal
  */
 import * as Duration from "effect/Duration"
-import type * as Redacted from "effect/Redacted"
 import * as SkyError from "../SkyError.js"
+// Type-only: the public module owns (and documents) the shapes of the input and the options.
+import type { DecodeOptions, ErrorResponse } from "../SkyWire.js"
 import { construct } from "./construct.js"
 import * as Evidence from "./evidence.js"
 import { compact, isRecord } from "./json.js"
 
-/** @internal */
-export interface DecodeInput {
-  readonly status: number
-  readonly headers?: Evidence.HeadersInput | undefined
-  readonly body?: unknown
-}
-
-/** @internal */
-export interface DecodeOptions {
-  readonly method?: string | undefined
-  readonly url?: string | undefined
-  readonly secrets?: ReadonlyArray<string | Redacted.Redacted<string>> | undefined
-  readonly now?: number | undefined
-  readonly bodyLimit?: number | undefined
-  readonly attempts?: ReadonlyArray<SkyError.Attempt> | undefined
-}
 
 /** @internal */
 export const defaultBodyLimit = 65_536
@@ -202,7 +187,7 @@ const scrubCode = (code: unknown, secrets: ReadonlyArray<string>): number | stri
   typeof code === "string" ? Evidence.scrub(code, secrets) : typeof code === "number" ? code : undefined
 
 /** @internal */
-export const decodeError = (input: DecodeInput, options: DecodeOptions = {}): SkyError.SkyError => {
+export const decodeError = (input: ErrorResponse, options: DecodeOptions = {}): SkyError.SkyError => {
   const status = typeof input.status === "number" && Number.isFinite(input.status) ? Math.trunc(input.status) : 0
   const secrets = Evidence.secretTexts(options.secrets)
   const limit = options.bodyLimit ?? defaultBodyLimit
