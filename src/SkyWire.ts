@@ -64,7 +64,7 @@ export interface DecodeOptions {
   readonly now?: number | undefined
   /** How many characters of the body to keep. Default: `bodyLimit`. */
   readonly bodyLimit?: number | undefined
-  /** Earlier attempts of the same call. */
+  /** Earlier attempts of the same call: when given, the error lists them followed by its own attempt. */
   readonly attempts?: ReadonlyArray<SkyError.Attempt> | undefined
 }
 

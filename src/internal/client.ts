@@ -65,6 +65,8 @@ interface Call {
   readonly timeout: Duration.Duration
   readonly policy: SkyRetry.RetryPolicy
   readonly request: (attempt: number) => HttpClientRequest.HttpClientRequest
+  /** The attempts that failed so far: every error of the call is built with it, so none is built twice. */
+  readonly log: AttemptLog
 }
 
 const joinUrl = (base: string, path: string): string =>
@@ -142,7 +144,8 @@ const prepare = (
       secrets,
       timeout: SkyRetry.durationOr(options?.timeout, settings.timeout),
       policy,
-      request: (attempt) => HttpClientRequest.setHeader(withBody, attemptHeader, String(attempt))
+      request: (attempt) => HttpClientRequest.setHeader(withBody, attemptHeader, String(attempt)),
+      log: makeLog()
     })
   })
 
@@ -192,10 +195,19 @@ const contextOf = (response: HttpClientResponse.HttpClientResponse, call: Call):
   }
 }
 
-const evidenceOf = (call: Call, ctx: ResponseContext | undefined) => ({
+const evidenceOf = (call: Call, ctx: ResponseContext | undefined, tag: SkyError.Tag) => ({
   method: call.endpoint.method,
   url: call.safeUrl,
-  ...(ctx !== undefined ? ctx : {})
+  ...(ctx !== undefined ? ctx : {}),
+  attempts: [
+    ...call.log.attempts,
+    {
+      attempt: call.log.attempts.length + 1,
+      tag,
+      ...(ctx !== undefined ? { status: ctx.status } : {}),
+      ...(ctx?.requestId !== undefined ? { requestId: ctx.requestId } : {})
+    }
+  ]
 })
 
 const fromHttpError = (
@@ -214,13 +226,13 @@ const fromHttpError = (
   }
   if (error._tag === "RequestError" && error.reason === "InvalidUrl") {
     return new SkyError.ConnectionError({
-      ...evidenceOf(call, undefined),
+      ...evidenceOf(call, undefined, "ConnectionError"),
       message: `request not sent: invalid URL ${call.safeUrl}`,
       reason
     })
   }
   return new SkyError.ConnectionError({
-    ...evidenceOf(call, ctx),
+    ...evidenceOf(call, ctx, "ConnectionError"),
     message: ctx === undefined
       ? `no response from ${originOf(call.safeUrl)}: ${reason}`
       : `the connection dropped while reading the response (HTTP ${ctx.status}): ${reason}`,
@@ -238,7 +250,7 @@ const originOf = (url: string): string => {
 
 const timeoutError = (call: Call, ctx: ResponseContext | undefined, what: string): SkyError.SkyError =>
   new SkyError.RequestTimeout({
-    ...evidenceOf(call, ctx),
+    ...evidenceOf(call, ctx, "RequestTimeout"),
     message: `${what} within ${Duration.format(call.timeout)}`,
     timeout: call.timeout
   })
@@ -263,7 +275,7 @@ const invalidResponse = (
   const text = Evidence.scrub(body, secrets)
   const { full: issue, summary } = typeof problem === "string" ? { full: problem, summary: firstLine(problem) } : complaint(problem)
   return new SkyError.InvalidResponse({
-    ...evidenceOf(call, ctx),
+    ...evidenceOf(call, ctx, "InvalidResponse"),
     message: `the ${call.endpoint.operation} response could not be decoded: ${Evidence.scrub(summary, secrets)}`,
     issue: Evidence.scrub(issue, secrets),
     body: text.length > SkyWire.bodyLimit ? text.slice(0, SkyWire.bodyLimit) : text,
@@ -287,7 +299,7 @@ const statusError = (
     (buffer, now) =>
       SkyWire.decodeError(
         { status: response.status, headers: response.headers, body: new Uint8Array(buffer) },
-        { method: call.endpoint.method, url: call.safeUrl, secrets: call.secrets, now }
+        { method: call.endpoint.method, url: call.safeUrl, secrets: call.secrets, now, attempts: call.log.attempts }
       )
   ).pipe(Effect.flip)
 
@@ -356,33 +368,29 @@ const execute = (
 // Retries and the attempt log
 // ---------------------------------------------------------------------------
 
-/** Records every failed attempt and the wait after it, for the final error. */
-const makeLog = () => {
-  const attempts: Array<SkyError.Attempt> = []
+/** Every failed attempt of a call and the wait after it. */
+interface AttemptLog {
+  readonly attempts: ReadonlyArray<SkyError.Attempt>
+  readonly failed: (error: SkyError.SkyError) => void
+  readonly waited: (wait: Option.Option<Duration.Duration>) => void
+}
+
+const makeLog = (): AttemptLog => {
+  let attempts: ReadonlyArray<SkyError.Attempt> = []
   return {
-    attempts,
-    failed: (attempt: number, error: SkyError.SkyError): void => {
-      const code = SkyError.codeOf(error)
-      attempts.push({
-        attempt,
-        tag: error._tag,
-        ...(error.status !== undefined ? { status: error.status } : {}),
-        ...(code !== undefined ? { code } : {}),
-        ...(error.requestId !== undefined ? { requestId: error.requestId } : {})
-      })
+    get attempts() {
+      return attempts
     },
-    waited: (wait: Option.Option<Duration.Duration>): void => {
-      const last = attempts.length - 1
-      if (last >= 0 && Option.isSome(wait)) attempts[last] = { ...attempts[last]!, wait: wait.value }
+    // An error of an attempt lists the attempts so far, its own last: that list is the log from now on.
+    failed: (error) => {
+      if (error.attempts !== undefined && error.attempts.length > attempts.length) attempts = error.attempts
+    },
+    waited: (wait) => {
+      const last = attempts[attempts.length - 1]
+      if (last !== undefined && Option.isSome(wait)) attempts = [...attempts.slice(0, -1), { ...last, wait: wait.value }]
     }
   }
 }
-
-/** The same error, carrying the attempt log. */
-export const withAttempts = (
-  error: SkyError.SkyError,
-  attempts: ReadonlyArray<SkyError.Attempt>
-): SkyError.SkyError => withFields(error, { attempts: [...attempts] })
 
 /**
  * An error sent inside a stream arrives after HTTP 200; when its code names a
@@ -391,7 +399,10 @@ export const withAttempts = (
 const inStreamStatus = (error: SkyError.SkyError): SkyError.SkyError => {
   const status = SkyError.catalogue[error._tag].status ??
     (error.errorType === undefined ? undefined : statusOfErrorType[error.errorType])
-  return status !== undefined && error.status !== status ? withFields(error, { status }) : error
+  if (status === undefined || error.status === status) return error
+  // The attempt log's own entry (the last) says the same.
+  const attempts = error.attempts?.map((a, i, all) => (i === all.length - 1 ? { ...a, status } : a))
+  return withFields(error, attempts === undefined ? { status } : { status, attempts })
 }
 
 /**
@@ -447,7 +458,7 @@ export const callJson = <A>(
 ): Effect.Effect<A, SkyError.SkyError> =>
   prepare(settings, endpoint, options).pipe(
     Effect.flatMap((call) => {
-      const log = makeLog()
+      const log = call.log
       let attempt = 0
       const once = Effect.suspend(() => {
         attempt += 1
@@ -469,7 +480,7 @@ export const callJson = <A>(
               headersIn === undefined
                 ? timeoutError(call, undefined, "no response")
                 : timeoutError(call, headersIn(), "the response was not complete")),
-          Effect.tapError((error) => Effect.sync(() => log.failed(current, error)))
+          Effect.tapError((error) => Effect.sync(() => log.failed(error)))
         )
       })
       // With retries off there is nothing to schedule: the attempt runs as it is.
@@ -480,7 +491,6 @@ export const callJson = <A>(
       )
       return retried.pipe(
         Effect.tap(() => Effect.annotateCurrentSpan("sky.attempts", attempt)),
-        Effect.mapError((error) => withAttempts(error, log.attempts)),
         Effect.tapError((error) => annotateFailure(error, attempt)),
         Effect.withSpan(`SkyClient.${endpoint.operation}`, spanOptions(call))
       )
@@ -584,7 +594,7 @@ export const callStream = <A>(
 ): Stream.Stream<A, SkyError.SkyError> =>
   Stream.unwrap(Effect.map(prepare(settings, { ...endpoint, headers: { accept: "text/event-stream", ...endpoint.headers } }, options), (call) =>
     Stream.suspend(() => {
-      const log = makeLog()
+      const log = call.log
       let attempt = 0
       const once = Stream.suspend(() => {
         attempt += 1
@@ -595,7 +605,7 @@ export const callStream = <A>(
             if (chunk.length > 0) emitted = true
             return chunk
           }),
-          Stream.tapError((error) => Effect.sync(() => log.failed(current, error))),
+          Stream.tapError((error) => Effect.sync(() => log.failed(error))),
           Stream.mapError((error) => (emitted ? new AfterFirstElement(error) : error))
         )
       })
@@ -605,7 +615,7 @@ export const callStream = <A>(
       )
       return once.pipe(
         Stream.retry(schedule),
-        Stream.mapError((e) => withAttempts(e instanceof AfterFirstElement ? e.error : e, log.attempts)),
+        Stream.mapError((e) => (e instanceof AfterFirstElement ? e.error : e)),
         Stream.tapError((error) => annotateFailure(error, attempt)),
         Stream.withSpan(`SkyClient.${endpoint.operation}`, spanOptions(call))
       )
@@ -635,7 +645,7 @@ const notAStream = (
         hasErrorField(json)
           ? inStreamStatus(SkyWire.decodeError(
             { status: response.status, headers: response.headers, body: text },
-            { method: call.endpoint.method, url: call.safeUrl, secrets: call.secrets, now }
+            { method: call.endpoint.method, url: call.safeUrl, secrets: call.secrets, now, attempts: call.log.attempts }
           ))
           : invalidResponse(
             call,
@@ -674,7 +684,7 @@ const openStream = <A>(
         const inStreamError = (body: unknown): Take.Take<A, SkyError.SkyError> =>
           Take.fail(inStreamStatus(SkyWire.decodeError(
             { status: response.status, headers: response.headers, body },
-            { method: call.endpoint.method, url: call.safeUrl, secrets: call.secrets, now }
+            { method: call.endpoint.method, url: call.safeUrl, secrets: call.secrets, now, attempts: call.log.attempts }
           )))
         /** One chunk of events at a time: what to emit, then the end or the failure, if any. */
         const stepChunk = (events: Chunk.Chunk<Sse.Event>): Chunk.Chunk<Take.Take<A, SkyError.SkyError>> => {

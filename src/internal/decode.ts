@@ -234,11 +234,12 @@ export const decodeError = (input: ErrorResponse, options: DecodeOptions = {}): 
     (meta.code !== undefined ? meta.meaning : `${Evidence.statusLine(status)}: ${meta.meaning}`)
 
   const rawCode = codes.find((c) => typeof c === "number" || (typeof c === "string" && c.length > 0))
+  const requestId = scrubOptional(requestIdOf(parsed, rawHeaders), secrets)
   const props = compact({
     status,
     message: capMessage(Evidence.scrub(message, secrets)),
     code: tag === "UnknownGatewayError" ? scrubCode(rawCode, secrets) : undefined,
-    requestId: scrubOptional(requestIdOf(parsed, rawHeaders), secrets),
+    requestId,
     errorType: errorType === undefined ? undefined : Evidence.scrub(errorType, secrets),
     retryAfter: retryAfterOf(rawHeaders, parsed, options.now ?? Date.now()),
     shouldRetry: shouldRetryOf(rawHeaders),
@@ -247,7 +248,16 @@ export const decodeError = (input: ErrorResponse, options: DecodeOptions = {}): 
     headers: Evidence.redactHeaders(rawHeaders, secrets),
     method: options.method,
     url: options.url === undefined ? undefined : Evidence.redactUrl(options.url, secrets),
-    attempts: options.attempts
+    attempts: options.attempts === undefined ? undefined : [
+      ...options.attempts,
+      compact({
+        attempt: options.attempts.length + 1,
+        tag,
+        status,
+        code: tag === "UnknownGatewayError" ? scrubCode(rawCode, secrets) : meta.code,
+        requestId
+      })
+    ]
   })
   return construct(tag, props)
 }
