@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, Duration, Effect, Either, Exit, Fiber, Layer, Option, Stream, Supervisor } from "effect"
+import { Cause, Duration, Effect, Either, Exit, Fiber, Layer, Option, Schema, Stream, Supervisor } from "effect"
 import { setFlagsFromString } from "node:v8"
 import { runInNewContext } from "node:vm"
 import { afterAll, beforeAll } from "vitest"
@@ -91,12 +91,26 @@ describe("chaos: every fault of the double", () => {
               Effect.map((result) => ({
                 spec,
                 expected,
-                got: Either.isLeft(result) ? result.left._tag : "success"
+                got: Either.isLeft(result) ? result.left._tag : "success",
+                error: Either.isLeft(result) ? result.left : undefined
               }))
             ))
         }).pipe(Effect.provide(Layer.fresh(SkyMock.layerClient({}))), Effect.supervised(supervisor))
       )
       for (const outcome of outcomes) expect(outcome.got, outcome.spec).toBe(outcome.expected)
+      // Every error of the chaos run, rendered every way a user can, is free of the key the client sent.
+      for (const { error, spec } of outcomes) {
+        if (error === undefined) continue
+        const renderings = [
+          error.message,
+          String(error),
+          JSON.stringify(error),
+          JSON.stringify(error.toJSON()),
+          Cause.pretty(Cause.fail(error)),
+          JSON.stringify(Schema.encodeSync(SkyError.SkyError)(error))
+        ]
+        for (const text of renderings) expect(text.includes(SkyMock.defaultApiKey), spec).toBe(false)
+      }
       expect(outcomes).toHaveLength(scenarios.length)
 
       yield* settle
