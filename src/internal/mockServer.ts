@@ -14,17 +14,8 @@ import * as MockFault from "./mockFault.js"
 import { isRecord } from "./json.js"
 import * as Evidence from "./evidence.js"
 
-/** @internal */
-export interface RecordedRequest {
-  readonly method: string
-  readonly path: string
-  readonly headers: Readonly<Record<string, string>>
-  readonly authorized: boolean
-  readonly body: unknown
-  readonly attempt: number | undefined
-  readonly fault: string | undefined
-  readonly requestId: string
-}
+// Type-only: the public module owns (and documents) the shape of a recorded request.
+import type { RecordedRequest } from "../SkyMock.js"
 
 /** @internal */
 export interface Config {
