@@ -113,7 +113,10 @@ const mock = Command.make(
     )
 ).pipe(Command.withDescription("Run the SkyEngine double in the foreground until interrupted."))
 
-const sky = Command.make("sky").pipe(
+const usage = "usage: sky <demo|chat|mock|errors> [options]; sky --help for details"
+
+// Without a subcommand there is nothing to do: that is a usage error, like any other bad argument.
+const sky = Command.make("sky", {}, () => Effect.zipRight(Console.error(usage), exitWith(2))).pipe(
   Command.withDescription("The effect-skyengine command line."),
   Command.withSubcommands([demo, chat, mock, errors])
 )
@@ -124,7 +127,7 @@ cli(process.argv).pipe(
   // @effect/cli has printed the problem and the usage already; 2 is the conventional exit code for bad arguments.
   Effect.catchIf(
     ValidationError.isValidationError,
-    () => Effect.zipRight(Console.error("usage: sky <demo|chat|mock|errors> [options]; sky --help for details"), exitWith(2))
+    () => Effect.zipRight(Console.error(usage), exitWith(2))
   ),
   Effect.provide(NodeContext.layer),
   NodeRuntime.runMain({ disableErrorReporting: false })
