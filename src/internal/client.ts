@@ -62,6 +62,8 @@ interface Call {
   readonly url: string
   readonly safeUrl: string
   readonly secrets: ReadonlyArray<Redacted.Redacted<string>>
+  /** The same secrets as text, for scrubbing what an error keeps. */
+  readonly secretTexts: ReadonlyArray<string>
   readonly timeout: Duration.Duration
   readonly policy: SkyRetry.RetryPolicy
   readonly request: (attempt: number) => HttpClientRequest.HttpClientRequest
@@ -69,8 +71,10 @@ interface Call {
   readonly log: AttemptLog
 }
 
+const isAbsolute = (path: string): boolean => /^[a-z][a-z0-9+.-]*:\/\//i.test(path)
+
 const joinUrl = (base: string, path: string): string =>
-  /^[a-z][a-z0-9+.-]*:\/\//i.test(path) ? path : `${base.replace(/\/+$/, "")}/${path.replace(/^\/+/, "")}`
+  isAbsolute(path) ? path : `${base.replace(/\/+$/, "")}/${path.replace(/^\/+/, "")}`
 
 const originOfUrl = (url: string): string | undefined => {
   try {
@@ -89,8 +93,10 @@ const prepare = (
   Effect.suspend(() => {
     const url = joinUrl(settings.baseUrl, endpoint.path)
     const secrets = [settings.apiKey]
-    const safeUrl = Evidence.redactUrl(url, [Redacted.value(settings.apiKey)])
-    if (originOfUrl(url) !== originOfUrl(settings.baseUrl)) {
+    const secretTexts = [Redacted.value(settings.apiKey)]
+    const safeUrl = Evidence.redactUrl(url, secretTexts)
+    // A relative path stays on the base URL; only an absolute one can leave its origin.
+    if (isAbsolute(endpoint.path) && originOfUrl(url) !== originOfUrl(settings.baseUrl)) {
       // An absolute URL is accepted only on the base URL's origin: the key is never sent anywhere else.
       return Effect.fail(
         new SkyError.RequestParseFailed({
@@ -130,7 +136,7 @@ const prepare = (
       ...settings.headers,
       ...endpoint.headers,
       ...options?.headers,
-      authorization: `Bearer ${Redacted.value(settings.apiKey)}`
+      authorization: `Bearer ${secretTexts[0]}`
     }
     const base = HttpClientRequest.make(endpoint.method)(url, { headers })
     const withBody = body === undefined ? base : HttpClientRequest.bodyText(base, body, "application/json")
@@ -142,6 +148,7 @@ const prepare = (
       url,
       safeUrl,
       secrets,
+      secretTexts,
       timeout: SkyRetry.durationOr(options?.timeout, settings.timeout),
       policy,
       request: (attempt) => HttpClientRequest.setHeader(withBody, attemptHeader, String(attempt)),
@@ -182,7 +189,7 @@ const contextOf = (response: HttpClientResponse.HttpClientResponse, call: Call):
   return () => {
     if (ctx === undefined) {
       const raw = Evidence.normalizeHeaders(response.headers)
-      const secrets = call.secrets.map(Redacted.value)
+      const secrets = call.secretTexts
       const id = Evidence.requestIdFromHeaders(raw)
       const requestId = id === undefined ? undefined : Evidence.scrub(id, secrets)
       ctx = {
@@ -215,7 +222,7 @@ const fromHttpError = (
   call: Call,
   ctx: ResponseContext | undefined
 ): SkyError.SkyError => {
-  const secrets = call.secrets.map(Redacted.value)
+  const secrets = call.secretTexts
   const reason = describe(error.cause ?? error, secrets)
   if (error._tag === "RequestError" && error.reason === "Encode") {
     return new SkyError.RequestParseFailed({
@@ -271,7 +278,7 @@ const invalidResponse = (
   body: string,
   problem: string | { readonly message: string }
 ): SkyError.SkyError => {
-  const secrets = call.secrets.map(Redacted.value)
+  const secrets = call.secretTexts
   const text = Evidence.scrub(body, secrets)
   const { full: issue, summary } = typeof problem === "string" ? { full: problem, summary: firstLine(problem) } : complaint(problem)
   return new SkyError.InvalidResponse({
@@ -423,14 +430,16 @@ const statusOfErrorType: Readonly<Record<string, number>> = {
   overloaded_error: 529
 }
 
-const annotateFailure = (error: SkyError.SkyError, attempts: number): Effect.Effect<void> =>
-  Effect.annotateCurrentSpan({
+const annotateFailure = (error: SkyError.SkyError, attempts: number): Effect.Effect<void> => {
+  const code = SkyError.codeOf(error)
+  return Effect.annotateCurrentSpan({
     "sky.attempts": attempts,
     "sky.error.tag": error._tag,
-    ...(SkyError.codeOf(error) !== undefined ? { "sky.error.code": SkyError.codeOf(error) } : {}),
+    ...(code !== undefined ? { "sky.error.code": code } : {}),
     ...(error.requestId !== undefined ? { "sky.request_id": error.requestId } : {}),
     ...(error.status !== undefined ? { "http.response.status_code": error.status } : {})
   })
+}
 
 const spanOptions = (call: Call) => ({
   kind: "client" as const,

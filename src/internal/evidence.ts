@@ -97,6 +97,8 @@ export const redactHeaders = (
 
 /** A URL with secret query parameters replaced; text that is not a URL is only scrubbed. */
 export const redactUrl = (url: string, secrets: ReadonlyArray<string>): string => {
+  // Without a query there is no parameter to redact: no need to parse (this runs on every call).
+  if (!url.includes("?")) return scrub(url, secrets)
   try {
     const parsed = new URL(url)
     let changed = false
@@ -128,13 +130,23 @@ const charsetOf = (contentType: string | undefined): string | undefined => {
   return match?.[1]
 }
 
+/** One decoder per label: a TextDecoder used without `stream` keeps no state between calls. */
+const decoders = new Map<string, TextDecoder>()
+
 const decoderFor = (label: string): TextDecoder => {
-  try {
-    return new TextDecoder(label)
-  } catch {
-    // An unknown charset label: UTF-8, with replacement characters where it does not fit.
-    return new TextDecoder("utf-8")
+  const key = label.toLowerCase()
+  let decoder = decoders.get(key)
+  if (decoder === undefined) {
+    try {
+      decoder = new TextDecoder(key)
+    } catch {
+      // An unknown charset label: UTF-8, with replacement characters where it does not fit.
+      decoder = decoderFor("utf-8")
+    }
+    // Bounded: labels come from servers, so only the few that name a real encoding are kept.
+    if (decoders.size < 64) decoders.set(key, decoder)
   }
+  return decoder
 }
 
 /** Bytes to text: BOM first, then the declared charset, else UTF-8; invalid sequences become U+FFFD. */
