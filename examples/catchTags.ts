@@ -22,6 +22,7 @@ export const withCatchTags = (prompt: string): Effect.Effect<string, never, SkyC
       UnknownGatewayError: (e) => Effect.succeed(`HTTP ${e.status}`),
       ConnectionError: () => Effect.succeed("offline"),
       RequestTimeout: () => Effect.succeed("timed out"),
+      InvalidRequest: (e) => Effect.succeed(`not sent: ${e.reason ?? e.message}`),
       InvalidResponse: () => Effect.succeed("unexpected response")
     })
   )

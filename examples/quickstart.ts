@@ -36,6 +36,7 @@ export const answer = (prompt: string): Effect.Effect<string, never, SkyClient.S
       UnknownGatewayError: (e) => Effect.succeed(`HTTP ${e.status}: ${e.message}`),
       ConnectionError: (e) => Effect.succeed(`no connection: ${e.reason ?? e.message}`),
       RequestTimeout: () => Effect.succeed("timed out"),
+      InvalidRequest: (e) => Effect.succeed(`not sent: ${e.reason ?? e.message}`),
       InvalidResponse: (e) => Effect.succeed(`unexpected response: ${e.issue ?? e.message}`)
     })
   )

@@ -1,7 +1,7 @@
 /**
  * The SkyEngine error algebra: one tagged error class per code of the gateway's
- * error table (2001-2008, 2101-2106), four client-side classes for what the
- * table does not cover, and the `SkyError` union of all eighteen.
+ * error table (2001-2008, 2101-2106), five client-side classes for what the
+ * table does not cover, and the `SkyError` union of all nineteen.
  *
  * Every class is a `Schema.TaggedError`: it is a `Data.TaggedError`-style
  * yieldable error (structural equality, `_tag`, `toJSON`) and at the same time a
@@ -44,6 +44,7 @@ export const tags = [
   "UnknownGatewayError",
   "ConnectionError",
   "RequestTimeout",
+  "InvalidRequest",
   "InvalidResponse"
 ] as const
 
@@ -61,7 +62,10 @@ export type Tag = typeof tags[number]
  * @since 0.1.0
  * @category tags
  */
-export type TableTag = Exclude<Tag, "UnknownGatewayError" | "ConnectionError" | "RequestTimeout" | "InvalidResponse">
+export type TableTag = Exclude<
+  Tag,
+  "UnknownGatewayError" | "ConnectionError" | "RequestTimeout" | "InvalidRequest" | "InvalidResponse"
+>
 
 /**
  * The codes of the gateway's error table.
@@ -275,6 +279,16 @@ export const catalogue = {
     retryable: true,
     remedy: "Retried by default; raise the timeout, or stream long generations."
   }),
+  InvalidRequest: entry({
+    tag: "InvalidRequest",
+    code: undefined,
+    status: undefined,
+    type: "Client",
+    meaning: "The request was never sent: the client could not build it",
+    fixedMessage: undefined,
+    retryable: false,
+    remedy: "Fix what the reason names (a header, the body, the model name, the base URL or the key); sending it again cannot help."
+  }),
   InvalidResponse: entry({
     tag: "InvalidResponse",
     code: undefined,
@@ -315,7 +329,7 @@ export const groups = {
   TooManyRequests: ["RpmLimitExceeded", "TpmLimitExceeded"],
   Unauthorized: ["InvalidApiKey"],
   Forbidden: ["ModelAccessDenied", "AccountOverdue"],
-  Client: ["ConnectionError", "RequestTimeout", "InvalidResponse"]
+  Client: ["ConnectionError", "RequestTimeout", "InvalidRequest", "InvalidResponse"]
 } as const
 
 // ---------------------------------------------------------------------------
@@ -588,7 +602,7 @@ export class ClientClosedRequest extends Schema.TaggedError<ClientClosedRequest>
 }
 
 // ---------------------------------------------------------------------------
-// The four classes the table does not cover
+// The five classes the table does not cover
 // ---------------------------------------------------------------------------
 
 /**
@@ -641,6 +655,25 @@ export class RequestTimeout extends Schema.TaggedError<RequestTimeout>()("Reques
 }
 
 /**
+ * A request that was never sent: a header name or value that HTTP cannot carry,
+ * a body that cannot be encoded as JSON, a model name that cannot be put in a
+ * URL, an invalid base URL, or an absolute path on another origin (the key is
+ * never sent elsewhere). No server answered, so it has no status, and sending
+ * the same request again cannot help: it is never retried.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export class InvalidRequest extends Schema.TaggedError<InvalidRequest>()("InvalidRequest", {
+  ...clientFields("the request could not be built, so it was not sent"),
+  /** What is wrong with the request. */
+  reason: Schema.optional(Schema.String)
+}) {
+  /** The catalogue entry of this class. */
+  static readonly meta = catalogue.InvalidRequest
+}
+
+/**
  * A 2xx response, or an event of a stream, whose body could not be decoded.
  *
  * @since 0.1.0
@@ -683,6 +716,7 @@ export type SkyError =
   | UnknownGatewayError
   | ConnectionError
   | RequestTimeout
+  | InvalidRequest
   | InvalidResponse
 
 /**
@@ -709,6 +743,7 @@ export const classes = {
   UnknownGatewayError,
   ConnectionError,
   RequestTimeout,
+  InvalidRequest,
   InvalidResponse
 } as const satisfies { readonly [K in Tag]: { readonly _tag: K } }
 
@@ -738,6 +773,7 @@ export const SkyError = Schema.Union(
   UnknownGatewayError,
   ConnectionError,
   RequestTimeout,
+  InvalidRequest,
   InvalidResponse
 )
 
@@ -828,7 +864,7 @@ export type Forbidden = ModelAccessDenied | AccountOverdue
  * @since 0.1.0
  * @category groups
  */
-export type ClientFailure = ConnectionError | RequestTimeout | InvalidResponse
+export type ClientFailure = ConnectionError | RequestTimeout | InvalidRequest | InvalidResponse
 
 const groupGuard = <A>(members: ReadonlyArray<Tag>): (u: unknown) => u is A => {
   const set: ReadonlySet<string> = new Set(members)
@@ -946,7 +982,7 @@ type CaseOutput<Cases, Index extends 0 | 1 | 2> = {
  * declare const call: Effect.Effect<string, SkyError.SkyError>
  * const safe = call.pipe(SkyError.handleAll({
  *   RpmLimitExceeded: (e) => Effect.succeed(`slow down for ${e.retryAfter}`),
- *   // ... one line per tag, 18 in all
+ *   // ... one line per tag, 19 in all
  * }))
  * ```
  *

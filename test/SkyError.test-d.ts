@@ -25,13 +25,14 @@ const tagHandlers = {
   UnknownGatewayError: ok("UnknownGatewayError"),
   ConnectionError: ok("ConnectionError"),
   RequestTimeout: ok("RequestTimeout"),
+  InvalidRequest: ok("InvalidRequest"),
   InvalidResponse: ok("InvalidResponse")
 }
 
 type ErrorOf<T> = T extends Effect.Effect<any, infer E, any> ? E : never
 
 describe("Effect.catchTags", () => {
-  it("all 18 handlers leave E never", () => {
+  it("all 19 handlers leave E never", () => {
     const handled = call.pipe(Effect.catchTags(tagHandlers))
     expectTypeOf<ErrorOf<typeof handled>>().toEqualTypeOf<never>()
   })
@@ -58,7 +59,7 @@ describe("Effect.catchTags", () => {
 })
 
 describe("SkyError.handleAll", () => {
-  it("all 18 handlers give E never", () => {
+  it("all 19 handlers give E never", () => {
     const handled = call.pipe(SkyError.handleAll(tagHandlers))
     expectTypeOf<ErrorOf<typeof handled>>().toEqualTypeOf<never>()
     expectTypeOf(handled).toEqualTypeOf<
@@ -81,6 +82,7 @@ describe("SkyError.handleAll", () => {
         | "UnknownGatewayError"
         | "ConnectionError"
         | "RequestTimeout"
+        | "InvalidRequest"
         | "InvalidResponse",
         never,
         never
@@ -184,7 +186,8 @@ describe("SkyError.match", () => {
     UnknownGatewayError: () => 15,
     ConnectionError: () => 16,
     RequestTimeout: () => 17,
-    InvalidResponse: () => 18
+    InvalidRequest: () => 18,
+    InvalidResponse: () => 19
   }
 
   it("accepts every tag", () => {

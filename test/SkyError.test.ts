@@ -38,6 +38,7 @@ const clientSide = {
   UnknownGatewayError: "Unknown",
   ConnectionError: "Client",
   RequestTimeout: "Client",
+  InvalidRequest: "Client",
   InvalidResponse: "Client"
 } as const
 
@@ -54,9 +55,9 @@ const samples: ReadonlyArray<SkyError.SkyError> = SkyError.tags.map((tag) =>
 )
 
 describe("tags, catalogue, classes", () => {
-  it("tags has 18 unique entries matching catalogue and classes", () => {
-    expect(SkyError.tags).toHaveLength(18)
-    expect(new Set(SkyError.tags).size).toBe(18)
+  it("tags has 19 unique entries matching catalogue and classes", () => {
+    expect(SkyError.tags).toHaveLength(19)
+    expect(new Set(SkyError.tags).size).toBe(19)
     expect([...SkyError.tags].sort()).toEqual(allTags)
     expect(Object.keys(SkyError.catalogue).sort()).toEqual(allTags)
     expect(Object.keys(SkyError.classes).sort()).toEqual(allTags)
@@ -199,7 +200,7 @@ const groupCases = [
   ["isTooManyRequests", SkyError.isTooManyRequests, ["RpmLimitExceeded", "TpmLimitExceeded"]],
   ["isUnauthorized", SkyError.isUnauthorized, ["InvalidApiKey"]],
   ["isForbidden", SkyError.isForbidden, ["ModelAccessDenied", "AccountOverdue"]],
-  ["isClientFailure", SkyError.isClientFailure, ["ConnectionError", "RequestTimeout", "InvalidResponse"]]
+  ["isClientFailure", SkyError.isClientFailure, ["ConnectionError", "RequestTimeout", "InvalidRequest", "InvalidResponse"]]
 ] as const
 
 describe("groups", () => {
@@ -256,6 +257,7 @@ describe("isRetryable", () => {
     UnknownGatewayError: false,
     ConnectionError: true,
     RequestTimeout: true,
+    InvalidRequest: false,
     InvalidResponse: false
   }
 
@@ -296,6 +298,7 @@ const handlers = {
   UnknownGatewayError: (e: SkyError.UnknownGatewayError) => Effect.succeed(["UnknownGatewayError", e] as const),
   ConnectionError: (e: SkyError.ConnectionError) => Effect.succeed(["ConnectionError", e] as const),
   RequestTimeout: (e: SkyError.RequestTimeout) => Effect.succeed(["RequestTimeout", e] as const),
+  InvalidRequest: (e: SkyError.InvalidRequest) => Effect.succeed(["InvalidRequest", e] as const),
   InvalidResponse: (e: SkyError.InvalidResponse) => Effect.succeed(["InvalidResponse", e] as const)
 }
 
@@ -317,6 +320,7 @@ const matchCases = {
   UnknownGatewayError: (e: SkyError.UnknownGatewayError) => `UnknownGatewayError:${e.requestId}`,
   ConnectionError: (e: SkyError.ConnectionError) => `ConnectionError:${e.requestId}`,
   RequestTimeout: (e: SkyError.RequestTimeout) => `RequestTimeout:${e.requestId}`,
+  InvalidRequest: (e: SkyError.InvalidRequest) => `InvalidRequest:${e.requestId}`,
   InvalidResponse: (e: SkyError.InvalidResponse) => `InvalidResponse:${e.requestId}`
 }
 

@@ -9,7 +9,7 @@ const hex32 = (n: number): string => n.toString(16).padStart(8, "0").repeat(4)
 
 const tableTags = SkyError.tags.filter((tag) => SkyError.catalogue[tag].code !== undefined)
 const fixedTags = tableTags.filter((tag) => SkyError.catalogue[tag].fixedMessage !== undefined)
-const clientTags = ["ConnectionError", "RequestTimeout", "InvalidResponse"] as const
+const clientTags = ["ConnectionError", "RequestTimeout", "InvalidRequest", "InvalidResponse"] as const
 
 const entryOf = (tag: SkyError.Tag): SkyError.CatalogueEntry => SkyError.catalogue[tag]
 
@@ -745,6 +745,7 @@ const expectedWireStatus: Record<SkyError.Tag, number> = {
   UnknownGatewayError: 502,
   ConnectionError: 502,
   RequestTimeout: 504,
+  InvalidRequest: 502,
   InvalidResponse: 502
 }
 
@@ -764,7 +765,7 @@ const encodeCases = SkyError.tags.flatMap((tag, i) =>
 describe("encodeError", () => {
   it("covers 18 classes x 4 shapes", () => {
     expect(SkyWire.shapes).toEqual(["gateway", "anthropic", "openai", "problem"])
-    expect(encodeCases).toHaveLength(72)
+    expect(encodeCases).toHaveLength(76)
   })
 
   it.each(encodeCases)("$name: status, headers, body, and decode(encode(e))", ({ error, shape, tag }) => {
@@ -907,6 +908,7 @@ const fieldValueArb = fc.oneof(
     ...fixedTags.map((tag) => entryOf(tag).fixedMessage!),
     "ConnectionError",
     "RequestTimeout",
+    "InvalidRequest",
     "InvalidResponse",
     "urn:skyengine:error:2105",
     "urn:skyengine:error:ConnectionError",
@@ -1097,6 +1099,7 @@ describe("properties", () => {
       case "UnknownGatewayError":
         return fc.record({ code: fc.oneof(fc.integer(), fc.string({ maxLength: 8 })) }, { requiredKeys: [] })
       case "ConnectionError":
+      case "InvalidRequest":
         return fc.record({ reason: optionalString }, { requiredKeys: [] })
       case "RequestTimeout":
         return fc.record({ timeout: millisArb }, { requiredKeys: [] })

@@ -27,6 +27,7 @@ export const program: Effect.Effect<string, never> = call.pipe(
     UnknownGatewayError: (e) => Effect.succeed(`unknown ${e.status ?? 0} ${String(e.code)}`),
     ConnectionError: (e) => Effect.succeed(`connection ${e.reason ?? ""}`),
     RequestTimeout: (e) => Effect.succeed(`timeout ${e.timeout === undefined ? "" : Duration.format(e.timeout)}`),
+    InvalidRequest: (e) => Effect.succeed(`not sent ${e.reason ?? ""}`),
     InvalidResponse: (e) => Effect.succeed(`invalid ${e.issue ?? ""}`)
   })
 )

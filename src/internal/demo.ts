@@ -76,6 +76,7 @@ const handler = <R>(self: Effect.Effect<string, SkyError.SkyError, R>): Effect.E
     UnknownGatewayError: (e) => Effect.succeed(`logged HTTP ${e.status ?? "?"}`),
     ConnectionError: () => Effect.succeed("checked the network"),
     RequestTimeout: () => Effect.succeed("raised the timeout"),
+    InvalidRequest: () => Effect.succeed("fix the request; sending it again cannot help"),
     InvalidResponse: () => Effect.succeed("kept the raw body for a report")
   }))
 
