@@ -23,7 +23,7 @@ import type * as Effect from "effect/Effect"
 import type * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import type * as SchemaAST from "effect/SchemaAST"
-import { hasErrorField, isMeaningful, isRecord, nonEmpty } from "./internal/json.js"
+import { hasErrorField, isMeaningful, isRecord, nonEmpty, parseJson } from "./internal/json.js"
 import { nullable, open, preserve, struct } from "./internal/schema.js"
 
 // -----------------------------------------------------------------------------
@@ -1001,8 +1001,8 @@ const mergeUsage = (usage: Usage, delta: MessageDeltaUsage): Usage => {
  * text appended, `signature_delta` appended to `signature`, and the
  * `input_json_delta` fragments of a `tool_use` block joined and JSON-parsed
  * into `input` (`{}` when they are all empty; the raw joined string when it
- * does not parse, rather than throwing). `stop_reason`, `stop_sequence` and
- * `usage` come from `message_delta` (usage merged into the start's usage;
+ * does not parse, or nests deeper than the client's JSON depth limit, rather
+ * than throwing). `stop_reason`, `stop_sequence` and `usage` come from `message_delta` (usage merged into the start's usage;
  * a zero never replaces a non-zero count).
  *
  * Total: it never throws; without `message_start` it starts from an empty
@@ -1095,11 +1095,8 @@ export const accumulate = (events: Iterable<MessageStreamEvent>): Message => {
       block.input = {}
       continue
     }
-    try {
-      block.input = JSON.parse(raw)
-    } catch {
-      block.input = raw
-    }
+    const parsed = parseJson(raw)
+    block.input = parsed._tag === "Right" ? parsed.value : raw
   }
 
   const base: Message = message ?? {

@@ -23,6 +23,7 @@ import * as Embeddings from "./Embeddings.js"
 import * as Gemini from "./Gemini.js"
 import * as Client from "./internal/client.js"
 import { fastDecoder } from "./internal/fastDecode.js"
+import * as Json from "./internal/json.js"
 import * as Messages from "./Messages.js"
 import * as Responses from "./Responses.js"
 import type * as SkyError from "./SkyError.js"
@@ -184,12 +185,12 @@ export class SkyClient extends Context.Tag("effect-skyengine/SkyClient")<SkyClie
 
 type Decoder<A> = (u: unknown, options?: SchemaAST.ParseOptions) => Effect.Effect<A, ParseResult.ParseError>
 
+/** An event's data as JSON, through the one wire parser (which bounds the nesting depth). */
 const parseJson = (data: string): Either.Either<unknown, { readonly message: string }> => {
-  try {
-    return Either.right(JSON.parse(data) as unknown)
-  } catch (cause) {
-    return Either.left({ message: `the event is not JSON: ${cause instanceof Error ? cause.message : String(cause)}` })
-  }
+  const parsed = Json.parseJson(data)
+  return parsed._tag === "Right"
+    ? Either.right(parsed.value)
+    : Either.left({ message: `the event is ${parsed.problem.message}` })
 }
 
 type EventDecoder<A> = (u: unknown) => Either.Either<A, ParseResult.ParseError>

@@ -29,7 +29,7 @@ import * as SkyRetry from "../SkyRetry.js"
 import * as SkyWire from "../SkyWire.js"
 import { withFields } from "./construct.js"
 import * as Evidence from "./evidence.js"
-import { hasErrorField } from "./json.js"
+import { hasErrorField, parseJson } from "./json.js"
 
 /** @internal */
 export interface Settings {
@@ -512,13 +512,9 @@ const decodeJson = <A>(
   call: Call,
   ctx: () => ResponseContext
 ): Effect.Effect<A, SkyError.SkyError> => {
-  let json: unknown
-  try {
-    json = JSON.parse(text)
-  } catch (cause) {
-    return Effect.fail(invalidResponse(call, ctx(), text, `the body is not JSON: ${describe(cause, [])}`))
-  }
-  return decode(json).pipe(Effect.mapError((e) => invalidResponse(call, ctx(), text, e)))
+  const parsed = parseJson(text)
+  if (parsed._tag === "Left") return Effect.fail(invalidResponse(call, ctx(), text, `the body is ${parsed.problem.message}`))
+  return decode(parsed.value).pipe(Effect.mapError((e) => invalidResponse(call, ctx(), text, e)))
 }
 
 // ---------------------------------------------------------------------------
@@ -644,14 +640,9 @@ const notAStream = (
   Effect.flatMap(
     Effect.zip(Effect.orElseSucceed(response.text, () => ""), Clock.currentTimeMillis),
     ([text, now]) => {
-      let json: unknown
-      try {
-        json = JSON.parse(text)
-      } catch {
-        json = undefined
-      }
+      const parsed = parseJson(text)
       return Effect.fail(
-        hasErrorField(json)
+        parsed._tag === "Right" && hasErrorField(parsed.value)
           ? inStreamStatus(SkyWire.decodeError(
             { status: response.status, headers: response.headers, body: text },
             { method: call.endpoint.method, url: call.safeUrl, secrets: call.secrets, now, attempts: call.log.attempts }
@@ -660,7 +651,9 @@ const notAStream = (
             call,
             contextOf(response, call)(),
             text,
-            `expected an event stream, got ${response.headers["content-type"]}`
+            parsed._tag === "Left" && parsed.problem.message.startsWith("JSON")
+              ? `expected an event stream, got ${response.headers["content-type"]}: ${parsed.problem.message}`
+              : `expected an event stream, got ${response.headers["content-type"]}`
           )
       )
     }

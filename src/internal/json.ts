@@ -13,10 +13,20 @@ export const isRecord = (u: unknown): u is Record<string, unknown> =>
  * `null`, objects of those), which mean "absent".
  */
 export const isMeaningful = (u: unknown): boolean => {
-  if (u === null || u === undefined || u === "" || u === 0 || u === false) return false
-  if (Array.isArray(u)) return u.some(isMeaningful)
-  if (isRecord(u)) return Object.values(u).some(isMeaningful)
-  return true
+  // An explicit stack, not recursion: a value built elsewhere than `parseJson` may be nested without bound.
+  const pending: Array<unknown> = [u]
+  while (pending.length > 0) {
+    const value = pending.pop()
+    if (value === null || value === undefined || value === "" || value === 0 || value === false) continue
+    if (Array.isArray(value)) {
+      for (const item of value) pending.push(item)
+    } else if (isRecord(value)) {
+      for (const key in value) pending.push(value[key])
+    } else {
+      return true
+    }
+  }
+  return false
 }
 
 /** A non-empty string. */
@@ -32,3 +42,60 @@ export const compact = <A extends Record<string, unknown>>(a: A): A => {
 /** An in-stream error payload: an object whose `error` is a non-empty string or a meaningful object. */
 export const hasErrorField = (value: unknown): boolean =>
   isRecord(value) && (nonEmpty(value.error) || (isRecord(value.error) && isMeaningful(value.error)))
+
+/**
+ * The deepest nesting of arrays and objects the client accepts in JSON from the wire. Real answers nest a few
+ * dozen levels; the bound keeps every walk over a parsed value (decoding, folding, printing an error, a caller's
+ * own `JSON.stringify`) far from the stack's limit.
+ */
+export const maxJsonDepth = 512
+
+/**
+ * Whether a JSON text nests arrays and objects at most `limit` deep, by one iterative scan that stops as soon as
+ * it passes the limit (brackets inside strings do not count).
+ */
+const depthWithin = (text: string, limit: number): boolean => {
+  // A text of at most `limit` characters cannot open more than `limit` brackets.
+  if (text.length <= limit) return true
+  let depth = 0
+  let inString = false
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i)
+    if (inString) {
+      if (c === 92) i++ // a backslash escapes the next character
+      else if (c === 34) inString = false
+    } else if (c === 34) {
+      inString = true
+    } else if (c === 91 || c === 123) {
+      if (++depth > limit) return false
+    } else if (c === 93 || c === 125) {
+      depth--
+    }
+  }
+  return true
+}
+
+/** Why a wire text was not taken as JSON. */
+export interface JsonProblem {
+  readonly message: string
+}
+
+/** The result of `parseJson`: the value, or why there is none. */
+export type ParsedJson =
+  | { readonly _tag: "Right"; readonly value: unknown }
+  | { readonly _tag: "Left"; readonly problem: JsonProblem }
+
+/**
+ * The one way the client parses JSON from the wire: `JSON.parse`, after an iterative scan that rejects nesting
+ * deeper than `maxJsonDepth`. It never throws.
+ */
+export const parseJson = (text: string): ParsedJson => {
+  if (!depthWithin(text, maxJsonDepth)) {
+    return { _tag: "Left", problem: { message: `JSON nested deeper than ${maxJsonDepth} levels` } }
+  }
+  try {
+    return { _tag: "Right", value: JSON.parse(text) as unknown }
+  } catch (cause) {
+    return { _tag: "Left", problem: { message: `not JSON: ${cause instanceof Error ? cause.message : String(cause)}` } }
+  }
+}
