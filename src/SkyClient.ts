@@ -76,9 +76,17 @@ export interface Options {
   /**
    * The deadline of one attempt. For a plain call it covers the whole
    * response; for a stream it covers the response headers and then each gap
-   * between two events. Default 10 minutes.
+   * between two events (an SSE comment such as `: ping`, or part of an event,
+   * does not end a gap). Default 10 minutes.
    */
   readonly timeout?: Duration.DurationInput | undefined
+  /**
+   * The deadline of one attempt's whole stream, from sending the request to
+   * the stream's last event, however steadily events arrive. Default: none.
+   *
+   * @since 0.2.0
+   */
+  readonly streamTimeout?: Duration.DurationInput | undefined
   /** Retries after the first attempt. Default 2; 0 turns retries off. */
   readonly maxRetries?: number | undefined
   /** The rest of the retry policy: backoff, jitter, and the cap on a server's `retry-after`. */
@@ -97,6 +105,13 @@ export interface Options {
  */
 export interface CallOptions {
   readonly timeout?: Duration.DurationInput | undefined
+  /**
+   * The deadline of one attempt's whole stream (see `Options.streamTimeout`);
+   * for this call, over the client's.
+   *
+   * @since 0.2.0
+   */
+  readonly streamTimeout?: Duration.DurationInput | undefined
   readonly maxRetries?: number | undefined
   readonly retry?: SkyRetry.RetryOptions | undefined
   readonly headers?: Readonly<Record<string, string>> | undefined
@@ -277,7 +292,8 @@ const settingsOf = (options: Options): Client.Settings => ({
   timeout: SkyRetry.durationOr(options.timeout, defaultTimeout),
   retry: SkyRetry.policy({ ...options.retry, maxRetries: options.maxRetries ?? options.retry?.maxRetries }),
   headers: options.headers ?? {},
-  anthropicVersion: options.anthropicVersion ?? defaultAnthropicVersion
+  anthropicVersion: options.anthropicVersion ?? defaultAnthropicVersion,
+  streamTimeout: SkyRetry.durationOr(options.streamTimeout, Duration.infinity)
 })
 
 const withStream = <R extends object>(request: R, stream: boolean): R & { readonly stream: boolean } => ({

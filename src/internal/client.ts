@@ -5,7 +5,6 @@
  * @internal
  */
 import type * as Sse from "@effect/experimental/Sse"
-import { makeParser } from "@effect/experimental/Sse"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
@@ -30,6 +29,7 @@ import * as SkyWire from "../SkyWire.js"
 import { withFields } from "./construct.js"
 import * as Evidence from "./evidence.js"
 import { hasErrorField, parseJson } from "./json.js"
+import { makeEventDecoder } from "./sse.js"
 
 /** @internal */
 export interface Settings {
@@ -39,6 +39,8 @@ export interface Settings {
   readonly retry: SkyRetry.RetryPolicy
   readonly headers: Readonly<Record<string, string>>
   readonly anthropicVersion: string
+  /** The deadline of one attempt's whole stream; none when absent or infinite. */
+  readonly streamTimeout?: Duration.Duration | undefined
 }
 
 // Type-only: the public module owns (and documents) the per-call options.
@@ -546,41 +548,72 @@ export interface StreamSurface<A> {
 }
 
 /**
- * SSE events from a byte stream, through `@effect/experimental`'s parser. The
- * parser rescans its buffer from the start after every line, so it is fed one
- * line at a time: fed a whole network chunk, it is quadratic in the chunk.
+ * SSE events from a byte stream (see `makeEventDecoder`: linear whatever the line endings). A chunk of bytes that
+ * completes no event gives an empty chunk, which the idle deadline does not count as an event.
  */
 const sseEvents = <E>(
   bytes: Stream.Stream<Uint8Array, E>,
   onTooLarge: (message: string) => E
 ): Stream.Stream<Sse.Event, E> =>
   Stream.suspend(() => {
-    const pending: Array<Sse.Event> = []
-    const parser = makeParser((event) => {
-      if (event._tag === "Event") pending.push(event)
-    })
+    const decoder = makeEventDecoder()
     return bytes.pipe(
       Stream.decodeText(),
       Stream.mapChunksEffect((texts) => {
+        const events: Array<Sse.Event> = []
         for (const text of texts) {
-          let start = 0
-          while (start < text.length) {
-            const newline = text.indexOf("\n", start)
-            const end = newline === -1 ? text.length : newline + 1
-            const error = parser.feed(start === 0 && end === text.length ? text : text.slice(start, end))
-            if (error !== undefined) return Effect.fail(onTooLarge(error.message))
-            start = end
-          }
+          const result = decoder.push(text)
+          if (!Array.isArray(result)) return Effect.fail(onTooLarge(result.message))
+          for (const event of result) events.push(event)
         }
-        return Effect.succeed(Chunk.fromIterable(pending.splice(0, pending.length)))
+        return Effect.succeed(Chunk.unsafeFromArray(events))
       }),
-      // A last event that the body ends without its blank line still counts.
       Stream.concat(Stream.suspend(() => {
-        parser.feed("\n\n")
-        return Stream.fromIterable(pending.splice(0, pending.length))
+        const result = decoder.end()
+        return Array.isArray(result) ? Stream.fromIterable(result) : Stream.fail(onTooLarge(result.message))
       }))
     )
   })
+
+/** The deadlines of a stream once its headers are in. */
+interface StreamDeadlines<E> {
+  /** The longest wait for the next event; comments and partial events do not reset it. */
+  readonly idle: Duration.Duration
+  readonly onIdle: () => E
+  /** When the whole stream must have ended (`Clock` milliseconds), if ever. */
+  readonly endBy: number | undefined
+  readonly onOverall: () => E
+}
+
+/**
+ * A stream of events with an idle deadline measured between events (an empty chunk, from bytes that completed
+ * no event, does not count) and an overall deadline. Each pull waits at most until the nearer deadline.
+ */
+const withEventDeadlines = <A, E>(
+  self: Stream.Stream<A, E>,
+  deadlines: StreamDeadlines<E>
+): Stream.Stream<A, E> =>
+  Stream.fromPull(Effect.map(Stream.toPull(self), (pull) => {
+    const idleMillis = Duration.toMillis(deadlines.idle)
+    /** When the next event is due; set when a wait for it begins. */
+    let idleEnd: number | undefined
+    const next: Effect.Effect<Chunk.Chunk<A>, Option.Option<E>> = Effect.flatMap(Clock.currentTimeMillis, (now) => {
+      if (idleEnd === undefined) idleEnd = now + idleMillis
+      const idleLeft = idleEnd - now
+      const overallLeft = deadlines.endBy === undefined ? Infinity : deadlines.endBy - now
+      const onTimeout = (): Option.Option<E> =>
+        Option.some(overallLeft <= idleLeft ? deadlines.onOverall() : deadlines.onIdle())
+      const left = Math.min(idleLeft, overallLeft)
+      if (left <= 0) return Effect.fail(onTimeout())
+      const waited = left === Infinity ? pull : Effect.timeoutFail(pull, { duration: Duration.millis(left), onTimeout })
+      return Effect.flatMap(waited, (chunk) => {
+        if (chunk.length === 0) return next
+        idleEnd = undefined
+        return Effect.succeed(chunk)
+      })
+    })
+    return next
+  }))
 
 /** Marks an error that reached the caller after an element: never retried. */
 class AfterFirstElement {
@@ -600,12 +633,13 @@ export const callStream = <A>(
   Stream.unwrap(Effect.map(prepare(settings, { ...endpoint, headers: { accept: "text/event-stream", ...endpoint.headers } }, options), (call) =>
     Stream.suspend(() => {
       const log = call.log
+      const streamTimeout = SkyRetry.durationOr(options?.streamTimeout, settings.streamTimeout ?? Duration.infinity)
       let attempt = 0
       const once = Stream.suspend(() => {
         attempt += 1
         const current = attempt
         let emitted = false
-        return openStream(client, call, current, surface).pipe(
+        return openStream(client, call, current, surface, streamTimeout).pipe(
           Stream.mapChunks((chunk) => {
             if (chunk.length > 0) emitted = true
             return chunk
@@ -659,14 +693,32 @@ const notAStream = (
     }
   )
 
+/** A stream's overall deadline passed: a `RequestTimeout` that names `streamTimeout` and keeps what arrived. */
+const streamTimeoutError = (
+  call: Call,
+  ctx: ResponseContext | undefined,
+  streamTimeout: Duration.Duration
+): SkyError.SkyError =>
+  new SkyError.RequestTimeout({
+    ...evidenceOf(call, ctx, "RequestTimeout"),
+    message: `${ctx === undefined ? "no response" : "the stream did not end"} within the stream's deadline, ${
+      Duration.format(streamTimeout)
+    } (streamTimeout)`,
+    timeout: streamTimeout
+  })
+
 const openStream = <A>(
   client: HttpClient.HttpClient,
   call: Call,
   attempt: number,
-  surface: StreamSurface<A>
+  surface: StreamSurface<A>,
+  streamTimeout: Duration.Duration
 ): Stream.Stream<A, SkyError.SkyError> =>
-  Stream.unwrap(
-    execute(client, call, attempt).pipe(
+  Stream.unwrap(Effect.flatMap(Clock.currentTimeMillis, (startedAt) => {
+    const overall = Duration.isFinite(streamTimeout) ? streamTimeout : undefined
+    // The headers are due within the attempt's timeout, or sooner when the whole stream is.
+    const overallFirst = overall !== undefined && Duration.lessThanOrEqualTo(overall, call.timeout)
+    return execute(client, call, attempt).pipe(
       // The latest attempt is the count; a failure's annotation overwrites it with the same number.
       Effect.tap(() => Effect.annotateCurrentSpan("sky.attempts", attempt)),
       Effect.flatMap((response) =>
@@ -676,7 +728,10 @@ const openStream = <A>(
           ? notAStream(response, call)
           : Effect.succeed(response)
       ),
-      (opening) => deadline(opening, call.timeout, () => timeoutError(call, undefined, "no response")),
+      (opening) =>
+        overallFirst
+          ? deadline(opening, overall, () => streamTimeoutError(call, undefined, overall))
+          : deadline(opening, call.timeout, () => timeoutError(call, undefined, "no response")),
       Effect.zip(Clock.currentTimeMillis),
       Effect.map(([response, now]) => {
         const ctx = contextOf(response, call)
@@ -720,7 +775,13 @@ const openStream = <A>(
           response.stream.pipe(Stream.mapError((e) => fromHttpError(e, call, ctx()))),
           (message) => invalidResponse(call, ctx(), "", message)
         ).pipe(
-          Stream.timeoutFail(() => timeoutError(call, ctx(), "no stream event"), call.timeout),
+          (events) =>
+            withEventDeadlines(events, {
+              idle: call.timeout,
+              onIdle: () => timeoutError(call, ctx(), "no stream event"),
+              endBy: overall === undefined ? undefined : startedAt + Duration.toMillis(overall),
+              onOverall: () => streamTimeoutError(call, ctx(), streamTimeout)
+            }),
           Stream.mapChunks(stepChunk),
           Stream.flattenTake,
           Stream.concat(Stream.suspend(() =>
@@ -738,4 +799,4 @@ const openStream = <A>(
         )
       })
     )
-  )
+  }))
