@@ -1,10 +1,12 @@
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, Effect, Exit, Layer, Option, Redacted } from "effect"
+import * as Sse from "@effect/experimental/Sse"
+import { Chunk, Cause, Effect, Exit, Layer, Option, Redacted, Stream } from "effect"
 import { SkyClient, SkyError } from "../src/index.js"
 import * as Messages from "../src/Messages.js"
 import { isMeaningful, maxJsonDepth, parseJson } from "../src/internal/json.js"
+import { makeEventDecoder, maxLineLength } from "../src/internal/sse.js"
 
 const apiKey = Redacted.make("ak-streams-test-key-0123456789")
 
@@ -18,6 +20,30 @@ const answering = (body: string, contentType = "text/event-stream") =>
       )
     )
   )
+
+/** An in-memory gateway whose stream body is `body`: its timing is the body's own (virtual under the TestClock). */
+const streaming = (body: Stream.Stream<Uint8Array>, headers: Record<string, string> = {}) =>
+  Layer.succeed(
+    HttpClient.HttpClient,
+    HttpClient.make((request) =>
+      Effect.sync(() => {
+        const response = HttpClientResponse.fromWeb(
+          request,
+          new Response("", { status: 200, headers: { "content-type": "text/event-stream", ...headers } })
+        )
+        // The response as it is, but for the body's bytes.
+        return Object.create(response, { stream: { value: body } }) as HttpClientResponse.HttpClientResponse
+      })
+    )
+  )
+
+const chatChunk = (content: string) => ({
+  id: "a",
+  object: "chat.completion.chunk",
+  created: 0,
+  model: "m",
+  choices: [{ index: 0, delta: { content }, finish_reason: null }]
+})
 
 const clientOver = (http: Layer.Layer<HttpClient.HttpClient>) =>
   SkyClient.layer({ apiKey, baseUrl: "http://gw.test", maxRetries: 0 }).pipe(Layer.provide(http))
@@ -156,5 +182,107 @@ describe("parseJson at every wire parse", () => {
       { type: "content_block_delta", index: 0, delta: { type: "input_json_delta", partial_json: raw } }
     ] as unknown as ReadonlyArray<Messages.MessageStreamEvent>)
     expect((message.content[0] as { input: unknown }).input).toBe(raw)
+  })
+})
+
+// ---------------------------------------------------------------------------
+// Line endings: every ending, every split, linear
+// ---------------------------------------------------------------------------
+
+/** Events with every field the client reads, a comment, and data on two lines. */
+const eventsText = (eol: string): string =>
+  [
+    `: comment${eol}`,
+    `event: first${eol}data: {"n":1}${eol}${eol}`,
+    `id: 7${eol}data: two${eol}data: lines ünïcode ✓${eol}${eol}`,
+    `data:no-space${eol}${eol}`,
+    `event: last${eol}data: end`
+  ].join("")
+
+const expectedEvents = [
+  { event: "first", id: undefined, data: `{"n":1}` },
+  { event: "message", id: "7", data: "two\nlines ünïcode ✓" },
+  { event: "message", id: undefined, data: "no-space" },
+  { event: "last", id: undefined, data: "end" }
+]
+
+const decodeAll = (pieces: ReadonlyArray<string>, parser?: Parameters<typeof makeEventDecoder>[0]) => {
+  const decoder = makeEventDecoder(parser)
+  const events: Array<{ event: string; id: string | undefined; data: string }> = []
+  for (const piece of [...pieces.map((p) => decoder.push(p)), decoder.end()]) {
+    if (!Array.isArray(piece)) throw new Error(piece.message)
+    for (const e of piece) events.push({ event: e.event, id: e.id, data: e.data })
+  }
+  return events
+}
+
+const endings: ReadonlyArray<readonly [string, string]> = [["\\n", "\n"], ["\\r", "\r"], ["\\r\\n", "\r\n"]]
+
+describe("SSE line endings", () => {
+  for (const [name, eol] of endings) {
+    it(`${name}: the same events whole, split in two at every position, and one character at a time`, () => {
+      const text = eventsText(eol)
+      expect(decodeAll([text])).toEqual(expectedEvents)
+      for (let at = 0; at <= text.length; at++) {
+        expect(decodeAll([text.slice(0, at), text.slice(at)]), `split at ${at}`).toEqual(expectedEvents)
+      }
+      expect(decodeAll([...text])).toEqual(expectedEvents)
+    })
+
+    it.effect(`${name}: through the client, the body split at every byte position`, () =>
+      Effect.gen(function*() {
+        // Each chunk's JSON on two data lines, which the event joins with `\n` (JSON whitespace): a line ending
+        // read twice (a `\r\n` split between chunks) would end the event half-way, and half a JSON is no JSON.
+        const twoLines = (content: string) => {
+          const json = JSON.stringify({ id: "a", created: 0, model: "m", choices: [{ index: 0, delta: { content } }] })
+          const cut = json.indexOf(",") + 1
+          return `data: ${json.slice(0, cut)}${eol}data: ${json.slice(cut)}${eol}${eol}`
+        }
+        const bytes = new TextEncoder().encode(`${twoLines("p1")}: ping${eol}${twoLines("ü✓")}data: [DONE]${eol}${eol}`)
+        let at = 0
+        const body = Stream.suspend(() => Stream.make(bytes.slice(0, at), bytes.slice(at)))
+        const sky = yield* Effect.provide(SkyClient.SkyClient, clientOver(streaming(body)))
+        for (; at <= bytes.length; at++) {
+          const chunks = yield* Stream.runCollect(sky.chatCompletionsStream(chat))
+          expect(Chunk.toReadonlyArray(chunks).map((c) => c.choices[0]?.delta.content), `split at ${at}`)
+            .toEqual(["p1", "ü✓"])
+        }
+      }), 120_000)
+  }
+
+  it("hands the parser each character at most once, one whole line per feed, for every ending and chunking", () => {
+    for (const [, eol] of endings) {
+      const text = Array.from({ length: 20_000 }, (_, i) => `data: {"i":${i}}${eol}${eol}`).join("")
+      for (const pieces of [[text], text.match(/[^]{1,7}/g)!]) {
+        let fed = 0
+        let feeds = 0
+        let notOneLine = 0
+        const counting = (onParse: Parameters<typeof Sse.makeParser>[0]) => {
+          const inner = Sse.makeParser(onParse)
+          return {
+            feed: (chunk: string) => {
+              fed += chunk.length
+              feeds += 1
+              // One line per feed, ended by one `\n` at its end: the parser scans each character once.
+              if (chunk.indexOf("\n") !== chunk.length - 1 || chunk.includes("\r")) notOneLine += 1
+              return inner.feed(chunk)
+            }
+          }
+        }
+        expect(decodeAll(pieces, counting)).toHaveLength(20_000)
+        expect(notOneLine).toBe(0)
+        expect(fed).toBeLessThanOrEqual(text.length + 2)
+        expect(feeds).toBeLessThanOrEqual(40_001)
+      }
+    }
+  })
+
+  it("refuses a line longer than the limit without buffering more of it", () => {
+    const decoder = makeEventDecoder()
+    const piece = "x".repeat(1024 * 1024)
+    let result: ReturnType<typeof decoder.push> = []
+    for (let i = 0; i < 11 && Array.isArray(result); i++) result = decoder.push(piece)
+    expect(Array.isArray(result)).toBe(false)
+    if (!Array.isArray(result)) expect(result.message).toContain(`${maxLineLength}`)
   })
 })
