@@ -2,7 +2,10 @@ import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import { describe, expect, it } from "@effect/vitest"
 import * as Sse from "@effect/experimental/Sse"
-import { Chunk, Cause, Effect, Exit, Layer, Option, Redacted, Stream } from "effect"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import { Cause, Chunk, Context, Duration, Effect, Exit, Fiber, Layer, Option, Redacted, Stream, TestClock } from "effect"
+import { createServer, type Server, type ServerResponse } from "node:http"
+import type { AddressInfo } from "node:net"
 import { SkyClient, SkyError } from "../src/index.js"
 import * as Messages from "../src/Messages.js"
 import { isMeaningful, maxJsonDepth, parseJson } from "../src/internal/json.js"
@@ -285,4 +288,180 @@ describe("SSE line endings", () => {
     expect(Array.isArray(result)).toBe(false)
     if (!Array.isArray(result)) expect(result.message).toContain(`${maxLineLength}`)
   })
+})
+
+// ---------------------------------------------------------------------------
+// Deadlines: the idle timeout counts events; streamTimeout bounds the whole stream
+// ---------------------------------------------------------------------------
+
+const encoder = new TextEncoder()
+const chatEvent = (content: string) => `data: ${JSON.stringify(chatChunk(content))}\n\n`
+
+/** A body that repeats `piece` every `every`, for ever (virtual time under the TestClock). */
+const every = (ms: number, piece: string): Stream.Stream<Uint8Array> =>
+  Stream.repeatEffect(Effect.as(Effect.sleep(Duration.millis(ms)), encoder.encode(piece)))
+
+/** A body that trickles `text`, one character every `ms`, for ever. */
+const trickle = (ms: number, text: string): Stream.Stream<Uint8Array> =>
+  Stream.forever(Stream.fromIterable([...text])).pipe(
+    Stream.mapEffect((c) => Effect.as(Effect.sleep(Duration.millis(ms)), encoder.encode(c)))
+  )
+
+const timedClient = (http: Layer.Layer<HttpClient.HttpClient>, options: Partial<SkyClient.Options> = {}) =>
+  SkyClient.layer({ apiKey, baseUrl: "http://gw.test", maxRetries: 0, timeout: "300 millis", ...options })
+    .pipe(Layer.provide(http))
+
+/** The stream forked, its elements counted as they arrive. */
+const forkChat = (options?: SkyClient.CallOptions) =>
+  Effect.gen(function*() {
+    const sky = yield* SkyClient.SkyClient
+    const seen = { count: 0 }
+    const fiber = yield* Effect.fork(
+      Stream.runForEach(sky.chatCompletionsStream(chat, options), () => Effect.sync(() => seen.count++))
+    )
+    return { fiber, seen }
+  })
+
+const expectTimeout = (exit: Option.Option<Exit.Exit<void, SkyError.SkyError>>, timeoutMs: number, says: string) => {
+  expect(Option.isSome(exit)).toBe(true)
+  const error = failureOf(Option.getOrThrow(exit))
+  expect(error._tag).toBe("RequestTimeout")
+  expect(error.status).toBe(200)
+  expect(error.requestId).toBe("req-stream-1")
+  expect(error.headers?.["x-request-id"]).toBe("req-stream-1")
+  expect(error._tag === "RequestTimeout" && Duration.toMillis(error.timeout)).toBe(timeoutMs)
+  expect(error.message).toContain(says)
+}
+
+const idHeader = { "x-request-id": "req-stream-1" }
+
+describe("Stream deadlines (TestClock)", () => {
+  it.effect("SSE comments alone do not reset the idle timeout", () =>
+    Effect.gen(function*() {
+      const { fiber } = yield* forkChat()
+      yield* TestClock.adjust("250 millis")
+      expect(Option.isNone(yield* Fiber.poll(fiber))).toBe(true)
+      yield* TestClock.adjust("100 millis")
+      expectTimeout(yield* Fiber.poll(fiber), 300, "no stream event")
+    }).pipe(Effect.provide(timedClient(streaming(every(50, ": ping\n\n"), idHeader)))))
+
+  it.effect("an event trickled a byte at a time does not reset the idle timeout", () =>
+    Effect.gen(function*() {
+      const { fiber, seen } = yield* forkChat()
+      yield* TestClock.adjust("350 millis")
+      expectTimeout(yield* Fiber.poll(fiber), 300, "no stream event")
+      expect(seen.count).toBe(0)
+    }).pipe(Effect.provide(timedClient(streaming(trickle(10, chatEvent("slow")), idHeader)))))
+
+  it.effect("events resets the idle timeout: a steady stream runs on without streamTimeout", () =>
+    Effect.gen(function*() {
+      const { fiber, seen } = yield* forkChat()
+      yield* TestClock.adjust("5 seconds")
+      expect(Option.isNone(yield* Fiber.poll(fiber))).toBe(true)
+      expect(seen.count).toBe(50)
+      yield* Fiber.interrupt(fiber)
+    }).pipe(Effect.provide(timedClient(streaming(every(100, chatEvent("x")), idHeader)))))
+
+  it.effect("streamTimeout ends a steady stream at its deadline, with status, headers and request id", () =>
+    Effect.gen(function*() {
+      const { fiber, seen } = yield* forkChat()
+      yield* TestClock.adjust("950 millis")
+      expect(Option.isNone(yield* Fiber.poll(fiber))).toBe(true)
+      expect(seen.count).toBe(9)
+      yield* TestClock.adjust("100 millis")
+      expectTimeout(yield* Fiber.poll(fiber), 1000, "streamTimeout")
+    }).pipe(Effect.provide(timedClient(streaming(every(100, chatEvent("x")), idHeader), { streamTimeout: "1 second" }))))
+
+  it.effect("a call's streamTimeout is laid over the client's", () =>
+    Effect.gen(function*() {
+      const { fiber } = yield* forkChat({ streamTimeout: "600 millis" })
+      yield* TestClock.adjust("650 millis")
+      expectTimeout(yield* Fiber.poll(fiber), 600, "streamTimeout")
+    }).pipe(Effect.provide(timedClient(streaming(every(100, chatEvent("x")), idHeader), { streamTimeout: "1 hour" }))))
+
+  it.effect("a streamTimeout shorter than timeout bounds the wait for the headers too", () =>
+    Effect.gen(function*() {
+      const { fiber } = yield* forkChat({ streamTimeout: "100 millis" })
+      yield* TestClock.adjust("150 millis")
+      const exit = yield* Fiber.poll(fiber)
+      const error = failureOf(Option.getOrThrow(exit))
+      expect(error._tag).toBe("RequestTimeout")
+      expect(error.status).toBeUndefined()
+      expect(error.message).toContain("streamTimeout")
+    }).pipe(Effect.provide(timedClient(Layer.succeed(HttpClient.HttpClient, HttpClient.make(() => Effect.never))))))
+})
+
+/** A loopback SSE server: `write` starts writing to each response and returns how to stop. */
+const serve = (write: (response: ServerResponse) => () => void) =>
+  Effect.acquireRelease(
+    Effect.async<Server>((resume) => {
+      const server = createServer((request, response) => {
+        request.resume()
+        response.writeHead(200, { "content-type": "text/event-stream", ...idHeader })
+        response.flushHeaders()
+        const stop = write(response)
+        response.on("close", stop)
+      })
+      server.listen(0, "127.0.0.1", () => resume(Effect.succeed(server)))
+    }),
+    (server) =>
+      Effect.async<void>((resume) => {
+        server.closeAllConnections()
+        server.close(() => resume(Effect.void))
+      })
+  ).pipe(Effect.map((server) => `http://127.0.0.1:${(server.address() as AddressInfo).port}`))
+
+const repeatEvery = (ms: number, piece: () => string) => (response: ServerResponse) => {
+  const timer = setInterval(() => response.write(piece()), ms)
+  return () => clearInterval(timer)
+}
+
+/** Runs a chat stream against a loopback server, giving up after 10 s (the old client never ended). */
+const liveRun = (write: (response: ServerResponse) => () => void, options: Partial<SkyClient.Options> = {}) =>
+  Effect.scoped(Effect.gen(function*() {
+    const baseUrl = yield* serve(write)
+    // Built in this scope: the transport lives until the server is stopped.
+    const sky = Context.get(
+      yield* Layer.build(
+        SkyClient.layer({ apiKey, baseUrl, maxRetries: 0, timeout: "300 millis", ...options }).pipe(
+          Layer.provide(NodeHttpClient.layerUndici)
+        )
+      ),
+      SkyClient.SkyClient
+    )
+    let count = 0
+    const exit = yield* Stream.runForEach(sky.chatCompletionsStream(chat), () => Effect.sync(() => count++)).pipe(
+      Effect.timeoutFail({ duration: "10 seconds", onTimeout: () => new Error("the stream never ended") }),
+      Effect.exit
+    )
+    return { exit, count }
+  }))
+
+describe("Stream deadlines (loopback)", () => {
+  it.live("a server sending `: ping` every 50 ms for ever ends in RequestTimeout after the idle timeout", () =>
+    Effect.gen(function*() {
+      const { count, exit } = yield* liveRun(repeatEvery(50, () => ": ping\n\n"))
+      expectTimeout(Option.some(exit as Exit.Exit<void, SkyError.SkyError>), 300, "no stream event")
+      expect(count).toBe(0)
+    }))
+
+  it.live("a server trickling an event a byte every 20 ms ends in RequestTimeout after the idle timeout", () =>
+    Effect.gen(function*() {
+      const text = chatEvent("slow")
+      let at = 0
+      const { count, exit } = yield* liveRun(repeatEvery(20, () => text[at++ % text.length]!))
+      expectTimeout(Option.some(exit as Exit.Exit<void, SkyError.SkyError>), 300, "no stream event")
+      expect(count).toBe(0)
+    }))
+
+  it.live("a server sending an event every 50 ms for ever ends in RequestTimeout at streamTimeout", () =>
+    Effect.gen(function*() {
+      const { count, exit } = yield* liveRun(repeatEvery(50, () => chatEvent("x")), {
+        // An idle timeout far above the gap between events: only streamTimeout can end this stream.
+        timeout: "5 seconds",
+        streamTimeout: "1 second"
+      })
+      expectTimeout(Option.some(exit as Exit.Exit<void, SkyError.SkyError>), 1000, "streamTimeout")
+      expect(count).toBeGreaterThan(0)
+    }))
 })
