@@ -329,7 +329,7 @@ const expectTimeout = (exit: Option.Option<Exit.Exit<void, SkyError.SkyError>>, 
   expect(error.status).toBe(200)
   expect(error.requestId).toBe("req-stream-1")
   expect(error.headers?.["x-request-id"]).toBe("req-stream-1")
-  expect(error._tag === "RequestTimeout" && Duration.toMillis(error.timeout)).toBe(timeoutMs)
+  expect(error._tag === "RequestTimeout" && error.timeout !== undefined && Duration.toMillis(error.timeout)).toBe(timeoutMs)
   expect(error.message).toContain(says)
 }
 
