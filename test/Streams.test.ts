@@ -353,7 +353,7 @@ describe("Stream deadlines (TestClock)", () => {
       expect(seen.count).toBe(0)
     }).pipe(Effect.provide(timedClient(streaming(trickle(10, chatEvent("slow")), idHeader)))))
 
-  it.effect("events resets the idle timeout: a steady stream runs on without streamTimeout", () =>
+  it.effect("each event resets the idle timeout: a steady stream runs on without streamTimeout", () =>
     Effect.gen(function*() {
       const { fiber, seen } = yield* forkChat()
       yield* TestClock.adjust("5 seconds")
