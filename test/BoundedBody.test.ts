@@ -174,8 +174,10 @@ describe("the collector reads a bounded amount", () => {
     expect(result.complete).toBe(false)
     expect(result.json).toBe("partial")
     expect(result.seenBytes).toBe(pushed)
-    // The message never ended: a string is a fact only once it is whole.
-    expect(result.facts).toEqual({ error: { code: 2001 } })
+    // The message never ended: its head is kept, marked as cut.
+    const error = result.facts?.error as { code: number; message: string }
+    expect(error.code).toBe(2001)
+    expect(error.message).toBe(`${"a".repeat(BoundedBody.messageCapture - 3)}...`)
     expect(collector.push(chunk)).toBe(false)
   })
 

@@ -520,7 +520,18 @@ class Scanner {
       return "partial"
     }
     if (this.state === done) return "complete"
-    return ended ? "invalid" : "partial"
+    if (ended) return "invalid"
+    // Cut while reading a string that is looked for (a message longer than the scan): its head, marked as cut.
+    if ((this.state === inString || this.state === inEscape || this.state === inUnicode) && !this.stringIsKey &&
+      this.capture > 0)
+    {
+      if (this.decoder !== undefined) this.text += this.decoder.decode()
+      this.decoder = undefined
+      const max = this.capture - 1
+      this.store(this.text.length + ellipsis.length <= max ? this.text + ellipsis : capString(this.text + ellipsis, max))
+      this.capture = 0
+    }
+    return "partial"
   }
 
   get finished(): boolean {

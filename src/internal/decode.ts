@@ -393,7 +393,7 @@ export const decodeError = (input: ErrorResponse, options: DecodeOptions = {}): 
     errorType: scrubOptional(errorType, fieldLimits.errorType, secrets),
     retryAfter: retryAfterOf(rawHeaders, parsed, options.now ?? Date.now()),
     shouldRetry: shouldRetryOf(rawHeaders),
-    body: evidence.length === 0 ? undefined : evidence.length > limit ? evidence.slice(0, limit) : evidence,
+    body: evidence.length === 0 || limit === 0 ? undefined : evidence.length > limit ? evidence.slice(0, limit) : evidence,
     bodyTruncated: evidence.length > limit || body.truncated ? true : undefined,
     bodyBase64: bodyBase64Of(body, limit, secrets),
     headers: Evidence.redactHeaders(rawHeaders, secrets),
