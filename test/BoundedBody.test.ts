@@ -271,3 +271,24 @@ describe("decodeError reads a collected body", () => {
     expect(e._tag).toBe("UnknownGatewayError")
   })
 })
+
+describe("decodeError stays total over collected bodies", () => {
+  it("arbitrary bytes, pushed in arbitrary chunks with arbitrary limits, always decode to a SkyError", () => {
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ maxLength: 400 }),
+        fc.array(fc.nat(), { maxLength: 4 }),
+        fc.integer({ min: 0, max: 300 }),
+        fc.integer({ min: 0, max: 400 }),
+        (bytes, rawCuts, keep, scanLimit) => {
+          const cuts = rawCuts.map((c) => c % (bytes.length + 1)).sort((a, b) => a - b)
+          const body = collect(bytes, cuts, { keep, scanLimit })
+          expect(body.bytes.length).toBeLessThanOrEqual(keep)
+          const e = SkyWire.decodeError({ status: 400, body })
+          expect(e.status).toBe(400)
+        }
+      ),
+      { seed: 8, numRuns: 3000 }
+    )
+  })
+})
