@@ -566,21 +566,38 @@ export const makeCollector = (
   let keptBytes = 0
   let seenBytes = 0
   let stopped = false
+  // A body that fits in `keep` is parsed whole by `JSON.parse`: the scanner runs only once the body outgrows the
+  // kept prefix (it then catches up on the prefix), so the common small error body costs one copy and nothing more.
+  let scanning = false
   const scanner = new Scanner()
+  const scan = (chunk: Uint8Array, start: number): void => {
+    if (start < scanLimit && !scanner.hopeless) {
+      scanner.push(start + chunk.length <= scanLimit ? chunk : chunk.subarray(0, scanLimit - start))
+    }
+  }
   const push = (chunk: Uint8Array): boolean => {
     if (stopped) return false
     if (!(chunk instanceof Uint8Array) || chunk.length === 0) return true
     const start = seenBytes
     seenBytes += chunk.length
+    const keptBefore = kept.length
     if (keptBytes < keep) {
       // A copy: the caller may reuse its buffer.
       const part = chunk.slice(0, keep - keptBytes)
       kept.push(part)
       keptBytes += part.length
     }
-    if (start < scanLimit && !scanner.hopeless) {
-      scanner.push(start + chunk.length <= scanLimit ? chunk : chunk.subarray(0, scanLimit - start))
+    if (!scanning) {
+      if (seenBytes <= keep) return true
+      scanning = true
+      // Until now every byte seen was kept: scan them first, in order.
+      let offset = 0
+      for (let i = 0; i < keptBefore; i++) {
+        scan(kept[i]!, offset)
+        offset += kept[i]!.length
+      }
     }
+    scan(chunk, start)
     // Enough: the scan limit is reached, or nothing more can be learnt (the kept prefix is full and the
     // scanner is done or has given up).
     if (seenBytes >= scanLimit || (keptBytes >= keep && (scanner.hopeless || scanner.finished))) {
@@ -600,14 +617,27 @@ export const makeCollector = (
         offset += part.length
       }
     }
-    const json = scanner.verdict(!stopped)
+    const complete = !stopped
+    let verdict: "complete" | "partial" | "invalid" | undefined
+    const scanned = (): "complete" | "partial" | "invalid" => {
+      if (verdict === undefined) {
+        // Not scanned while read (the whole body was kept): scanned now, only if someone asks.
+        if (!scanning) scan(bytes, 0)
+        verdict = scanner.verdict(complete)
+      }
+      return verdict
+    }
     return {
       _tag: "CollectedBody",
       bytes,
-      complete: !stopped,
+      complete,
       seenBytes,
-      json,
-      facts: json === "invalid" ? undefined : scanner.facts
+      get json() {
+        return scanned()
+      },
+      get facts() {
+        return scanned() === "invalid" ? undefined : scanner.facts
+      }
     }
   }
   return { push, result }
