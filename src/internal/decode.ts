@@ -27,14 +27,8 @@ export const maxBodyLimit = 16_777_216
 export const bodyLimitOf = (u: unknown): number =>
   typeof u !== "number" || Number.isNaN(u) || u < 0 ? defaultBodyLimit : Math.min(Math.floor(u), maxBodyLimit)
 
-/**
- * Text is cut to its limit plus this margin before it is scrubbed, and to its limit after: scrubbing stays
- * bounded, and a secret that straddles the first cut is cut away by the second.
- */
-const scrubMargin = 16_384
-
-const scrubCut = (text: string, max: number, secrets: ReadonlyArray<string>): string =>
-  Evidence.scrub(text.length > max + scrubMargin ? text.slice(0, max + scrubMargin) : text, secrets)
+const scrubMargin = Evidence.scrubMargin
+const scrubCut = Evidence.scrubCut
 
 type Json = Record<string, unknown>
 

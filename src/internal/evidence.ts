@@ -178,6 +178,16 @@ export const scrub = (text: string, secrets: ReadonlyArray<string>): string => {
   return regex === undefined ? text : text.replace(regex, redactedText)
 }
 
+/**
+ * Text is cut to its limit plus this margin before it is scrubbed, and to its limit after (by `construct`):
+ * scrubbing stays bounded by the limit, and a secret that straddles the first cut is cut away by the second.
+ */
+export const scrubMargin = 16_384
+
+/** The text cut to `max` plus `scrubMargin`, then scrubbed: for any field `construct` then caps to `max`. */
+export const scrubCut = (text: string, max: number, secrets: ReadonlyArray<string>): string =>
+  scrub(text.length > max + scrubMargin ? text.slice(0, max + scrubMargin) : text, secrets)
+
 /** Headers with secret values replaced and secrets scrubbed from the rest. */
 export const redactHeaders = (
   headers: Record<string, string>,
