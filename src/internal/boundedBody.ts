@@ -29,9 +29,7 @@ export const maxDetails = 16
 /** What the scanner found: the root object reduced to the members classification reads (see `project`). */
 export type JsonFacts = Readonly<Record<string, unknown>>
 
-/**
- * @internal
- */
+/** A body read with a bound (public as `SkyWire.CollectedBody`). */
 export interface CollectedBody {
   readonly _tag: "CollectedBody"
   /** The kept prefix (at most `keep` bytes). */
@@ -49,9 +47,7 @@ export interface CollectedBody {
   readonly facts: JsonFacts | undefined
 }
 
-/**
- * @internal
- */
+/** Collects one body: the client pushes each chunk as it arrives and stops when `push` says so. */
 export interface BodyCollector {
   /** Feeds the next chunk; false means stop reading, enough has been seen. */
   readonly push: (chunk: Uint8Array) => boolean
