@@ -375,6 +375,13 @@ const evidence = {
   body: Schema.optional(Schema.String),
   /** True when `body` was cut at the cap. */
   bodyTruncated: Schema.optional(Schema.Boolean),
+  /**
+   * The body's first `SkyWire.bodyLimit` bytes as base64, only when they are not valid UTF-8 and no charset was
+   * declared (GBK sent without `charset=`): `body` is then lossy and these bytes are not.
+   *
+   * @since 0.2.0
+   */
+  bodyBase64: Schema.optional(Schema.String),
   /** The response headers, lower-cased, secrets redacted. */
   headers: Schema.optional(HeadersRecord),
   /** The request's method. */

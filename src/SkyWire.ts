@@ -10,9 +10,11 @@
  */
 import * as Duration from "effect/Duration"
 import type * as Redacted from "effect/Redacted"
+import type * as BoundedBody from "./internal/boundedBody.js"
+import { construct } from "./internal/construct.js"
 import * as Decode from "./internal/decode.js"
+import * as Evidence from "./internal/evidence.js"
 import { compact } from "./internal/json.js"
-import type * as Evidence from "./internal/evidence.js"
 import * as SkyError from "./SkyError.js"
 
 /**
@@ -34,9 +36,28 @@ export const bodyLimit: number = Decode.defaultBodyLimit
 export type HeadersInput = Evidence.HeadersInput
 
 /**
+ * The largest `bodyLimit` honoured (16 MiB).
+ *
+ * @since 0.2.0
+ * @category constants
+ */
+export const maxBodyLimit: number = Decode.maxBodyLimit
+
+/**
+ * A body read with a bound: its first bytes kept, the rest scanned for the facts
+ * classification needs (see the README, "Bounded reads"). The client produces
+ * it; `decodeError` accepts it as `ErrorResponse.body`.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type CollectedBody = BoundedBody.CollectedBody
+
+/**
  * An error response as it came over the wire. `body` may be a string, bytes
- * (`Uint8Array`, `ArrayBuffer`) in any encoding the headers or a BOM declare, or
- * an already-parsed JSON value.
+ * (`Uint8Array`, `ArrayBuffer`) in any encoding the headers or a BOM declare, a
+ * `CollectedBody`, or an already-parsed JSON value. A body over 1 MiB is not
+ * parsed: it is scanned (up to 8 MiB) for its code, type, message and request id.
  *
  * @since 0.1.0
  * @category models
@@ -62,7 +83,10 @@ export interface DecodeOptions {
   readonly secrets?: ReadonlyArray<string | Redacted.Redacted<string>> | undefined
   /** The current time in epoch milliseconds, for `retry-after` given as an HTTP date. Default: `Date.now()`. */
   readonly now?: number | undefined
-  /** How many characters of the body to keep. Default: `bodyLimit`. */
+  /**
+   * How many characters of the body to keep. Default: `bodyLimit`. Not a number, `NaN` or negative means the
+   * default; a fraction is floored; above `maxBodyLimit` (`Infinity` too) means `maxBodyLimit`.
+   */
   readonly bodyLimit?: number | undefined
   /** Earlier attempts of the same call: when given, the error lists them followed by its own attempt. */
   readonly attempts?: ReadonlyArray<SkyError.Attempt> | undefined
@@ -85,11 +109,23 @@ export const decodeError = (response: ErrorResponse, options?: DecodeOptions): S
   try {
     return Decode.decodeError(response, options)
   } catch (cause) {
-    // Reached only through a hostile input (a getter that throws): what can be read is kept, nothing is thrown.
-    return new SkyError.UnknownGatewayError({
+    // Reached only through a hostile input (a getter that throws): what can be read is kept, nothing is thrown;
+    // the thrown text is scrubbed and capped like every other.
+    return construct("UnknownGatewayError", {
       status: readStatus(response),
-      message: `the error response could not be read: ${describeThrown(cause)}`
-    }, true)
+      message: Evidence.scrub(
+        `the error response could not be read: ${describeThrown(cause).slice(0, 16_384)}`,
+        readSecrets(options)
+      )
+    })
+  }
+}
+
+const readSecrets = (options: DecodeOptions | undefined): ReadonlyArray<string> => {
+  try {
+    return Evidence.secretTexts(options?.secrets)
+  } catch {
+    return []
   }
 }
 

@@ -480,7 +480,9 @@ const property = <Ts extends [unknown, ...Array<unknown>]>(
   fc.assert(fc.property(...arbs, (...values: Ts) => check(toInput(...values), { now: 0 })), { seed, numRuns })
 }
 
-describe("fuzz: SkyWire.decodeError", () => {
+// 100,000 inputs take 20 s on a quiet 2-core machine and twice that under load: the fuzz counts inputs, not
+// seconds, so its tests get a timeout no machine speed reaches.
+describe("fuzz: SkyWire.decodeError", { timeout: 300_000 }, () => {
   it("arbitrary bytes", () => {
     property(
       [fc.uint8Array({ maxLength: 512 }), statusArb, fc.option(contentTypeArb, { nil: undefined })],

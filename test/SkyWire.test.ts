@@ -1230,3 +1230,148 @@ describe("decodeError reads more message and request id forms", () => {
     expect(e.message).toContain("boom")
   })
 })
+
+describe("decodeError caps every text field it keeps", () => {
+  const twentyMb = 20_000_000
+  const big = (c: string): string => c.repeat(twentyMb)
+
+  it("a 20 MB message (as a string and as bytes) gives a message of at most 8,192 characters", () => {
+    const text = JSON.stringify({ error: { code: 2001, message: big("m") } })
+    for (const body of [text, new TextEncoder().encode(text)]) {
+      const e = decode({ status: 400, body })
+      expect(e._tag).toBe("UnclassifiedLlmError")
+      expect(e.message.length).toBeLessThanOrEqual(8_192)
+      expect(e.message.endsWith("...")).toBe(true)
+      expect(e.body?.length).toBe(SkyWire.bodyLimit)
+      expect(JSON.stringify(e).length).toBeLessThan(200_000)
+    }
+  })
+
+  it("a 20 MB text body gives a snippet message and a body of at most the limit", () => {
+    const e = decode({ status: 502, body: big("<p>x</p>") })
+    expect(e.message.length).toBeLessThanOrEqual(8_192)
+    expect(e.body?.length).toBe(SkyWire.bodyLimit)
+    expect(e.bodyTruncated).toBe(true)
+  })
+
+  it.each([
+    ["errorType", { error: { type: "t".repeat(100_000), message: "m" } }, 256],
+    ["requestId", { request_id: "r".repeat(100_000), error: { message: "m" } }, 256],
+    ["code", { error: { code: "c".repeat(100_000), message: "m" } }, 64]
+  ] as const)("%s from the body is cut to its limit", (field, value, limit) => {
+    const e = decode({ status: 418, body: JSON.stringify(value) })
+    const kept = (e as unknown as Record<string, string>)[field]!
+    expect(kept.length).toBe(limit)
+    expect(kept.endsWith("...")).toBe(true)
+  })
+
+  it("header names, header values, the number of headers, the url and the request id header are cut", () => {
+    const headers: Record<string, string> = { "x-request-id": "i".repeat(10_000), ["n".repeat(1_000)]: "v" }
+    for (let i = 0; i < 300; i++) headers[`x-h${i}`] = "v".repeat(10_000)
+    const e = decode({ status: 502, headers, body: "" }, { url: `https://h.example/${"u".repeat(100_000)}` })
+    expect(e.requestId?.length).toBe(256)
+    expect(Object.keys(e.headers ?? {}).length).toBe(100)
+    for (const [name, value] of Object.entries(e.headers ?? {})) {
+      expect(name.length).toBeLessThanOrEqual(256)
+      expect(value.length).toBeLessThanOrEqual(4_096)
+    }
+    expect(e.url?.length).toBe(8_192)
+  })
+
+  it("the message of an input that throws while read is capped and scrubbed", () => {
+    const key = "ak-abcdefghijklmnop"
+    const hostile = {
+      status: 500,
+      get headers(): never {
+        throw new Error(`bad ${key} ${"x".repeat(100_000)}`)
+      }
+    }
+    const e = decode(hostile, { secrets: [key] })
+    expect(e._tag).toBe("UnknownGatewayError")
+    expect(e.message.length).toBeLessThanOrEqual(8_192)
+    expect(e.message).toContain("bad <redacted>")
+  })
+})
+
+describe("decodeError validates bodyLimit", () => {
+  const body = "b".repeat(100_000)
+  const kept = (bodyLimit: unknown): number | undefined =>
+    decode({ status: 502, body }, { bodyLimit: bodyLimit as number }).body?.length
+
+  it.each([Number.NaN, -1, -Infinity, "10" as unknown as number, null as unknown as number])(
+    "%s falls back to the default (64 KiB)",
+    (limit) => {
+      expect(kept(limit)).toBe(SkyWire.bodyLimit)
+    }
+  )
+
+  it("a fraction is floored, 0 keeps no body, Infinity keeps up to maxBodyLimit", () => {
+    expect(kept(10.9)).toBe(10)
+    expect(kept(0)).toBeUndefined()
+    expect(decode({ status: 502, body }, { bodyLimit: 0 }).bodyTruncated).toBe(true)
+    expect(kept(Infinity)).toBe(100_000)
+    expect(SkyWire.maxBodyLimit).toBe(16_777_216)
+    const huge = "c".repeat(SkyWire.maxBodyLimit + 10)
+    expect(decode({ status: 502, body: huge }, { bodyLimit: Infinity }).body?.length).toBe(SkyWire.maxBodyLimit)
+  })
+
+  it("never throws, whatever the limit", () => {
+    for (const limit of [Number.NaN, -0, 1e300, Number.MAX_VALUE, -1e-9, 0.5, {} as number]) {
+      expect(SkyError.isSkyError(decode({ status: 502, body }, { bodyLimit: limit }))).toBe(true)
+    }
+  })
+})
+
+describe("a body in an undeclared charset keeps its bytes", () => {
+  // 校验未通过：无效的密钥 in GBK
+  const text = "校验未通过：无效的密钥"
+  const gbk = new Uint8Array([
+    0xd0, 0xa3, 0xd1, 0xe9, 0xce, 0xb4, 0xcd, 0xa8, 0xb9, 0xfd, 0xa3, 0xba, 0xce, 0xde, 0xd0, 0xa7, 0xb5, 0xc4, 0xc3,
+    0xdc, 0xd4, 0xbf
+  ])
+  const fromBase64 = (b64: string): Uint8Array => Uint8Array.from(atob(b64), (c) => c.charCodeAt(0))
+
+  it("the fixture is GBK", () => {
+    expect(new TextDecoder("gbk").decode(gbk)).toBe(text)
+  })
+
+  it("GBK bytes without charset: bodyBase64 gives back the exact bytes", () => {
+    const e = decode({ status: 502, headers: { "content-type": "text/plain" }, body: gbk })
+    expect(e.body).toContain("\uFFFD")
+    expect(e.bodyBase64).toBeDefined()
+    expect(fromBase64(e.bodyBase64!)).toEqual(gbk)
+    expect(new TextDecoder("gbk").decode(fromBase64(e.bodyBase64!))).toBe(text)
+  })
+
+  it("the field round-trips through the Schema (and JSON), and encodeError does not send it", () => {
+    const e = decode({ status: 502, body: gbk })
+    const encoded = Schema.encodeSync(SkyError.SkyError)(e)
+    expect((encoded as { bodyBase64?: string }).bodyBase64).toBe(e.bodyBase64)
+    const back = Schema.decodeUnknownSync(SkyError.SkyError)(JSON.parse(JSON.stringify(encoded)))
+    expect(back.bodyBase64).toBe(e.bodyBase64)
+    expect(back._tag).toBe(e._tag)
+    // The wire form is the error's envelope, not the original body: nothing to carry.
+    expect(JSON.stringify(SkyWire.encodeError(e))).not.toContain(e.bodyBase64!)
+  })
+
+  it("absent for valid UTF-8, a declared charset, and a BOM", () => {
+    expect(decode({ status: 502, body: new TextEncoder().encode(text) }).bodyBase64).toBeUndefined()
+    const declared = decode({ status: 502, headers: { "content-type": "text/plain; charset=gbk" }, body: gbk })
+    expect(declared.body).toBe(text)
+    expect(declared.bodyBase64).toBeUndefined()
+    expect(decode({ status: 502, body: "plain \uFFFD text" }).bodyBase64).toBeUndefined()
+  })
+
+  it("a key inside the undeclared bytes is scrubbed there too", () => {
+    const key = "ak-Zq7xK2mP9vL4nR8t"
+    const bytes = new Uint8Array([...gbk, ...new TextEncoder().encode(` ${key}`)])
+    const e = decode({ status: 502, body: bytes }, { secrets: [key] })
+    const recovered = new TextDecoder("gbk").decode(fromBase64(e.bodyBase64!))
+    expect(recovered).toBe(`${text} <redacted>`)
+  })
+
+  it("cut to the body limit in bytes", () => {
+    const e = decode({ status: 502, body: new Uint8Array([...gbk, ...gbk, ...gbk]) }, { bodyLimit: 10 })
+    expect(fromBase64(e.bodyBase64!)).toEqual(gbk.subarray(0, 10))
+  })
+})

@@ -8,13 +8,27 @@ import * as Duration from "effect/Duration"
 import * as SkyError from "../SkyError.js"
 // Type-only: the public module owns (and documents) the shapes of the input and the options.
 import type { DecodeOptions, ErrorResponse } from "../SkyWire.js"
-import { construct } from "./construct.js"
+import * as BoundedBody from "./boundedBody.js"
+import { construct, fieldLimits } from "./construct.js"
 import * as Evidence from "./evidence.js"
 import { compact, isRecord } from "./json.js"
 
 
 /** @internal */
 export const defaultBodyLimit = 65_536
+
+/** The largest `bodyLimit` honoured (16 MiB); a larger one (or `Infinity`) keeps this much. */
+export const maxBodyLimit = 16_777_216
+
+/**
+ * The body limit asked for, made usable: not a number, `NaN` or negative means the default; a fraction is
+ * floored; anything above `maxBodyLimit` (`Infinity` too) is `maxBodyLimit`. Never throws.
+ */
+export const bodyLimitOf = (u: unknown): number =>
+  typeof u !== "number" || Number.isNaN(u) || u < 0 ? defaultBodyLimit : Math.min(Math.floor(u), maxBodyLimit)
+
+const scrubMargin = Evidence.scrubMargin
+const scrubCut = Evidence.scrubCut
 
 type Json = Record<string, unknown>
 
@@ -64,7 +78,9 @@ interface Parsed {
   readonly error: Json | undefined
 }
 
-const parse = (text: string, parseable: boolean): Parsed => {
+const parse = (body: Body): Parsed => {
+  const { facts, parseable, text } = body
+  if (facts !== undefined) return { root: facts as Json, error: isRecord(facts.error) ? facts.error : undefined }
   if (!parseable || text.length === 0) return { root: undefined, error: undefined }
   let value: unknown
   try {
@@ -171,29 +187,157 @@ export const shouldRetryOf = (headers: Record<string, string>): boolean | undefi
 }
 
 
-const isOversize = (body: unknown): boolean =>
-  (body instanceof Uint8Array || body instanceof ArrayBuffer) && body.byteLength > Evidence.maxParseBytes
+/** The body as decoding sees it. */
+interface Body {
+  /** The text kept as evidence (at least the limit's worth when there is that much). */
+  readonly text: string
+  /** Whether `text` is the whole body and small enough to give to `JSON.parse`. */
+  readonly parseable: boolean
+  /** What the incremental scanner found in a body too large to parse (or cut while read). */
+  readonly facts: BoundedBody.JsonFacts | undefined
+  /** Whether `text` is less than the whole body. */
+  readonly truncated: boolean
+  /** The bytes `text` was decoded from as UTF-8 by default (no BOM, no other charset), to keep when invalid. */
+  readonly utf8Bytes: Uint8Array | undefined
+}
 
-/** The longest message kept; the whole body stays in `body`. */
-const maxMessageLength = 8_192
+const emptyBody: Body = { text: "", parseable: false, facts: undefined, truncated: false, utf8Bytes: undefined }
 
-const capMessage = (message: string): string =>
-  message.length > maxMessageLength ? `${message.slice(0, maxMessageLength)}...` : message
+const bytesOf = (u: unknown): Uint8Array | undefined =>
+  u instanceof Uint8Array
+    ? u
+    : u instanceof ArrayBuffer
+    ? new Uint8Array(u)
+    : ArrayBuffer.isView(u)
+    ? new Uint8Array(u.buffer, u.byteOffset, u.byteLength)
+    : undefined
 
-const scrubOptional = (text: string | undefined, secrets: ReadonlyArray<string>): string | undefined =>
-  text === undefined ? undefined : Evidence.scrub(text, secrets)
+/** Whether the scanner's facts (read as UTF-8) hold for this body: UTF-8 or undeclared, and no UTF-16 BOM. */
+const scannable = (label: string | undefined): boolean => label === undefined || /^utf-?8$/i.test(label)
+
+/** A body too large to parse (bytes or text), scanned in slices: the kept head and the facts. */
+const scanWhole = (body: Uint8Array | string, keep: number): BoundedBody.CollectedBody => {
+  const collector = BoundedBody.makeCollector({ keep })
+  const slice = 1_048_576
+  if (typeof body === "string") {
+    const encoder = new TextEncoder()
+    for (let i = 0; i < body.length; i += slice) {
+      let end = Math.min(body.length, i + slice)
+      // Never split a surrogate pair between two slices.
+      const last = body.charCodeAt(end - 1)
+      if (end < body.length && last >= 0xd800 && last <= 0xdbff) end += 1
+      if (!collector.push(encoder.encode(body.slice(i, end)))) break
+      i = end - slice
+    }
+  } else {
+    for (let i = 0; i < body.length; i += slice) {
+      if (!collector.push(body.subarray(i, i + slice))) break
+    }
+  }
+  return collector.result()
+}
+
+const readBody = (body: unknown, contentType: string | undefined, limit: number): Body => {
+  if (body === undefined || body === null) return emptyBody
+  if (typeof body === "string") {
+    const text = body.charCodeAt(0) === 0xfeff ? body.slice(1) : body
+    if (text.length <= Evidence.maxParseBytes) {
+      return { text, parseable: true, facts: undefined, truncated: false, utf8Bytes: undefined }
+    }
+    const scanned = scanWhole(text, 0)
+    return { text, parseable: false, facts: scanned.facts, truncated: false, utf8Bytes: undefined }
+  }
+  if (BoundedBody.isCollectedBody(body)) {
+    const whole = body.complete && body.seenBytes <= body.bytes.length
+    if (whole) return readBody(body.bytes, contentType, limit)
+    const label = Evidence.encodingOf(body.bytes, contentType)
+    return {
+      text: Evidence.bytesToText(body.bytes, contentType),
+      parseable: false,
+      facts: scannable(label) ? body.facts : undefined,
+      truncated: true,
+      utf8Bytes: scannable(label) ? body.bytes : undefined
+    }
+  }
+  const bytes = bytesOf(body)
+  if (bytes === undefined) {
+    // Already-parsed JSON handed in by a caller: keep it as JSON text.
+    try {
+      const text = JSON.stringify(body)
+      return typeof text === "string" ? readBody(text, contentType, limit) : emptyBody
+    } catch {
+      return emptyBody
+    }
+  }
+  const label = Evidence.encodingOf(bytes, contentType)
+  if (bytes.byteLength <= Evidence.maxParseBytes) {
+    return {
+      text: Evidence.bytesToText(bytes, contentType),
+      parseable: true,
+      facts: undefined,
+      truncated: false,
+      utf8Bytes: scannable(label) ? bytes : undefined
+    }
+  }
+  // Too large to parse: the head as evidence (up to four bytes a character), the facts from a scan.
+  const scanned = scanWhole(bytes, Math.min(bytes.byteLength, limit * 4 + 4))
+  return {
+    text: Evidence.bytesToText(scanned.bytes, contentType),
+    parseable: false,
+    facts: scannable(label) ? scanned.facts : undefined,
+    truncated: true,
+    utf8Bytes: scannable(label) ? scanned.bytes : undefined
+  }
+}
+
+const fatalUtf8 = new TextDecoder("utf-8", { fatal: true })
+
+/**
+ * The body's bytes as base64 when they are not valid UTF-8 (an undeclared charset such as GBK): the text kept in
+ * `body` is then lossy, these bytes are not. At most `limit` bytes; secrets scrubbed in the bytes first (read one
+ * character a byte) and in the result.
+ */
+const bodyBase64Of = (
+  body: Body,
+  limit: number,
+  secrets: ReadonlyArray<string>
+): string | undefined => {
+  const bytes = body.utf8Bytes
+  // Valid UTF-8 never decodes to U+FFFD unless it says U+FFFD: the cheap test first.
+  if (bytes === undefined || limit === 0 || !body.text.includes("\uFFFD")) return undefined
+  try {
+    fatalUtf8.decode(bytes, { stream: body.truncated })
+    if (body.truncated) fatalUtf8.decode()
+    return undefined
+  } catch {
+    // Not UTF-8: keep the bytes.
+  }
+  const kept = bytes.subarray(0, limit)
+  let latin1 = ""
+  for (let i = 0; i < kept.length; i += 8_192) {
+    latin1 += String.fromCharCode(...kept.subarray(i, i + 8_192))
+  }
+  return Evidence.scrub(btoa(Evidence.scrub(latin1, secrets)), secrets)
+}
+
+const scrubOptional = (text: string | undefined, max: number, secrets: ReadonlyArray<string>): string | undefined =>
+  text === undefined ? undefined : scrubCut(text, max, secrets)
 
 const scrubCode = (code: unknown, secrets: ReadonlyArray<string>): number | string | undefined =>
-  typeof code === "string" ? Evidence.scrub(code, secrets) : typeof code === "number" ? code : undefined
+  typeof code === "string" ? scrubCut(code, fieldLimits.code, secrets) : typeof code === "number" ? code : undefined
+
+const capUrl = (url: string): string =>
+  url.length > fieldLimits.url + scrubMargin ? url.slice(0, fieldLimits.url + scrubMargin) : url
 
 /** @internal */
 export const decodeError = (input: ErrorResponse, options: DecodeOptions = {}): SkyError.SkyError => {
   const status = typeof input.status === "number" && Number.isFinite(input.status) ? Math.trunc(input.status) : 0
   const secrets = Evidence.secretTexts(options.secrets)
-  const limit = options.bodyLimit ?? defaultBodyLimit
+  const limit = bodyLimitOf(options.bodyLimit)
   const rawHeaders = Evidence.normalizeHeaders(input.headers)
-  const { parseable, text } = Evidence.bodyText(input.body, rawHeaders["content-type"], limit)
-  const parsed = parse(text, parseable)
+  const body = readBody(input.body, rawHeaders["content-type"], limit)
+  const text = body.text
+  const parsed = parse(body)
 
   const codes = codeCandidates(parsed)
   let entry: SkyError.CatalogueEntry | undefined
@@ -222,7 +366,7 @@ export const decodeError = (input: ErrorResponse, options: DecodeOptions = {}): 
 
   // Scrub before cutting (the snippet below, the body further down), so that a secret that straddles a cut
   // cannot survive in part.
-  const evidence = Evidence.scrub(text, secrets)
+  const evidence = scrubCut(text, limit, secrets)
   const serverMessage = messages.find((m) => m !== undefined)
   const meta: SkyError.CatalogueEntry = SkyError.catalogue[tag]
   const described = text.trim().length === 0
@@ -234,20 +378,21 @@ export const decodeError = (input: ErrorResponse, options: DecodeOptions = {}): 
     (meta.code !== undefined ? meta.meaning : `${Evidence.statusLine(status)}: ${meta.meaning}`)
 
   const rawCode = codes.find((c) => typeof c === "number" || (typeof c === "string" && c.length > 0))
-  const requestId = scrubOptional(requestIdOf(parsed, rawHeaders), secrets)
+  const requestId = scrubOptional(requestIdOf(parsed, rawHeaders), fieldLimits.requestId, secrets)
   const props = compact({
     status,
-    message: capMessage(Evidence.scrub(message, secrets)),
+    message: scrubCut(message, fieldLimits.message, secrets),
     code: tag === "UnknownGatewayError" ? scrubCode(rawCode, secrets) : undefined,
     requestId,
-    errorType: errorType === undefined ? undefined : Evidence.scrub(errorType, secrets),
+    errorType: scrubOptional(errorType, fieldLimits.errorType, secrets),
     retryAfter: retryAfterOf(rawHeaders, parsed, options.now ?? Date.now()),
     shouldRetry: shouldRetryOf(rawHeaders),
-    body: evidence.length === 0 ? undefined : evidence.length > limit ? evidence.slice(0, limit) : evidence,
-    bodyTruncated: evidence.length > limit || !parseable && text.length > 0 && isOversize(input.body) ? true : undefined,
+    body: evidence.length === 0 || limit === 0 ? undefined : evidence.length > limit ? evidence.slice(0, limit) : evidence,
+    bodyTruncated: evidence.length > limit || body.truncated ? true : undefined,
+    bodyBase64: bodyBase64Of(body, limit, secrets),
     headers: Evidence.redactHeaders(rawHeaders, secrets),
     method: options.method,
-    url: options.url === undefined ? undefined : Evidence.redactUrl(options.url, secrets),
+    url: options.url === undefined ? undefined : Evidence.redactUrl(capUrl(options.url), secrets),
     attempts: options.attempts === undefined ? undefined : [
       ...options.attempts,
       compact({

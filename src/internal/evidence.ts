@@ -64,7 +64,10 @@ export const normalizeHeaders = (input: HeadersInput | undefined): Record<string
   return out
 }
 
-/** Secrets as plain strings, for scrubbing; short strings are ignored so that scrubbing cannot eat ordinary text. */
+/** Whether a secret can be scrubbed: an empty or whitespace-only string would match between every letter. */
+const isScrubbable = (s: unknown): s is string => typeof s === "string" && s.trim().length > 0
+
+/** Secrets as plain strings, for scrubbing; empty and whitespace-only strings are dropped (they cannot be keys). */
 export const secretTexts = (
   secrets: ReadonlyArray<string | Redacted.Redacted<string>> | undefined
 ): ReadonlyArray<string> =>
@@ -72,16 +75,118 @@ export const secretTexts = (
     ? []
     : secrets
       .map((s) => (Redacted.isRedacted(s) ? Redacted.value(s) : s))
-      .filter((s): s is string => typeof s === "string" && s.length >= 8)
+      .filter(isScrubbable)
 
-/** Replaces every occurrence of every secret. */
-export const scrub = (text: string, secrets: ReadonlyArray<string>): string => {
-  let out = text
-  for (const secret of secrets) {
-    if (out.includes(secret)) out = out.split(secret).join(redactedText)
+const regexEscape = (text: string): string => text.replace(/[\\^$.*+?()[\]{}|/-]/g, "\\$&")
+
+const hexCaseless = (hex: string): string =>
+  hex.replace(/[a-f]/gi, (h) => `[${h.toLowerCase()}${h.toUpperCase()}]`)
+
+const utf8Encoder = new TextEncoder()
+
+/**
+ * Every way one character of a secret may be written in an echo: itself in either case, percent-encoded (its
+ * UTF-8 bytes, any hex case), a JSON escape (`\u0061`, `\/`, `\"`, `\\`), an HTML character reference, `+` for a
+ * space. Case is spelled out rather than left to the `i` flag, so that the base64 forms stay case-sensitive in the
+ * same expression.
+ */
+const characterForms = (char: string): string => {
+  const variants = new Set([char, char.toLowerCase(), char.toUpperCase()].filter((c) => c.length === char.length))
+  const forms: Array<string> = [...variants].map(regexEscape)
+  for (const variant of variants) {
+    const bytes = utf8Encoder.encode(variant)
+    forms.push(Array.from(bytes, (b) => "%" + hexCaseless(b.toString(16).padStart(2, "0"))).join(""))
+    let escaped = ""
+    for (let i = 0; i < variant.length; i++) {
+      const unit = variant.charCodeAt(i)
+      escaped += "\\\\[uU]" + hexCaseless(unit.toString(16).padStart(4, "0"))
+    }
+    forms.push(escaped)
+    const point = variant.codePointAt(0)!
+    forms.push(`&#0*${point};`, `&#[xX]0*${hexCaseless(point.toString(16))};`)
+  }
+  if (char === "/" || char === "\"" || char === "\\") forms.push(regexEscape("\\" + char))
+  if (char === " ") forms.push("\\+")
+  return forms.length === 1 ? forms[0]! : `(?:${forms.join("|")})`
+}
+
+/**
+ * The secret's characters in any of their forms, a NUL allowed between two of them: UTF-16 (LE or BE) without a BOM
+ * decoded as UTF-8 interleaves NULs with ASCII.
+ */
+const textForms = (secret: string): string => Array.from(secret, characterForms).join("\\x00?")
+
+const base64Alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+const base64 = (bytes: Uint8Array): string => {
+  let out = ""
+  for (let i = 0; i < bytes.length; i += 3) {
+    const n = (bytes[i]! << 16) | ((bytes[i + 1] ?? 0) << 8) | (bytes[i + 2] ?? 0)
+    out += base64Alphabet[(n >> 18) & 63]! + base64Alphabet[(n >> 12) & 63]! + base64Alphabet[(n >> 6) & 63]! +
+      base64Alphabet[n & 63]!
   }
   return out
 }
+
+/** The shortest base64 run recognised: shorter runs of a short key would match ordinary text by chance. */
+export const minBase64Run = 6
+
+/**
+ * The base64 runs that any base64 text holding the secret's UTF-8 bytes must contain, whatever came before and
+ * after it: one per alignment (0, 1 or 2 bytes before it in its group of three), standard and url-safe. Only the
+ * characters that depend on the secret's bytes alone are kept; the one or two at each edge, which mix in the
+ * neighbours' bits, are left (they carry at most 4 bits of the secret each).
+ */
+const base64Forms = (secret: string): ReadonlyArray<string> => {
+  const bytes = utf8Encoder.encode(secret)
+  const runs = new Set<string>()
+  for (let offset = 0; offset < 3; offset++) {
+    const padded = new Uint8Array(offset + bytes.length)
+    padded.set(bytes, offset)
+    const encoded = base64(padded)
+    const run = encoded.slice(Math.ceil((offset * 8) / 6), Math.floor(((offset + bytes.length) * 8) / 6))
+    if (run.length >= minBase64Run) {
+      runs.add(run)
+      runs.add(run.replace(/\+/g, "-").replace(/\//g, "_"))
+    }
+  }
+  return [...runs]
+}
+
+/** One expression per set of secrets, longest alternatives first, compiled once and kept. */
+const scrubbers = new Map<string, RegExp | undefined>()
+
+const scrubberFor = (secrets: ReadonlyArray<string>): RegExp | undefined => {
+  const cacheKey = secrets.length === 1 ? secrets[0]! : JSON.stringify(secrets)
+  if (scrubbers.has(cacheKey)) return scrubbers.get(cacheKey)
+  const usable = [...new Set(secrets.filter(isScrubbable))].sort((a, b) => b.length - a.length)
+  const alternatives = usable.flatMap((secret) => [...base64Forms(secret).map(regexEscape), textForms(secret)])
+  const regex = alternatives.length === 0 ? undefined : new RegExp(alternatives.join("|"), "g")
+  // Bounded: one entry per key in use; a process that rotates through many keys starts over.
+  if (scrubbers.size >= 64) scrubbers.clear()
+  scrubbers.set(cacheKey, regex)
+  return regex
+}
+
+/**
+ * Replaces every occurrence of every secret, in every form a server plausibly echoes it (see `textForms`,
+ * `base64Forms`), in one pass over the text. Empty and whitespace-only secrets are ignored.
+ */
+export const scrub = (text: string, secrets: ReadonlyArray<string>): string => {
+  if (secrets.length === 0 || text.length === 0) return text
+  const regex = scrubberFor(secrets)
+  return regex === undefined ? text : text.replace(regex, redactedText)
+}
+
+/**
+ * Text is cut to its limit plus this margin before it is scrubbed, and to its limit after (by `construct`):
+ * scrubbing stays bounded by the limit, and a secret that straddles the first cut is cut away by the second.
+ */
+export const scrubMargin = 16_384
+
+/** The text cut to `max` plus `scrubMargin`, then scrubbed: for any field `construct` then caps to `max`. */
+export const scrubCut = (text: string, max: number, secrets: ReadonlyArray<string>): string =>
+  scrub(text.length > max + scrubMargin ? text.slice(0, max + scrubMargin) : text, secrets)
 
 /** Headers with secret values replaced and secrets scrubbed from the rest. */
 export const redactHeaders = (
@@ -90,7 +195,8 @@ export const redactHeaders = (
 ): Record<string, string> => {
   const out: Record<string, string> = {}
   for (const [name, value] of Object.entries(headers)) {
-    out[name] = secretHeaderNames.has(name) ? redactedText : scrub(value, secrets)
+    // A header's name can echo the key as well as its value.
+    out[scrub(name, secrets)] = secretHeaderNames.has(name) ? redactedText : scrub(value, secrets)
   }
   return out
 }
@@ -114,7 +220,7 @@ export const redactUrl = (url: string, secrets: ReadonlyArray<string>): string =
   }
 }
 
-/** Bodies larger than this are kept as evidence but not parsed as JSON. */
+/** Bodies larger than this are not given to `JSON.parse`: they are scanned (`boundedBody.ts`). */
 export const maxParseBytes = 1_048_576
 
 const labelOfBom = (bytes: Uint8Array): string | undefined => {
@@ -149,44 +255,14 @@ const decoderFor = (label: string): TextDecoder => {
   return decoder
 }
 
+/** The encoding a body declares: its BOM, else the content type's charset; undefined when neither says. */
+export const encodingOf = (bytes: Uint8Array, contentType: string | undefined): string | undefined =>
+  labelOfBom(bytes) ?? charsetOf(contentType)
+
 /** Bytes to text: BOM first, then the declared charset, else UTF-8; invalid sequences become U+FFFD. */
 export const bytesToText = (bytes: Uint8Array, contentType: string | undefined): string => {
   const label = labelOfBom(bytes) ?? charsetOf(contentType) ?? "utf-8"
   return decoderFor(label).decode(bytes)
-}
-
-/** The body as text plus whether it is small enough to parse. */
-export const bodyText = (
-  body: unknown,
-  contentType: string | undefined,
-  limit: number
-): { readonly text: string; readonly parseable: boolean } => {
-  if (body === undefined || body === null) return { text: "", parseable: false }
-  if (typeof body === "string") {
-    const text = body.charCodeAt(0) === 0xfeff ? body.slice(1) : body
-    return { text, parseable: text.length <= maxParseBytes }
-  }
-  const bytes = body instanceof Uint8Array
-    ? body
-    : body instanceof ArrayBuffer
-    ? new Uint8Array(body)
-    : ArrayBuffer.isView(body)
-    ? new Uint8Array(body.buffer, body.byteOffset, body.byteLength)
-    : undefined
-  if (bytes === undefined) {
-    // Already-parsed JSON handed in by a caller: keep it as JSON text.
-    try {
-      const text = JSON.stringify(body)
-      return typeof text === "string" ? { text, parseable: text.length <= maxParseBytes } : { text: "", parseable: false }
-    } catch {
-      return { text: "", parseable: false }
-    }
-  }
-  if (bytes.byteLength > maxParseBytes) {
-    // Too large to be an error envelope: keep the head as evidence only.
-    return { text: bytesToText(bytes.subarray(0, Math.max(limit * 4, 4)), contentType), parseable: false }
-  }
-  return { text: bytesToText(bytes, contentType), parseable: true }
 }
 
 /** A short human-readable snippet of a non-JSON body (tags stripped, whitespace collapsed). */
