@@ -10,6 +10,8 @@
  */
 import * as Duration from "effect/Duration"
 import type * as Redacted from "effect/Redacted"
+import { isCollectedBody } from "./internal/boundedBody.js"
+import { withFields } from "./internal/construct.js"
 import * as Decode from "./internal/decode.js"
 import { compact } from "./internal/json.js"
 import type * as Evidence from "./internal/evidence.js"
@@ -83,6 +85,12 @@ export interface DecodeOptions {
  */
 export const decodeError = (response: ErrorResponse, options?: DecodeOptions): SkyError.SkyError => {
   try {
+    const body = response.body
+    if (isCollectedBody(body)) {
+      // A body read with bounds: its kept bytes are the body, and it was cut when it was not read whole.
+      const error = Decode.decodeError({ ...response, body: body.bytes }, options)
+      return body.complete || error.body === undefined ? error : withFields(error, { bodyTruncated: true })
+    }
     return Decode.decodeError(response, options)
   } catch (cause) {
     // Reached only through a hostile input (a getter that throws): what can be read is kept, nothing is thrown.

@@ -27,9 +27,11 @@ import type { CallOptions as SkyClientCallOptions } from "../SkyClient.js"
 import * as SkyError from "../SkyError.js"
 import * as SkyRetry from "../SkyRetry.js"
 import * as SkyWire from "../SkyWire.js"
-import { withFields } from "./construct.js"
+import { construct, withFields } from "./construct.js"
 import * as Evidence from "./evidence.js"
 import { hasErrorField } from "./json.js"
+import * as Request from "./request.js"
+import { collectedBody, collectedText, decodedStream, decodedText } from "./responseBody.js"
 
 /** @internal */
 export interface Settings {
@@ -39,6 +41,8 @@ export interface Settings {
   readonly retry: SkyRetry.RetryPolicy
   readonly headers: Readonly<Record<string, string>>
   readonly anthropicVersion: string
+  /** The base URL's origin, or why the base URL cannot be used (checked once, when the settings are made). */
+  readonly base: Request.BaseUrl
 }
 
 // Type-only: the public module owns (and documents) the per-call options.
@@ -52,6 +56,8 @@ export interface Endpoint {
   readonly body?: unknown
   readonly headers?: Readonly<Record<string, string>> | undefined
   readonly model?: string | undefined
+  /** Set when the endpoint itself could not be built (a model name that cannot go in a URL): never sent. */
+  readonly invalid?: string | undefined
 }
 
 /** The header that tells the server which attempt this is (1 for the first). */
@@ -69,6 +75,11 @@ interface Call {
   readonly request: (attempt: number) => HttpClientRequest.HttpClientRequest
   /** The attempts that failed so far: every error of the call is built with it, so none is built twice. */
   readonly log: AttemptLog
+  /**
+   * The status and headers of the attempt whose error body is being read: a deadline that passes while it is
+   * read keeps them. Tagged with the attempt's number, so that a later attempt never reports them.
+   */
+  pendingError?: { readonly attempt: number; readonly ctx: () => ResponseContext } | undefined
 }
 
 const isAbsolute = (path: string): boolean => /^[a-z][a-z0-9+.-]*:\/\//i.test(path)
@@ -84,52 +95,57 @@ const originOfUrl = (url: string): string | undefined => {
   }
 }
 
-/** Prepares a call; fails before anything is sent when the body cannot be encoded. */
+/** A request that is never sent: no status, never retried, the reason scrubbed of every secret. */
+const invalidRequest = (
+  endpoint: Endpoint,
+  url: string,
+  reason: string
+): Effect.Effect<never, SkyError.SkyError> =>
+  Effect.fail(construct("InvalidRequest", {
+    message: `request not sent: ${reason}`,
+    reason,
+    method: endpoint.method,
+    url,
+    attempts: []
+  }))
+
+/**
+ * Prepares a call. Everything that would stop the request from being sent (a base URL or path that is not a
+ * URL on the base's origin, a header a transport refuses, a body that is not JSON) fails here, before any
+ * attempt, as `InvalidRequest`.
+ */
 const prepare = (
   settings: Settings,
   endpoint: Endpoint,
   options: CallOptions | undefined
 ): Effect.Effect<Call, SkyError.SkyError> =>
   Effect.suspend(() => {
+    const secretTexts = [Redacted.value(settings.apiKey)]
+    const scrubbed = (text: string) => Evidence.scrub(text, secretTexts)
+    if (endpoint.invalid !== undefined) return invalidRequest(endpoint, "", scrubbed(endpoint.invalid))
+    if (settings.base._tag === "Invalid") {
+      return invalidRequest(endpoint, Evidence.redactUrl(settings.baseUrl, secretTexts), settings.base.reason)
+    }
     const url = joinUrl(settings.baseUrl, endpoint.path)
     const secrets = [settings.apiKey]
-    const secretTexts = [Redacted.value(settings.apiKey)]
     const safeUrl = Evidence.redactUrl(url, secretTexts)
     // A relative path stays on the base URL; only an absolute one can leave its origin.
-    if (isAbsolute(endpoint.path) && originOfUrl(url) !== originOfUrl(settings.baseUrl)) {
+    if (isAbsolute(endpoint.path) && originOfUrl(url) !== settings.base.origin) {
       // An absolute URL is accepted only on the base URL's origin: the key is never sent anywhere else.
-      return Effect.fail(
-        new SkyError.RequestParseFailed({
-          message: `request not sent: ${safeUrl} is not on the base URL's origin ${
-            originOfUrl(settings.baseUrl) ?? settings.baseUrl
-          }`,
-          method: endpoint.method,
-          url: safeUrl
-        })
-      )
+      return invalidRequest(endpoint, safeUrl, `${safeUrl} is not on the base URL's origin ${settings.base.origin}`)
     }
     let body: string | undefined
     if (endpoint.body !== undefined) {
       try {
         body = JSON.stringify(endpoint.body)
       } catch (cause) {
-        return Effect.fail(
-          new SkyError.RequestParseFailed({
-            message: `request not sent: its body could not be encoded as JSON (${describe(cause, [])})`,
-            method: endpoint.method,
-            url: safeUrl
-          })
+        return invalidRequest(
+          endpoint,
+          safeUrl,
+          `its body could not be encoded as JSON (${describe(cause, secretTexts)})`
         )
       }
-      if (body === undefined) {
-        return Effect.fail(
-          new SkyError.RequestParseFailed({
-            message: "request not sent: its body is not a JSON value",
-            method: endpoint.method,
-            url: safeUrl
-          })
-        )
-      }
+      if (body === undefined) return invalidRequest(endpoint, safeUrl, "its body is not a JSON value")
     }
     const headers: Record<string, string> = {
       accept: "application/json",
@@ -138,6 +154,8 @@ const prepare = (
       ...options?.headers,
       authorization: `Bearer ${secretTexts[0]}`
     }
+    const headerProblem = Request.headersProblem(headers)
+    if (headerProblem !== undefined) return invalidRequest(endpoint, safeUrl, scrubbed(headerProblem))
     const base = HttpClientRequest.make(endpoint.method)(url, { headers })
     const withBody = body === undefined ? base : HttpClientRequest.bodyText(base, body, "application/json")
     const policy = options?.maxRetries === undefined && options?.retry === undefined
@@ -224,18 +242,15 @@ const fromHttpError = (
 ): SkyError.SkyError => {
   const secrets = call.secretTexts
   const reason = describe(error.cause ?? error, secrets)
-  if (error._tag === "RequestError" && error.reason === "Encode") {
-    return new SkyError.RequestParseFailed({
-      message: `request not sent: its body could not be encoded (${reason})`,
+  // Checked before sending (prepare); a transport that refuses a request anyway says it was never sent.
+  if (error._tag === "RequestError" && (error.reason === "Encode" || error.reason === "InvalidUrl")) {
+    const what = error.reason === "Encode" ? "its body could not be encoded" : `invalid URL ${call.safeUrl}`
+    return construct("InvalidRequest", {
+      message: `request not sent: ${what} (${reason})`,
+      reason: `${what} (${reason})`,
       method: call.endpoint.method,
-      url: call.safeUrl
-    })
-  }
-  if (error._tag === "RequestError" && error.reason === "InvalidUrl") {
-    return new SkyError.ConnectionError({
-      ...evidenceOf(call, undefined, "ConnectionError"),
-      message: `request not sent: invalid URL ${call.safeUrl}`,
-      reason
+      url: call.safeUrl,
+      attempts: []
     })
   }
   return new SkyError.ConnectionError({
@@ -255,12 +270,20 @@ const originOf = (url: string): string => {
   }
 }
 
-const timeoutError = (call: Call, ctx: ResponseContext | undefined, what: string): SkyError.SkyError =>
-  new SkyError.RequestTimeout({
-    ...evidenceOf(call, ctx, "RequestTimeout"),
-    message: `${what} within ${Duration.format(call.timeout)}`,
+const timeoutError = (call: Call, ctx: ResponseContext | undefined, what: string): SkyError.SkyError => {
+  // The deadline passed while an error body was read: its status line and headers did arrive.
+  const pending = call.pendingError
+  const errorCtx = ctx === undefined && pending !== undefined && pending.attempt === call.log.attempts.length + 1
+    ? pending.ctx()
+    : undefined
+  return new SkyError.RequestTimeout({
+    ...evidenceOf(call, ctx ?? errorCtx, "RequestTimeout"),
+    message: `${errorCtx === undefined ? what : `the error response (HTTP ${errorCtx.status}) was not complete`} within ${
+      Duration.format(call.timeout)
+    }`,
     timeout: call.timeout
   })
+}
 
 /** A decoder's complaint: a ParseError as its first issue with the path to it, anything else as its message. */
 const complaint = (error: { readonly message: string }): { readonly summary: string; readonly full: string } => {
@@ -295,20 +318,48 @@ const firstLine = (text: string): string => {
   return line.length > 300 ? `${line.slice(0, 300)}...` : line
 }
 
-/** A non-2xx response: its body read in full and handed to the wire decoder. */
+/** The response's headers as evidence may keep them: a `Location` (or `Content-Location`) has its key-like query parameters redacted. */
+const headersOf = (response: HttpClientResponse.HttpClientResponse, call: Call): Readonly<Record<string, string>> => {
+  const headers = response.headers
+  if (headers["location"] === undefined && headers["content-location"] === undefined) return headers
+  const out: Record<string, string> = { ...headers }
+  for (const name of ["location", "content-location"]) {
+    const value = out[name]
+    if (value !== undefined) out[name] = Evidence.redactUrl(value, call.secretTexts)
+  }
+  return out
+}
+
+/**
+ * A non-2xx response: its body read with bounds (decoded, at most what the collector keeps and scans; then the
+ * socket is released) and handed to the wire decoder. A 3xx is never followed, on any transport: it is reported
+ * as the server's answer, with its `Location` redacted, so that the key never goes to another URL.
+ */
 const statusError = (
   response: HttpClientResponse.HttpClientResponse,
   call: Call
 ): Effect.Effect<never, SkyError.SkyError> =>
-  Effect.zipWith(
-    Effect.orElseSucceed(response.arrayBuffer, () => new ArrayBuffer(0)),
-    Clock.currentTimeMillis,
-    (buffer, now) =>
-      SkyWire.decodeError(
-        { status: response.status, headers: response.headers, body: new Uint8Array(buffer) },
-        { method: call.endpoint.method, url: call.safeUrl, secrets: call.secrets, now, attempts: call.log.attempts }
-      )
-  ).pipe(Effect.flip)
+  Effect.suspend(() => {
+    call.pendingError = { attempt: call.log.attempts.length + 1, ctx: contextOf(response, call) }
+    return Effect.zipWith(
+      collectedBody(response),
+      Clock.currentTimeMillis,
+      (body, now) => {
+        const headers = headersOf(response, call)
+        const error = SkyWire.decodeError(
+          { status: response.status, headers, body },
+          { method: call.endpoint.method, url: call.safeUrl, secrets: call.secrets, now, attempts: call.log.attempts }
+        )
+        if (response.status < 300 || response.status >= 400) return error
+        const location = headers["location"]
+        return withFields(error, {
+          message: `HTTP ${response.status}: the server redirected the request${
+            location === undefined ? "" : ` to ${Evidence.scrub(location, call.secretTexts)}`
+          }; redirects are not followed, so that the API key is never sent to another URL`
+        })
+      }
+    ).pipe(Effect.flip)
+  })
 
 /**
  * `Effect.timeoutFail` without its cost on the live clock: the work runs in one
@@ -479,7 +530,7 @@ export const callJson = <A>(
             if (!isOk(response.status)) return statusError(response, call)
             const ctx = contextOf(response, call)
             headersIn = ctx
-            return response.text.pipe(
+            return decodedText(response).pipe(
               Effect.mapError((e) => fromHttpError(e, call, ctx())),
               Effect.flatMap((text) => decodeJson(text, decode, call, ctx))
             )
@@ -642,7 +693,7 @@ const notAStream = (
   call: Call
 ): Effect.Effect<never, SkyError.SkyError> =>
   Effect.flatMap(
-    Effect.zip(Effect.orElseSucceed(response.text, () => ""), Clock.currentTimeMillis),
+    Effect.zip(collectedText(response), Clock.currentTimeMillis),
     ([text, now]) => {
       let json: unknown
       try {
@@ -724,7 +775,7 @@ const openStream = <A>(
           return Chunk.unsafeFromArray(takes)
         }
         return sseEvents(
-          response.stream.pipe(Stream.mapError((e) => fromHttpError(e, call, ctx()))),
+          decodedStream(response).pipe(Stream.mapError((e) => fromHttpError(e, call, ctx()))),
           (message) => invalidResponse(call, ctx(), "", message)
         ).pipe(
           Stream.timeoutFail(() => timeoutError(call, ctx(), "no stream event"), call.timeout),
