@@ -363,6 +363,31 @@ describe("content-encoding is decoded on every HttpClient", () => {
   }
 })
 
+describe("a compressed stream decodes event by event", () => {
+  for (const [name, transport] of transports) {
+    it.live(`${name}: a gzipped stream flushed after each of 500 events gives every event, in order`, () =>
+      Effect.gen(function*() {
+        const server = yield* serve((_req, res) => {
+          res.writeHead(200, { "content-type": "text/event-stream", "content-encoding": "gzip" })
+          const gzip = Zlib.createGzip()
+          gzip.pipe(res)
+          let i = 0
+          const next = () => {
+            if (i === 500) return void gzip.end("data: [DONE]\n\n")
+            gzip.write(chunk(`e${i++}`))
+            gzip.flush(() => (i % 50 === 0 ? setTimeout(next, 1) : next()))
+          }
+          next()
+        })
+        const sky = yield* clientFor(server.url, transport)
+        const events = yield* Stream.runCollect(
+          sky.chatCompletionsStream(chatRequest).pipe(Stream.map((c) => c.choices[0]?.delta.content))
+        )
+        expect([...events]).toEqual(Array.from({ length: 500 }, (_, i) => `e${i}`))
+      }).pipe(Effect.scoped))
+  }
+})
+
 // ---------------------------------------------------------------------------
 // 5. An error body that stalls keeps the status and headers
 // ---------------------------------------------------------------------------
