@@ -69,7 +69,10 @@ export const attemptHeader: string = Client.attemptHeader
  * @category models
  */
 export interface Options {
-  /** The API key (`ak-...`), kept `Redacted`: it never appears in an error, a log or a span. */
+  /**
+   * The API key (`ak-...`), kept `Redacted`: it never appears in an error, a log or a span. A key that is empty,
+   * only whitespace, or holds a control character fails the client's construction with a `ConfigError`.
+   */
   readonly apiKey: Redacted.Redacted<string>
   /** Default `https://model-api.skyengine.com.cn`. */
   readonly baseUrl?: string | undefined

@@ -105,7 +105,7 @@ const invalidRequest = (
     message: `request not sent: ${reason}`,
     reason,
     method: endpoint.method,
-    url,
+    ...(url === "" ? {} : { url }),
     attempts: []
   }))
 
