@@ -8,7 +8,7 @@
 import type * as Sse from "@effect/experimental/Sse"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as Config from "effect/Config"
-import type * as ConfigError from "effect/ConfigError"
+import * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -16,12 +16,13 @@ import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import type * as ParseResult from "effect/ParseResult"
 import type * as SchemaAST from "effect/SchemaAST"
-import type * as Redacted from "effect/Redacted"
+import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
 import * as Chat from "./Chat.js"
 import * as Embeddings from "./Embeddings.js"
 import * as Gemini from "./Gemini.js"
 import * as Client from "./internal/client.js"
+import * as Request from "./internal/request.js"
 import { fastDecoder } from "./internal/fastDecode.js"
 import * as Json from "./internal/json.js"
 import * as Messages from "./Messages.js"
@@ -69,7 +70,10 @@ export const attemptHeader: string = Client.attemptHeader
  * @category models
  */
 export interface Options {
-  /** The API key (`ak-...`), kept `Redacted`: it never appears in an error, a log or a span. */
+  /**
+   * The API key (`ak-...`), kept `Redacted`: it never appears in an error, a log or a span. A key that is empty,
+   * only whitespace, or holds a control character fails the client's construction with a `ConfigError`.
+   */
   readonly apiKey: Redacted.Redacted<string>
   /** Default `https://model-api.skyengine.com.cn`. */
   readonly baseUrl?: string | undefined
@@ -289,6 +293,7 @@ const decodeCreateEmbeddingResponse = fastDecoder(Embeddings.CreateEmbeddingResp
 const settingsOf = (options: Options): Client.Settings => ({
   apiKey: options.apiKey,
   baseUrl: options.baseUrl ?? defaultBaseUrl,
+  base: Request.baseUrlOf(options.baseUrl ?? defaultBaseUrl, [Redacted.value(options.apiKey)]),
   timeout: SkyRetry.durationOr(options.timeout, defaultTimeout),
   retry: SkyRetry.policy({ ...options.retry, maxRetries: options.maxRetries ?? options.retry?.maxRetries }),
   headers: options.headers ?? {},
@@ -305,13 +310,34 @@ const modelOf = (request: { readonly [key: string]: unknown }): string | undefin
   typeof request.model === "string" ? request.model : undefined
 
 /**
- * Builds the service over an `HttpClient`.
+ * The API key checked when the client is built: an empty key, a key of only
+ * whitespace, or one holding a control character (CR, LF, ...) fails with a
+ * `ConfigError` at `path` that never shows the key. Every other key is used as it is.
+ */
+const checkApiKey = (
+  apiKey: Redacted.Redacted<string>,
+  path: string
+): Effect.Effect<void, ConfigError.ConfigError> => {
+  const problem = Request.apiKeyProblem(Redacted.value(apiKey))
+  return problem === undefined ? Effect.void : Effect.fail(ConfigError.InvalidData([path], problem))
+}
+
+/**
+ * Builds the service over an `HttpClient`. Fails with a `ConfigError` (at
+ * `apiKey`) when the API key is empty, only whitespace, or holds a control
+ * character; the error never shows the key.
+ *
+ * The `HttpClient` is used without `@effect/platform`'s own `http.client` span
+ * (it would record the request's `authorization` header); each call's
+ * `SkyClient.*` span is the client span, and its trace context is what the
+ * request propagates. Redirects are never followed, on any `HttpClient`.
  *
  * @since 0.1.0
  * @category constructors
  */
-export const make = (options: Options): Effect.Effect<Service, never, HttpClient.HttpClient> =>
-  Effect.map(HttpClient.HttpClient, (http) => {
+export const make = (options: Options): Effect.Effect<Service, ConfigError.ConfigError, HttpClient.HttpClient> =>
+  Effect.zipRight(checkApiKey(options.apiKey, "apiKey"), Effect.map(HttpClient.HttpClient, (transportClient) => {
+    const http = Request.transport(transportClient)
     const settings = settingsOf(options)
     const json = <A>(endpoint: Client.Endpoint, decode: Decoder<A>, call?: CallOptions) =>
       Client.callJson(http, settings, endpoint, decode, call)
@@ -331,13 +357,22 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
       model: modelOf(body)
     })
     const anthropic = { "anthropic-version": settings.anthropicVersion }
-    const geminiEndpoint = (operation: string, request: Gemini.GenerateContentRequest, streamed: boolean): Client.Endpoint => ({
-      operation,
-      method: "POST",
-      path: Gemini.path(request.model, streamed),
-      body: Gemini.bodyOf(request),
-      model: request.model
-    })
+    const geminiEndpoint = (operation: string, request: Gemini.GenerateContentRequest, streamed: boolean): Client.Endpoint => {
+      let path: string
+      try {
+        path = Gemini.path(request.model, streamed)
+      } catch (cause) {
+        // A model name that cannot be put in a URL (a lone surrogate makes encodeURIComponent throw).
+        return {
+          operation,
+          method: "POST",
+          path: "",
+          model: request.model,
+          invalid: `the model name cannot be put in a URL (${cause instanceof Error ? cause.message : String(cause)})`
+        }
+      }
+      return { operation, method: "POST", path, body: Gemini.bodyOf(request), model: request.model }
+    }
     return SkyClient.of({
       chatCompletions: (request, call) =>
         json(post("chatCompletions", "/v1/chat/completions", withStream(request, false)), decodeChatCompletion, call),
@@ -381,27 +416,33 @@ export const make = (options: Options): Effect.Effect<Service, never, HttpClient
           call
         )
     })
-  })
+  }))
 
 /**
- * The client as a layer, from options.
+ * The client as a layer, from options. Fails with a `ConfigError` (at `apiKey`)
+ * when the API key is empty, only whitespace, or holds a control character.
  *
  * @since 0.1.0
  * @category layers
  */
-export const layer = (options: Options): Layer.Layer<SkyClient, never, HttpClient.HttpClient> =>
+export const layer = (options: Options): Layer.Layer<SkyClient, ConfigError.ConfigError, HttpClient.HttpClient> =>
   Layer.effect(SkyClient, make(options))
 
 /**
  * The settings read from configuration: `SKYENGINE_API_KEY` (required, as
  * `Redacted`), `SKYENGINE_BASE_URL`, `SKYENGINE_TIMEOUT` (a duration such as
- * `90 seconds`), `SKYENGINE_MAX_RETRIES`, `SKYENGINE_MAX_RETRY_AFTER`.
+ * `90 seconds`), `SKYENGINE_MAX_RETRIES`, `SKYENGINE_MAX_RETRY_AFTER`. A key
+ * that is empty, only whitespace, or holds a control character is a
+ * `ConfigError` at `SKYENGINE_API_KEY` (the message never shows the key).
  *
  * @since 0.1.0
  * @category config
  */
 export const config: Config.Config<Options> = Config.all({
-  apiKey: Config.redacted("SKYENGINE_API_KEY"),
+  apiKey: Config.redacted("SKYENGINE_API_KEY").pipe(Config.mapOrFail((key) => {
+    const problem = Request.apiKeyProblem(Redacted.value(key))
+    return problem === undefined ? Either.right(key) : Either.left(ConfigError.InvalidData([], problem))
+  })),
   baseUrl: Config.string("SKYENGINE_BASE_URL").pipe(Config.withDefault(defaultBaseUrl)),
   timeout: Config.duration("SKYENGINE_TIMEOUT").pipe(Config.withDefault(defaultTimeout)),
   maxRetries: Config.integer("SKYENGINE_MAX_RETRIES").pipe(

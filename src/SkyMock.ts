@@ -378,7 +378,8 @@ export const layerClient = (
   const { client, ...mockOptions } = options
   const apiKey = Redacted.make(options.apiKeys?.[0] ?? defaultApiKey)
   const clientLayer = Layer.unwrapEffect(
-    Effect.map(SkyMock, (mock) => SkyClient.layer({ apiKey, ...client, baseUrl: mock.url }))
+    // A key the client refuses is the test's own mistake: a defect here, with the client's clear message.
+    Effect.map(SkyMock, (mock) => Layer.orDie(SkyClient.layer({ apiKey, ...client, baseUrl: mock.url })))
   )
   return clientLayer.pipe(Layer.provide(NodeHttpClient.layerUndici), Layer.provideMerge(layer(mockOptions)))
 }

@@ -47,8 +47,10 @@ describe("SkyClient types", () => {
     >()
   })
 
-  it("layers need only an HttpClient; layerConfig may fail only on configuration", () => {
-    expectTypeOf(SkyClient.layer).returns.toEqualTypeOf<Layer.Layer<SkyClient.SkyClient, never, HttpClient.HttpClient>>()
+  it("layers need only an HttpClient and may fail only on configuration (a refused API key)", () => {
+    expectTypeOf(SkyClient.layer).returns.toEqualTypeOf<
+      Layer.Layer<SkyClient.SkyClient, ConfigError.ConfigError, HttpClient.HttpClient>
+    >()
     expectTypeOf(SkyClient.layerConfig).returns.toEqualTypeOf<
       Layer.Layer<SkyClient.SkyClient, ConfigError.ConfigError, HttpClient.HttpClient>
     >()

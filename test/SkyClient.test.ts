@@ -106,7 +106,7 @@ describe("SkyClient requests", () => {
     }).pipe(Effect.provide(SkyClient.layer({ apiKey, baseUrl: "http://gw.test" }).pipe(Layer.provide(gateway.layer))))
   })
 
-  it.effect("a body that cannot be encoded fails with RequestParseFailed before anything is sent", () => {
+  it.effect("a body that cannot be encoded fails with InvalidRequest before anything is sent", () => {
     const gateway = recording(200, okChat)
     return Effect.gen(function*() {
       const sky = yield* SkyClient.SkyClient
@@ -117,8 +117,9 @@ describe("SkyClient requests", () => {
         Effect.flip(sky.request({ path: "/v1/x", body: cyclic }))
       ])
       for (const error of errors) {
-        expect(error._tag).toBe("RequestParseFailed")
+        expect(error._tag).toBe("InvalidRequest")
         expect(error.message).toContain("request not sent")
+        expect(error.status).toBeUndefined()
         expect(error.requestId).toBeUndefined()
       }
       expect(gateway.seen).toHaveLength(0)
@@ -138,7 +139,7 @@ describe("SkyClient requests", () => {
       const notJson = yield* Effect.flip(
         Effect.provide(
           Effect.flatMap(SkyClient.SkyClient, (s) => s.embeddings({ model: "e", input: "x" })),
-          SkyClient.layer({ apiKey, baseUrl: "http://gw.test" }).pipe(Layer.provide(recording(200, "<html>").layer))
+          SkyClient.layer({ apiKey, baseUrl: "http://gw.test" }).pipe(Layer.provide(recording(200, "<html>").layer), Layer.orDie)
         )
       )
       expect(notJson._tag).toBe("InvalidResponse")
@@ -224,7 +225,7 @@ const chunk = (content: string) =>
 const streamOf = (layer: Layer.Layer<HttpClient.HttpClient>, options?: SkyClient.CallOptions) =>
   Effect.flatMap(SkyClient.SkyClient, (sky) =>
     SkyClient.collectChatCompletion(sky.chatCompletionsStream({ model: "m", messages: [] }, options))).pipe(
-      Effect.provide(SkyClient.layer({ apiKey, baseUrl: "http://gw.test", retry: { jitter: 0 } }).pipe(Layer.provide(layer)))
+      Effect.provide(SkyClient.layer({ apiKey, baseUrl: "http://gw.test", retry: { jitter: 0 } }).pipe(Layer.provide(layer), Layer.orDie))
     )
 
 describe("SkyClient streams, edge cases", () => {
@@ -314,7 +315,8 @@ describe("SkyClient guards", () => {
     return Effect.gen(function*() {
       const sky = yield* SkyClient.SkyClient
       const error = yield* Effect.flip(sky.request({ path: "https://elsewhere.example/collect", body: {} }))
-      expect(error._tag).toBe("RequestParseFailed")
+      expect(error._tag).toBe("InvalidRequest")
+      expect(error.status).toBeUndefined()
       expect(error.message).toContain("not on the base URL's origin")
       expect(gateway.seen).toHaveLength(0)
       yield* sky.request({ path: "http://gw.test/v1/same-origin" })

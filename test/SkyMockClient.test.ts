@@ -518,7 +518,7 @@ describe("successes", () => {
 
 const fetchClient: Layer.Layer<SkyMock.SkyMock | SkyClient.SkyClient, SkyMock.SkyMockListenError> = Layer.unwrapEffect(
   Effect.map(SkyMock.SkyMock, (mock) =>
-    SkyClient.layer({ apiKey: Redacted.make(SkyMock.defaultApiKey), baseUrl: mock.url }))
+    SkyClient.layer({ apiKey: Redacted.make(SkyMock.defaultApiKey), baseUrl: mock.url }).pipe(Layer.orDie))
 ).pipe(Layer.provide(FetchHttpClient.layer), Layer.provideMerge(SkyMock.layer()))
 
 describe("both transports behave the same", () => {

@@ -49,7 +49,7 @@ const chatChunk = (content: string) => ({
 })
 
 const clientOver = (http: Layer.Layer<HttpClient.HttpClient>) =>
-  SkyClient.layer({ apiKey, baseUrl: "http://gw.test", maxRetries: 0 }).pipe(Layer.provide(http))
+  SkyClient.layer({ apiKey, baseUrl: "http://gw.test", maxRetries: 0 }).pipe(Layer.provide(http), Layer.orDie)
 
 /** `{"a":{"a":...1...}}`, `levels` objects deep. */
 const deep = (levels: number): string => `${"{\"a\":".repeat(levels - 1)}{"a":1}${"}".repeat(levels - 1)}`
@@ -309,7 +309,7 @@ const trickle = (ms: number, text: string): Stream.Stream<Uint8Array> =>
 
 const timedClient = (http: Layer.Layer<HttpClient.HttpClient>, options: Partial<SkyClient.Options> = {}) =>
   SkyClient.layer({ apiKey, baseUrl: "http://gw.test", maxRetries: 0, timeout: "300 millis", ...options })
-    .pipe(Layer.provide(http))
+    .pipe(Layer.provide(http), Layer.orDie)
 
 /** The stream forked, its elements counted as they arrive. */
 const forkChat = (options?: SkyClient.CallOptions) =>
@@ -424,7 +424,8 @@ const liveRun = (write: (response: ServerResponse) => () => void, options: Parti
     const sky = Context.get(
       yield* Layer.build(
         SkyClient.layer({ apiKey, baseUrl, maxRetries: 0, timeout: "300 millis", ...options }).pipe(
-          Layer.provide(NodeHttpClient.layerUndici)
+          Layer.provide(NodeHttpClient.layerUndici),
+          Layer.orDie
         )
       ),
       SkyClient.SkyClient

@@ -26,9 +26,11 @@ import type { CallOptions as SkyClientCallOptions } from "../SkyClient.js"
 import * as SkyError from "../SkyError.js"
 import * as SkyRetry from "../SkyRetry.js"
 import * as SkyWire from "../SkyWire.js"
-import { withFields } from "./construct.js"
+import { construct, fieldLimits, withFields } from "./construct.js"
 import * as Evidence from "./evidence.js"
 import { hasErrorField, parseJson } from "./json.js"
+import * as Request from "./request.js"
+import { collectedBody, collectedText, decodedStream, decodedText } from "./responseBody.js"
 import { makeEventDecoder } from "./sse.js"
 
 /** @internal */
@@ -41,6 +43,8 @@ export interface Settings {
   readonly anthropicVersion: string
   /** The deadline of one attempt's whole stream; none when absent or infinite. */
   readonly streamTimeout?: Duration.Duration | undefined
+  /** The base URL's origin, or why the base URL cannot be used (checked once, when the settings are made). */
+  readonly base: Request.BaseUrl
 }
 
 // Type-only: the public module owns (and documents) the per-call options.
@@ -54,6 +58,8 @@ export interface Endpoint {
   readonly body?: unknown
   readonly headers?: Readonly<Record<string, string>> | undefined
   readonly model?: string | undefined
+  /** Set when the endpoint itself could not be built (a model name that cannot go in a URL): never sent. */
+  readonly invalid?: string | undefined
 }
 
 /** The header that tells the server which attempt this is (1 for the first). */
@@ -71,6 +77,11 @@ interface Call {
   readonly request: (attempt: number) => HttpClientRequest.HttpClientRequest
   /** The attempts that failed so far: every error of the call is built with it, so none is built twice. */
   readonly log: AttemptLog
+  /**
+   * The status and headers of the attempt whose error body is being read: a deadline that passes while it is
+   * read keeps them. Tagged with the attempt's number, so that a later attempt never reports them.
+   */
+  pendingError?: { readonly attempt: number; readonly ctx: () => ResponseContext } | undefined
 }
 
 const isAbsolute = (path: string): boolean => /^[a-z][a-z0-9+.-]*:\/\//i.test(path)
@@ -86,52 +97,57 @@ const originOfUrl = (url: string): string | undefined => {
   }
 }
 
-/** Prepares a call; fails before anything is sent when the body cannot be encoded. */
+/** A request that is never sent: no status, never retried, the reason scrubbed of every secret. */
+const invalidRequest = (
+  endpoint: Endpoint,
+  url: string,
+  reason: string
+): Effect.Effect<never, SkyError.SkyError> =>
+  Effect.fail(construct("InvalidRequest", {
+    message: `request not sent: ${reason}`,
+    reason,
+    method: endpoint.method,
+    ...(url === "" ? {} : { url }),
+    attempts: []
+  }))
+
+/**
+ * Prepares a call. Everything that would stop the request from being sent (a base URL or path that is not a
+ * URL on the base's origin, a header a transport refuses, a body that is not JSON) fails here, before any
+ * attempt, as `InvalidRequest`.
+ */
 const prepare = (
   settings: Settings,
   endpoint: Endpoint,
   options: CallOptions | undefined
 ): Effect.Effect<Call, SkyError.SkyError> =>
   Effect.suspend(() => {
+    const secretTexts = [Redacted.value(settings.apiKey)]
+    const scrubbed = (text: string) => Evidence.scrub(text, secretTexts)
+    if (endpoint.invalid !== undefined) return invalidRequest(endpoint, "", scrubbed(endpoint.invalid))
+    if (settings.base._tag === "Invalid") {
+      return invalidRequest(endpoint, Evidence.redactUrl(settings.baseUrl, secretTexts), settings.base.reason)
+    }
     const url = joinUrl(settings.baseUrl, endpoint.path)
     const secrets = [settings.apiKey]
-    const secretTexts = [Redacted.value(settings.apiKey)]
     const safeUrl = Evidence.redactUrl(url, secretTexts)
     // A relative path stays on the base URL; only an absolute one can leave its origin.
-    if (isAbsolute(endpoint.path) && originOfUrl(url) !== originOfUrl(settings.baseUrl)) {
+    if (isAbsolute(endpoint.path) && originOfUrl(url) !== settings.base.origin) {
       // An absolute URL is accepted only on the base URL's origin: the key is never sent anywhere else.
-      return Effect.fail(
-        new SkyError.RequestParseFailed({
-          message: `request not sent: ${safeUrl} is not on the base URL's origin ${
-            originOfUrl(settings.baseUrl) ?? settings.baseUrl
-          }`,
-          method: endpoint.method,
-          url: safeUrl
-        })
-      )
+      return invalidRequest(endpoint, safeUrl, `${safeUrl} is not on the base URL's origin ${settings.base.origin}`)
     }
     let body: string | undefined
     if (endpoint.body !== undefined) {
       try {
         body = JSON.stringify(endpoint.body)
       } catch (cause) {
-        return Effect.fail(
-          new SkyError.RequestParseFailed({
-            message: `request not sent: its body could not be encoded as JSON (${describe(cause, [])})`,
-            method: endpoint.method,
-            url: safeUrl
-          })
+        return invalidRequest(
+          endpoint,
+          safeUrl,
+          `its body could not be encoded as JSON (${describe(cause, secretTexts)})`
         )
       }
-      if (body === undefined) {
-        return Effect.fail(
-          new SkyError.RequestParseFailed({
-            message: "request not sent: its body is not a JSON value",
-            method: endpoint.method,
-            url: safeUrl
-          })
-        )
-      }
+      if (body === undefined) return invalidRequest(endpoint, safeUrl, "its body is not a JSON value")
     }
     const headers: Record<string, string> = {
       accept: "application/json",
@@ -140,6 +156,8 @@ const prepare = (
       ...options?.headers,
       authorization: `Bearer ${secretTexts[0]}`
     }
+    const headerProblem = Request.headersProblem(headers)
+    if (headerProblem !== undefined) return invalidRequest(endpoint, safeUrl, scrubbed(headerProblem))
     const base = HttpClientRequest.make(endpoint.method)(url, { headers })
     const withBody = body === undefined ? base : HttpClientRequest.bodyText(base, body, "application/json")
     const policy = options?.maxRetries === undefined && options?.retry === undefined
@@ -226,21 +244,18 @@ const fromHttpError = (
 ): SkyError.SkyError => {
   const secrets = call.secretTexts
   const reason = describe(error.cause ?? error, secrets)
-  if (error._tag === "RequestError" && error.reason === "Encode") {
-    return new SkyError.RequestParseFailed({
-      message: `request not sent: its body could not be encoded (${reason})`,
+  // Checked before sending (prepare); a transport that refuses a request anyway says it was never sent.
+  if (error._tag === "RequestError" && (error.reason === "Encode" || error.reason === "InvalidUrl")) {
+    const what = error.reason === "Encode" ? "its body could not be encoded" : `invalid URL ${call.safeUrl}`
+    return construct("InvalidRequest", {
+      message: `request not sent: ${what} (${reason})`,
+      reason: `${what} (${reason})`,
       method: call.endpoint.method,
-      url: call.safeUrl
+      url: call.safeUrl,
+      attempts: []
     })
   }
-  if (error._tag === "RequestError" && error.reason === "InvalidUrl") {
-    return new SkyError.ConnectionError({
-      ...evidenceOf(call, undefined, "ConnectionError"),
-      message: `request not sent: invalid URL ${call.safeUrl}`,
-      reason
-    })
-  }
-  return new SkyError.ConnectionError({
+  return construct("ConnectionError", {
     ...evidenceOf(call, ctx, "ConnectionError"),
     message: ctx === undefined
       ? `no response from ${originOf(call.safeUrl)}: ${reason}`
@@ -257,12 +272,20 @@ const originOf = (url: string): string => {
   }
 }
 
-const timeoutError = (call: Call, ctx: ResponseContext | undefined, what: string): SkyError.SkyError =>
-  new SkyError.RequestTimeout({
-    ...evidenceOf(call, ctx, "RequestTimeout"),
-    message: `${what} within ${Duration.format(call.timeout)}`,
+const timeoutError = (call: Call, ctx: ResponseContext | undefined, what: string): SkyError.SkyError => {
+  // The deadline passed while an error body was read: its status line and headers did arrive.
+  const pending = call.pendingError
+  const errorCtx = ctx === undefined && pending !== undefined && pending.attempt === call.log.attempts.length + 1
+    ? pending.ctx()
+    : undefined
+  return construct("RequestTimeout", {
+    ...evidenceOf(call, ctx ?? errorCtx, "RequestTimeout"),
+    message: `${errorCtx === undefined ? what : `the error response (HTTP ${errorCtx.status}) was not complete`} within ${
+      Duration.format(call.timeout)
+    }`,
     timeout: call.timeout
   })
+}
 
 /** A decoder's complaint: a ParseError as its first issue with the path to it, anything else as its message. */
 const complaint = (error: { readonly message: string }): { readonly summary: string; readonly full: string } => {
@@ -281,36 +304,66 @@ const invalidResponse = (
   problem: string | { readonly message: string }
 ): SkyError.SkyError => {
   const secrets = call.secretTexts
-  const text = Evidence.scrub(body, secrets)
+  // Cut before scrubbing: a 20 MB body or complaint is never copied whole into the error.
+  const text = Evidence.scrubCut(body, SkyWire.bodyLimit, secrets)
   const { full: issue, summary } = typeof problem === "string" ? { full: problem, summary: firstLine(problem) } : complaint(problem)
-  return new SkyError.InvalidResponse({
+  return construct("InvalidResponse", {
     ...evidenceOf(call, ctx, "InvalidResponse"),
     message: `the ${call.endpoint.operation} response could not be decoded: ${Evidence.scrub(summary, secrets)}`,
-    issue: Evidence.scrub(issue, secrets),
+    issue: Evidence.scrubCut(issue, fieldLimits.issue, secrets),
     body: text.length > SkyWire.bodyLimit ? text.slice(0, SkyWire.bodyLimit) : text,
-    ...(text.length > SkyWire.bodyLimit ? { bodyTruncated: true } : {})
+    ...(body.length > SkyWire.bodyLimit ? { bodyTruncated: true } : {})
   })
 }
 
 const firstLine = (text: string): string => {
-  const line = text.split("\n", 1)[0] ?? text
+  // Only the head is looked at: a complaint can quote a whole 20 MB body.
+  const line = text.slice(0, 301).split("\n", 1)[0] ?? text
   return line.length > 300 ? `${line.slice(0, 300)}...` : line
 }
 
-/** A non-2xx response: its body read in full and handed to the wire decoder. */
+/** The response's headers as evidence may keep them: a `Location` (or `Content-Location`) has its key-like query parameters redacted. */
+const headersOf = (response: HttpClientResponse.HttpClientResponse, call: Call): Readonly<Record<string, string>> => {
+  const headers = response.headers
+  if (headers["location"] === undefined && headers["content-location"] === undefined) return headers
+  const out: Record<string, string> = { ...headers }
+  for (const name of ["location", "content-location"]) {
+    const value = out[name]
+    if (value !== undefined) out[name] = Evidence.redactUrl(value, call.secretTexts)
+  }
+  return out
+}
+
+/**
+ * A non-2xx response: its body read with bounds (decoded, at most what the collector keeps and scans; then the
+ * socket is released) and handed to the wire decoder. A 3xx is never followed, on any transport: it is reported
+ * as the server's answer, with its `Location` redacted, so that the key never goes to another URL.
+ */
 const statusError = (
   response: HttpClientResponse.HttpClientResponse,
   call: Call
 ): Effect.Effect<never, SkyError.SkyError> =>
-  Effect.zipWith(
-    Effect.orElseSucceed(response.arrayBuffer, () => new ArrayBuffer(0)),
-    Clock.currentTimeMillis,
-    (buffer, now) =>
-      SkyWire.decodeError(
-        { status: response.status, headers: response.headers, body: new Uint8Array(buffer) },
-        { method: call.endpoint.method, url: call.safeUrl, secrets: call.secrets, now, attempts: call.log.attempts }
-      )
-  ).pipe(Effect.flip)
+  Effect.suspend(() => {
+    call.pendingError = { attempt: call.log.attempts.length + 1, ctx: contextOf(response, call) }
+    return Effect.zipWith(
+      collectedBody(response),
+      Clock.currentTimeMillis,
+      (body, now) => {
+        const headers = headersOf(response, call)
+        const error = SkyWire.decodeError(
+          { status: response.status, headers, body },
+          { method: call.endpoint.method, url: call.safeUrl, secrets: call.secrets, now, attempts: call.log.attempts }
+        )
+        if (response.status < 300 || response.status >= 400) return error
+        const location = headers["location"]
+        return withFields(error, {
+          message: `HTTP ${response.status}: the server redirected the request${
+            location === undefined ? "" : ` to ${Evidence.scrub(location, call.secretTexts)}`
+          }; redirects are not followed, so that the API key is never sent to another URL`
+        })
+      }
+    ).pipe(Effect.flip)
+  })
 
 /**
  * `Effect.timeoutFail` without its cost on the live clock: the work runs in one
@@ -481,7 +534,7 @@ export const callJson = <A>(
             if (!isOk(response.status)) return statusError(response, call)
             const ctx = contextOf(response, call)
             headersIn = ctx
-            return response.text.pipe(
+            return decodedText(response).pipe(
               Effect.mapError((e) => fromHttpError(e, call, ctx())),
               Effect.flatMap((text) => decodeJson(text, decode, call, ctx))
             )
@@ -672,7 +725,7 @@ const notAStream = (
   call: Call
 ): Effect.Effect<never, SkyError.SkyError> =>
   Effect.flatMap(
-    Effect.zip(Effect.orElseSucceed(response.text, () => ""), Clock.currentTimeMillis),
+    Effect.zip(collectedText(response), Clock.currentTimeMillis),
     ([text, now]) => {
       const parsed = parseJson(text)
       return Effect.fail(
@@ -699,7 +752,7 @@ const streamTimeoutError = (
   ctx: ResponseContext | undefined,
   streamTimeout: Duration.Duration
 ): SkyError.SkyError =>
-  new SkyError.RequestTimeout({
+  construct("RequestTimeout", {
     ...evidenceOf(call, ctx, "RequestTimeout"),
     message: `${ctx === undefined ? "no response" : "the stream did not end"} within the stream's deadline, ${
       Duration.format(streamTimeout)
@@ -772,7 +825,7 @@ const openStream = <A>(
           return Chunk.unsafeFromArray(takes)
         }
         return sseEvents(
-          response.stream.pipe(Stream.mapError((e) => fromHttpError(e, call, ctx()))),
+          decodedStream(response).pipe(Stream.mapError((e) => fromHttpError(e, call, ctx()))),
           (message) => invalidResponse(call, ctx(), "", message)
         ).pipe(
           (events) =>

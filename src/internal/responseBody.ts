@@ -1,0 +1,228 @@
+/**
+ * Every read of a response body goes through here: `content-encoding` is
+ * decoded the same way on every `HttpClient`, and an error body is read with
+ * bounds (`boundedBody`), then the socket is released.
+ *
+ * @internal
+ */
+import * as HttpClientError from "@effect/platform/HttpClientError"
+import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as Chunk from "effect/Chunk"
+import * as Effect from "effect/Effect"
+import * as Stream from "effect/Stream"
+import * as Zlib from "node:zlib"
+import { type CollectedBody, makeCollector } from "./boundedBody.js"
+
+/** The codings this client decodes, as `content-encoding` names them. */
+type Coding = "gzip" | "deflate" | "br"
+
+const codingOf = (name: string): Coding | "identity" | undefined => {
+  switch (name) {
+    case "gzip":
+    case "x-gzip":
+      return "gzip"
+    case "deflate":
+      return "deflate"
+    case "br":
+      return "br"
+    case "identity":
+    case "":
+      return "identity"
+    default:
+      return undefined
+  }
+}
+
+/**
+ * The codings still to undo, last applied first; empty when the body is plain
+ * (or already decoded by the transport). An unknown coding stops decoding there:
+ * the bytes are kept as they came.
+ */
+export const codingsToUndo = (response: HttpClientResponse.HttpClientResponse): ReadonlyArray<Coding> => {
+  const header = response.headers["content-encoding"]
+  if (header === undefined || header === "" || header === "identity") return []
+  if (transportDecodes(response)) return []
+  const applied = header.toLowerCase().split(",").map((name) => codingOf(name.trim()))
+  const undo: Array<Coding> = []
+  for (let i = applied.length - 1; i >= 0; i--) {
+    const coding = applied[i]
+    if (coding === undefined) break
+    if (coding !== "identity") undo.push(coding)
+  }
+  return undo
+}
+
+/**
+ * True when the transport decodes bodies itself: `fetch` (a web `Response`
+ * underneath) undoes gzip, deflate and br but keeps the header.
+ */
+const transportDecodes = (response: HttpClientResponse.HttpClientResponse): boolean => {
+  let current: unknown = response
+  for (let depth = 0; depth < 4 && typeof current === "object" && current !== null; depth++) {
+    const source = (current as { source?: unknown }).source
+    if (typeof globalThis.Response === "function" && source instanceof globalThis.Response) return true
+    current = (current as { original?: unknown }).original
+  }
+  return false
+}
+
+const isGzip = (bytes: Uint8Array): boolean => bytes[0] === 0x1f && bytes[1] === 0x8b
+
+/** A zlib header (RFC 1950): deflate method, and the check bits make the first two bytes a multiple of 31. */
+const isZlib = (bytes: Uint8Array): boolean =>
+  bytes.length >= 2 && (bytes[0]! & 0x0f) === 8 && ((bytes[0]! << 8) | bytes[1]!) % 31 === 0
+
+/** The decoder for a coding, chosen by the body's first bytes where they say more than the header. */
+const decoderFor = (coding: Coding, first: Uint8Array): Zlib.Gunzip | Zlib.Inflate | Zlib.InflateRaw | Zlib.BrotliDecompress | undefined => {
+  // Flushing what is there lets a truncated body still give what it has (and a stream give each event as it comes).
+  const flush = { finishFlush: Zlib.constants.Z_SYNC_FLUSH }
+  switch (coding) {
+    case "gzip":
+      // Bytes that are not gzip were decoded on the way (a transport or proxy that kept the header).
+      return isGzip(first) ? Zlib.createGunzip(flush) : undefined
+    case "deflate":
+      // "deflate" is a zlib stream by the RFC, but servers also send raw deflate.
+      return isZlib(first) ? Zlib.createInflate(flush) : Zlib.createInflateRaw(flush)
+    case "br":
+      return Zlib.createBrotliDecompress({ finishFlush: Zlib.constants.BROTLI_OPERATION_FLUSH })
+  }
+}
+
+/** One coding undone over a byte stream, chunk by chunk. */
+const undo = <E>(
+  bytes: Stream.Stream<Uint8Array, E>,
+  coding: Coding,
+  onError: (cause: unknown) => E
+): Stream.Stream<Uint8Array, E> =>
+  Stream.suspend(() => {
+    let decoder: ReturnType<typeof decoderFor> | undefined
+    let passThrough = false
+    let failure: unknown
+    const output: Array<Uint8Array> = []
+    const drain = (): Chunk.Chunk<Uint8Array> => Chunk.unsafeFromArray(output.splice(0, output.length))
+    const open = (first: Uint8Array): void => {
+      decoder = decoderFor(coding, first)
+      if (decoder === undefined) {
+        passThrough = true
+        return
+      }
+      decoder.on("data", (data: Uint8Array) => output.push(data))
+      decoder.on("error", (cause) => {
+        failure ??= cause
+      })
+    }
+    const feed = (chunk: Chunk.Chunk<Uint8Array>): Effect.Effect<Chunk.Chunk<Uint8Array>, E> => {
+      const parts = Chunk.toReadonlyArray(chunk).filter((part) => part.byteLength > 0)
+      if (parts.length === 0) return Effect.succeed(Chunk.empty())
+      if (decoder === undefined && !passThrough) open(parts[0]!)
+      if (passThrough) return Effect.succeed(Chunk.unsafeFromArray(parts))
+      const target = decoder!
+      return Effect.async<Chunk.Chunk<Uint8Array>, E>((resume) => {
+        for (let i = 0; i < parts.length; i++) {
+          const last = i === parts.length - 1
+          target.write(parts[i], last ? (cause) => {
+            const error = failure ?? cause
+            resume(error == null ? Effect.succeed(drain()) : Effect.fail(onError(error)))
+          } : undefined)
+        }
+      })
+    }
+    const finish = Effect.suspend((): Effect.Effect<Chunk.Chunk<Uint8Array>, E> => {
+      const target = decoder
+      if (target === undefined || passThrough) return Effect.succeed(Chunk.empty())
+      if (failure !== undefined) return Effect.fail(onError(failure))
+      return Effect.async<Chunk.Chunk<Uint8Array>, E>((resume) => {
+        target.once("end", () => resume(failure === undefined ? Effect.succeed(drain()) : Effect.fail(onError(failure))))
+        target.once("error", (cause) => resume(Effect.fail(onError(cause))))
+        target.end()
+        target.resume()
+      })
+    })
+    return bytes.pipe(
+      Stream.mapChunksEffect(feed),
+      Stream.concat(Stream.flattenChunks(Stream.fromEffect(finish))),
+      Stream.ensuring(Effect.sync(() => decoder?.destroy()))
+    )
+  })
+
+/**
+ * The response's body as bytes with every `content-encoding` undone; the one
+ * body reader for success, error and stream bodies alike.
+ */
+export const decodedStream = (
+  response: HttpClientResponse.HttpClientResponse
+): Stream.Stream<Uint8Array, HttpClientError.ResponseError> => {
+  const codings = codingsToUndo(response)
+  if (codings.length === 0) return response.stream
+  const onError = (cause: unknown) =>
+    new HttpClientError.ResponseError({
+      request: response.request,
+      response,
+      reason: "Decode",
+      cause,
+      description: `the body could not be decoded from its content-encoding (${
+        cause instanceof Error ? cause.message : "invalid data"
+      })`
+    })
+  let stream: Stream.Stream<Uint8Array, HttpClientError.ResponseError> = response.stream
+  for (const coding of codings) stream = undo(stream, coding, onError)
+  return stream
+}
+
+const utf8 = new TextDecoder("utf-8")
+
+const concat = (parts: ReadonlyArray<Uint8Array>): Uint8Array => {
+  if (parts.length === 1) return parts[0]!
+  let size = 0
+  for (const part of parts) size += part.byteLength
+  const out = new Uint8Array(size)
+  let offset = 0
+  for (const part of parts) {
+    out.set(part, offset)
+    offset += part.byteLength
+  }
+  return out
+}
+
+/** The whole body as UTF-8 text, decoded; a body without a coding is read by the transport directly. */
+export const decodedText = (
+  response: HttpClientResponse.HttpClientResponse
+): Effect.Effect<string, HttpClientError.ResponseError> =>
+  codingsToUndo(response).length === 0
+    ? response.text
+    : Effect.map(
+      Stream.runCollect(decodedStream(response)),
+      (chunks) => utf8.decode(concat(Chunk.toReadonlyArray(chunks)))
+    )
+
+/** Bodies announced this small (and not encoded) are read in one piece: the collector's bounds hold anyway. */
+const smallBody = 65_536
+
+/**
+ * A body read with bounds (an error body, or JSON where events were expected):
+ * decoded chunk by chunk into a collector, and reading stops (releasing the
+ * socket) as soon as the collector has enough. A read that fails keeps what came.
+ */
+export const collectedBody = (response: HttpClientResponse.HttpClientResponse): Effect.Effect<CollectedBody> =>
+  Effect.suspend(() => {
+    const collector = makeCollector()
+    const length = Number(response.headers["content-length"])
+    const read: Effect.Effect<boolean, HttpClientError.ResponseError> =
+      codingsToUndo(response).length === 0 && Number.isFinite(length) && length <= smallBody
+        ? Effect.map(response.arrayBuffer, (buffer) => {
+          collector.push(new Uint8Array(buffer))
+          return true
+        })
+        : Effect.as(
+          Stream.runForEachWhile(decodedStream(response), (chunk) => Effect.sync(() => collector.push(chunk))),
+          true
+        )
+    return Effect.map(Effect.orElseSucceed(read, () => false), (read) => {
+      const result = collector.result()
+      return read ? result : { ...result, complete: false }
+    })
+  })
+
+/** A bounded body as text (UTF-8), for a stream request answered with JSON. */
+export const collectedText = (response: HttpClientResponse.HttpClientResponse): Effect.Effect<string> =>
+  Effect.map(collectedBody(response), (body) => utf8.decode(body.bytes))

@@ -1,0 +1,444 @@
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import { FetchHttpClient, type HttpClient } from "@effect/platform"
+import { describe, expect, it } from "@effect/vitest"
+import { ConfigProvider, Context, Deferred, Effect, Exit, Layer, Redacted, Stream, Tracer } from "effect"
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http"
+import { createServer, type Server } from "node:http"
+import type { AddressInfo } from "node:net"
+import { inspect } from "node:util"
+import * as Zlib from "node:zlib"
+import { SkyClient } from "../src/index.js"
+
+const key = "ak-TRANSPORTsecretTRANSPORT01234567"
+
+interface Seen {
+  readonly method: string
+  readonly url: string
+  readonly headers: IncomingHttpHeaders
+}
+
+type Handler = (req: IncomingMessage, res: ServerResponse, body: string) => void
+
+/** A loopback server that records every request it gets; stopped with the scope. */
+const serve = (handler: Handler) =>
+  Effect.acquireRelease(
+    Effect.async<{ readonly url: string; readonly seen: Array<Seen>; readonly server: Server }>((resume) => {
+      const seen: Array<Seen> = []
+      const server = createServer((req, res) => {
+        req.resume()
+        req.on("end", () => {
+          seen.push({ method: req.method ?? "", url: req.url ?? "", headers: req.headers })
+          handler(req, res, "")
+        })
+      })
+      server.listen(0, "127.0.0.1", () =>
+        resume(Effect.succeed({ url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen, server })))
+    }),
+    ({ server }) =>
+      Effect.async<void>((resume) => {
+        server.closeAllConnections()
+        server.close(() => resume(Effect.void))
+      })
+  )
+
+const transports = [
+  ["undici", NodeHttpClient.layerUndici],
+  ["fetch", FetchHttpClient.layer]
+] as const
+
+/** The client over a transport, alive for the rest of the test's scope. */
+const clientFor = (
+  url: string,
+  transport: Layer.Layer<HttpClient.HttpClient>,
+  options: Partial<SkyClient.Options> = {}
+) =>
+  Layer.build(
+    SkyClient.layer({ apiKey: Redacted.make(key), baseUrl: url, maxRetries: 0, ...options }).pipe(
+      Layer.provide(transport)
+    )
+  ).pipe(Effect.map(Context.get(SkyClient.SkyClient)))
+
+const chatRequest = { model: "m", messages: [{ role: "user" as const, content: "hi" }] }
+
+const okChat = JSON.stringify({
+  id: "c1",
+  object: "chat.completion",
+  created: 0,
+  model: "m",
+  choices: [{ index: 0, message: { role: "assistant", content: "decoded fine" }, finish_reason: "stop" }],
+  usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 }
+})
+
+const chunk = (content: string) =>
+  `data: ${
+    JSON.stringify({ id: "c1", object: "chat.completion.chunk", created: 0, model: "m", choices: [{ index: 0, delta: { content } }] })
+  }\n\n`
+
+const sse = chunk("one") + chunk("two") + "data: [DONE]\n\n"
+
+// ---------------------------------------------------------------------------
+// 1. Spans never hold the key
+// ---------------------------------------------------------------------------
+
+interface RecordedSpan {
+  readonly name: string
+  readonly attributes: Map<string, unknown>
+  readonly events: Array<unknown>
+  exit?: Exit.Exit<unknown, unknown>
+  readonly span: Tracer.Span
+}
+
+/** A tracer that keeps every span: name, attributes, events and exit. */
+const recordingTracer = () => {
+  const spans: Array<RecordedSpan> = []
+  let next = 0
+  const tracer = Tracer.make({
+    span(name, parent, context, links, startTime, kind) {
+      const attributes = new Map<string, unknown>()
+      const events: Array<unknown> = []
+      const span: Tracer.Span = {
+        _tag: "Span",
+        name,
+        spanId: (next++).toString(16).padStart(16, "0"),
+        traceId: "0123456789abcdef0123456789abcdef",
+        parent,
+        context,
+        status: { _tag: "Started", startTime },
+        attributes,
+        links,
+        sampled: true,
+        kind,
+        end: (_endTime, exit) => {
+          record.exit = exit
+        },
+        attribute: (k, v) => {
+          attributes.set(k, v)
+        },
+        event: (eventName, _startTime, eventAttributes) => {
+          events.push({ eventName, eventAttributes })
+        },
+        addLinks: () => {}
+      }
+      const record: RecordedSpan = { name, attributes, events, span }
+      spans.push(record)
+      return span
+    },
+    context: (f) => f()
+  })
+  return { spans, tracer }
+}
+
+/** Every way a tracer might render a span. */
+const renderings = (span: RecordedSpan): Array<string> => {
+  const attributes = [...span.attributes.entries()].map(([k, v]) => `${k}=${String(v)}`).join("\n")
+  const exit = span.exit
+  return [
+    span.name,
+    attributes,
+    JSON.stringify(span.events),
+    inspect(span.events, { depth: Infinity }),
+    String(exit),
+    String(JSON.stringify(exit)),
+    inspect(exit, { depth: Infinity, showHidden: true }),
+    exit !== undefined && Exit.isSuccess(exit) ? inspect(exit.value, { depth: Infinity, showHidden: true }) : "",
+    exit !== undefined && Exit.isSuccess(exit) ? String(JSON.stringify(exit.value)) : ""
+  ]
+}
+
+describe("spans never hold the key", () => {
+  for (const [name, transport] of transports) {
+    it.live(`${name}: no span (ours or the platform's) renders the key, for plain, streamed and redirected calls`, () => {
+      const { spans, tracer } = recordingTracer()
+      return Effect.gen(function*() {
+        const server = yield* serve((req, res) => {
+          const echo = { "x-echo": `Bearer ${key}`, "x-request-id": "r-1" }
+          if (req.url === "/v1/redirect") {
+            res.writeHead(302, { ...echo, location: `http://127.0.0.1:1/steal?key=${key}&x=1` }).end()
+          } else if (req.url?.startsWith("/v1/chat") && req.headers.accept === "text/event-stream") {
+            res.writeHead(200, { ...echo, "content-type": "text/event-stream" }).end(sse)
+          } else {
+            res.writeHead(200, { ...echo, "content-type": "application/json" }).end(okChat)
+          }
+        })
+        const sky = yield* clientFor(server.url, transport)
+        const completion = yield* sky.chatCompletions(chatRequest)
+        expect(completion.choices[0]?.message.content).toBe("decoded fine")
+        const chunks = yield* Stream.runCollect(sky.chatCompletionsStream(chatRequest))
+        expect(chunks.length).toBe(2)
+        const redirected = yield* Effect.flip(sky.request({ path: "/v1/redirect", body: {} }))
+        expect(redirected.status).toBe(302)
+        expect(JSON.stringify(redirected)).not.toContain(key)
+        expect(spans.map((s) => s.name)).toEqual([
+          "SkyClient.chatCompletions",
+          "SkyClient.chatCompletionsStream",
+          "SkyClient.request"
+        ])
+        for (const span of spans) {
+          for (const text of renderings(span)) expect(text).not.toContain(key)
+        }
+        // Our own span keeps its attributes, and its context is what the request propagates.
+        expect(Object.fromEntries(spans[0]!.attributes)).toMatchObject({
+          "sky.operation": "chatCompletions",
+          "http.request.method": "POST",
+          "url.path": "/v1/chat/completions",
+          "gen_ai.request.model": "m",
+          "http.response.status_code": 200,
+          "sky.attempts": 1
+        })
+        expect(server.seen[0]!.headers.traceparent).toBe(
+          `00-0123456789abcdef0123456789abcdef-${spans[0]!.span.spanId}-01`
+        )
+        expect(server.seen[0]!.headers.authorization).toBe(`Bearer ${key}`)
+      }).pipe(Effect.scoped, Effect.withTracer(tracer))
+    })
+  }
+})
+
+// ---------------------------------------------------------------------------
+// 2. A request that is never sent
+// ---------------------------------------------------------------------------
+
+describe("a request that cannot be sent is InvalidRequest, before any attempt", () => {
+  it.live("bad headers, a body that is not JSON, a model that is not a URL, an invalid base URL, another origin", () =>
+    Effect.gen(function*() {
+      const server = yield* serve((_req, res) => {
+        res.writeHead(200, { "content-type": "application/json" }).end(okChat)
+      })
+      const sky = yield* clientFor(server.url, NodeHttpClient.layerUndici, { maxRetries: 2 })
+      const throwing = { toJSON: () => { throw new Error(`cannot encode ${key}`) } }
+      const failures = yield* Effect.all([
+        Effect.flip(sky.chatCompletions(chatRequest, { headers: { "bad name": "x" } })),
+        Effect.flip(sky.chatCompletions(chatRequest, { headers: { "x-a": "one\r\nx-injected: two" } })),
+        Effect.flip(sky.chatCompletions(chatRequest, { headers: { "x-a": "caf\u00e9 \u2603" } })),
+        Effect.flip(sky.request({ path: "/v1/x", body: { value: throwing } })),
+        Effect.flip(sky.generateContent({ model: "gemini-\uD800", contents: [] })),
+        Effect.flip(Stream.runDrain(sky.streamGenerateContent({ model: "gemini-\uD800", contents: [] }))),
+        Effect.flip(sky.request({ path: "http://127.0.0.2:9/elsewhere", body: {} }))
+      ])
+      const reasons = [
+        "is not an HTTP token",
+        "holds a line break",
+        "outside Latin-1",
+        "could not be encoded as JSON",
+        "cannot be put in a URL",
+        "cannot be put in a URL",
+        "not on the base URL's origin"
+      ]
+      failures.forEach((error, i) => {
+        expect(error._tag).toBe("InvalidRequest")
+        expect(error.status).toBeUndefined()
+        expect((error as { reason?: string }).reason).toContain(reasons[i])
+        expect(JSON.stringify(error) + error.message).not.toContain(key)
+      })
+      expect(failures[3]!.message).toContain("<redacted>")
+      expect(server.seen).toHaveLength(0)
+      for (const baseUrl of ["not a url", "ftp://127.0.0.1/"]) {
+        const broken = yield* clientFor(baseUrl, NodeHttpClient.layerUndici, { maxRetries: 2 })
+        const error = yield* Effect.flip(broken.chatCompletions(chatRequest))
+        expect(error._tag).toBe("InvalidRequest")
+        expect(error.status).toBeUndefined()
+        expect(error.attempts ?? []).toHaveLength(0)
+      }
+    }).pipe(Effect.scoped))
+
+  it.effect("an API key that is empty, only whitespace or holds a control character is a ConfigError that hides it", () =>
+    Effect.gen(function*() {
+      const bad = ["", "   ", `${key}\r\n`, `ak-\u0000${key}`, `${key}\u007f`]
+      for (const apiKey of bad) {
+        for (const layer of [
+          SkyClient.layer({ apiKey: Redacted.make(apiKey) }),
+          SkyClient.layerConfig().pipe(
+            Layer.provide(Layer.setConfigProvider(ConfigProvider.fromMap(new Map([["SKYENGINE_API_KEY", apiKey]]))))
+          )
+        ]) {
+          const exit = yield* Effect.exit(Layer.build(layer.pipe(Layer.provide(FetchHttpClient.layer))).pipe(Effect.scoped))
+          expect(Exit.isFailure(exit)).toBe(true)
+          if (Exit.isFailure(exit)) {
+            const text = String(exit.cause) + JSON.stringify(exit.cause)
+            expect(text).toMatch(/API key (is empty|is only whitespace|holds a control character)/)
+            if (apiKey.length > 0) expect(text).not.toContain(key)
+          }
+        }
+      }
+      // Every other key is taken as it is.
+      yield* Layer.build(SkyClient.layer({ apiKey: Redacted.make(" k é ") }).pipe(Layer.provide(FetchHttpClient.layer))).pipe(
+        Effect.scoped
+      )
+    }))
+})
+
+// ---------------------------------------------------------------------------
+// 3. Error bodies are read with bounds
+// ---------------------------------------------------------------------------
+
+/** A server that answers with an endless body and reports how much it wrote before the client hung up. */
+const endlessServer = (status: number, contentType: string) =>
+  Effect.gen(function*() {
+    const closed = yield* Deferred.make<number>()
+    const server = yield* serve((_req, res) => {
+      let written = 0
+      const block = Buffer.alloc(64 * 1024, "x")
+      res.writeHead(status, { "content-type": contentType, "x-request-id": "r-big" })
+      res.write(`{"error":{"code":2001,"message":"big","padding":"`)
+      const pump = () => {
+        while (!res.destroyed && written < 2 * 1024 * 1024 * 1024) {
+          written += block.length
+          if (!res.write(block)) return void res.once("drain", pump)
+        }
+      }
+      res.on("close", () => Deferred.unsafeDone(closed, Exit.succeed(written)))
+      pump()
+    })
+    return { url: server.url, closed }
+  })
+
+describe("error bodies are read with bounds", () => {
+  for (const [name, transport] of transports) {
+    it.live(`${name}: an endless error body ends in a typed error and the socket is released early`, () =>
+      Effect.gen(function*() {
+        const { closed, url } = yield* endlessServer(500, "application/json")
+        const sky = yield* clientFor(url, transport)
+        const error = yield* Effect.flip(sky.chatCompletions(chatRequest))
+        // A 500 whose (cut) body cannot be parsed is classified by its status.
+        expect(error._tag).toBe("InternalError")
+        expect(error.status).toBe(500)
+        expect(error.requestId).toBe("r-big")
+        expect(error.bodyTruncated).toBe(true)
+        expect(error.body!.length).toBeLessThanOrEqual(65_536)
+        const written = yield* Deferred.await(closed).pipe(Effect.timeout("10 seconds"))
+        // The whole body would be 2 GiB: the client stops after the collector's scan limit (8 MiB) and buffers.
+        expect(written).toBeLessThan(64 * 1024 * 1024)
+      }).pipe(Effect.scoped))
+
+    it.live(`${name}: a stream request answered with endless JSON is read with bounds too`, () =>
+      Effect.gen(function*() {
+        const { closed, url } = yield* endlessServer(200, "application/json")
+        const sky = yield* clientFor(url, transport)
+        const error = yield* Effect.flip(Stream.runDrain(sky.chatCompletionsStream(chatRequest)))
+        expect(error._tag).toBe("InvalidResponse")
+        const written = yield* Deferred.await(closed).pipe(Effect.timeout("10 seconds"))
+        expect(written).toBeLessThan(64 * 1024 * 1024)
+      }).pipe(Effect.scoped))
+  }
+})
+
+// ---------------------------------------------------------------------------
+// 4. content-encoding
+// ---------------------------------------------------------------------------
+
+const encoders = {
+  gzip: (b: Buffer) => Zlib.gzipSync(b),
+  deflate: (b: Buffer) => Zlib.deflateSync(b),
+  br: (b: Buffer) => Zlib.brotliCompressSync(b)
+} as const
+
+describe("content-encoding is decoded on every HttpClient", () => {
+  for (const [name, transport] of transports) {
+    it.live(`${name}: gzip, deflate and br bodies decode: errors, successes and streams`, () =>
+      Effect.gen(function*() {
+        const server = yield* serve((req, res) => {
+          const [, coding, kind] = (req.url ?? "").split("/") as [string, keyof typeof encoders, string]
+          const encode = encoders[coding]
+          if (kind === "limited") {
+            const body = JSON.stringify({ error: { code: 2007, message: "too many requests per minute" } })
+            res.writeHead(429, { "content-type": "application/json", "content-encoding": coding }).end(encode(Buffer.from(body)))
+          } else if (req.headers.accept === "text/event-stream") {
+            res.writeHead(200, { "content-type": "text/event-stream", "content-encoding": coding }).end(encode(Buffer.from(sse)))
+          } else {
+            res.writeHead(200, { "content-type": "application/json", "content-encoding": coding }).end(encode(Buffer.from(okChat)))
+          }
+        })
+        for (const coding of Object.keys(encoders)) {
+          const sky = yield* clientFor(`${server.url}/${coding}`, transport)
+          const limited = yield* Effect.flip(sky.request({ path: "/limited", body: {} }))
+          expect(limited._tag).toBe("RpmLimitExceeded")
+          const ok = yield* sky.request({ path: "/ok", body: {} })
+          expect(ok).toMatchObject({ choices: [{ message: { content: "decoded fine" } }] })
+          const events = yield* Stream.runCollect(
+            sky.chatCompletionsStream(chatRequest).pipe(Stream.map((c) => c.choices[0]?.delta.content))
+          )
+          expect([...events]).toEqual(["one", "two"])
+        }
+      }).pipe(Effect.scoped))
+  }
+})
+
+describe("a compressed stream decodes event by event", () => {
+  for (const [name, transport] of transports) {
+    it.live(`${name}: a gzipped stream flushed after each of 500 events gives every event, in order`, () =>
+      Effect.gen(function*() {
+        const server = yield* serve((_req, res) => {
+          res.writeHead(200, { "content-type": "text/event-stream", "content-encoding": "gzip" })
+          const gzip = Zlib.createGzip()
+          gzip.pipe(res)
+          let i = 0
+          const next = () => {
+            if (i === 500) return void gzip.end("data: [DONE]\n\n")
+            gzip.write(chunk(`e${i++}`))
+            gzip.flush(() => (i % 50 === 0 ? setTimeout(next, 1) : next()))
+          }
+          next()
+        })
+        const sky = yield* clientFor(server.url, transport)
+        const events = yield* Stream.runCollect(
+          sky.chatCompletionsStream(chatRequest).pipe(Stream.map((c) => c.choices[0]?.delta.content))
+        )
+        expect([...events]).toEqual(Array.from({ length: 500 }, (_, i) => `e${i}`))
+      }).pipe(Effect.scoped))
+  }
+})
+
+// ---------------------------------------------------------------------------
+// 5. An error body that stalls keeps the status and headers
+// ---------------------------------------------------------------------------
+
+describe("a stalled error body", () => {
+  for (const [name, transport] of transports) {
+    it.live(`${name}: a deadline passed while an error body is read keeps its status, request id and headers`, () =>
+      Effect.gen(function*() {
+        const server = yield* serve((_req, res) => {
+          res.writeHead(503, { "content-type": "application/json", "x-request-id": "r-stall" })
+          res.write(`{"error":`)
+        })
+        const sky = yield* clientFor(server.url, transport, { timeout: "300 millis" })
+        const plain = yield* Effect.flip(sky.chatCompletions(chatRequest))
+        const streamed = yield* Effect.flip(Stream.runDrain(sky.chatCompletionsStream(chatRequest)))
+        for (const error of [plain, streamed]) {
+          expect(error._tag).toBe("RequestTimeout")
+          expect(error.status).toBe(503)
+          expect(error.requestId).toBe("r-stall")
+          expect(error.headers?.["x-request-id"]).toBe("r-stall")
+          expect(error.message).toContain("HTTP 503")
+        }
+      }).pipe(Effect.scoped))
+  }
+})
+
+// ---------------------------------------------------------------------------
+// 6. Redirects
+// ---------------------------------------------------------------------------
+
+describe("redirects are never followed", () => {
+  for (const [name, transport] of transports) {
+    for (const status of [301, 302, 307, 308]) {
+      it.live(`${name}: a cross-origin ${status} is the server's answer, its Location redacted, the key sent nowhere else`, () =>
+        Effect.gen(function*() {
+          const elsewhere = yield* serve((_req, res) => {
+            res.writeHead(200, { "content-type": "application/json" }).end(okChat)
+          })
+          const server = yield* serve((_req, res) => {
+            res.writeHead(status, { location: `${elsewhere.url}/v1/chat/completions?key=${key}` }).end()
+          })
+          const sky = yield* clientFor(server.url, transport, { maxRetries: 2 })
+          const error = yield* Effect.flip(sky.chatCompletions(chatRequest))
+          expect(error._tag).toBe("UnknownGatewayError")
+          expect(error.status).toBe(status)
+          expect(error.message).toContain("redirects are not followed")
+          expect(error.headers?.["location"]).toBe(`${elsewhere.url}/v1/chat/completions?key=%3Credacted%3E`)
+          expect(JSON.stringify(error) + error.message).not.toContain(key)
+          expect(server.seen).toHaveLength(1)
+          expect(elsewhere.seen).toHaveLength(0)
+        }).pipe(Effect.scoped))
+    }
+  }
+})
