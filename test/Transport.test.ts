@@ -299,8 +299,8 @@ describe("error bodies are read with bounds", () => {
         const { closed, url } = yield* endlessServer(500, "application/json")
         const sky = yield* clientFor(url, transport)
         const error = yield* Effect.flip(sky.chatCompletions(chatRequest))
-        // A 500 whose (cut) body cannot be parsed is classified by its status.
-        expect(error._tag).toBe("InternalError")
+        // The envelope is never complete, but the scan of what was read finds its table code.
+        expect(error._tag).toBe("UnclassifiedLlmError")
         expect(error.status).toBe(500)
         expect(error.requestId).toBe("r-big")
         expect(error.bodyTruncated).toBe(true)
@@ -440,5 +440,32 @@ describe("redirects are never followed", () => {
           expect(elsewhere.seen).toHaveLength(0)
         }).pipe(Effect.scoped))
     }
+  }
+})
+
+// ---------------------------------------------------------------------------
+// Every text an error keeps is capped, also for a 2xx body of the wrong shape
+// ---------------------------------------------------------------------------
+
+describe("a 20 MB success body of the wrong shape", () => {
+  const huge = JSON.stringify({ unexpected: "x".repeat(20_000_000) })
+  for (const [name, transport] of transports) {
+    it.scoped(`is an InvalidResponse whose texts stay within their limits (${name})`, () =>
+      Effect.gen(function*() {
+        const { url } = yield* serve((_req, res) => {
+          res.writeHead(200, { "content-type": "application/json" })
+          res.end(huge)
+        })
+        const sky = yield* clientFor(url, transport)
+        const error = yield* Effect.flip(sky.chatCompletions(chatRequest))
+        expect(error._tag).toBe("InvalidResponse")
+        expect(error.message.length).toBeLessThanOrEqual(8_192)
+        if (error._tag === "InvalidResponse") expect((error.issue ?? "").length).toBeLessThanOrEqual(8_192)
+        expect((error.body ?? "").length).toBeLessThanOrEqual(65_536)
+        expect(error.bodyTruncated).toBe(true)
+        // Every rendering stays small: 20 MB in, well under 1 MB out.
+        expect(JSON.stringify(error).length).toBeLessThan(200_000)
+        expect(String(error).length).toBeLessThan(200_000)
+      }))
   }
 })
