@@ -15,7 +15,6 @@ import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
-import * as FiberId from "effect/FiberId"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
@@ -313,51 +312,62 @@ const statusError = (
 /**
  * `Effect.timeoutFail` without its cost on the live clock: the work runs in one
  * forked fiber whose exit is taken as it is (no race of two fibers, no merge of
- * fiber refs), and the deadline is a timer of the clock's own scheduler; that
- * halves the cost of a deadline (one fiber instead of two). A caller's interruption
- * interrupts the work and stays an interruption. A clock without a scheduler
- * (the TestClock) gets `Effect.timeoutFail` itself, so tests drive deadlines
- * with virtual time.
+ * fiber refs), and the deadline is a timer of the clock's own scheduler (one
+ * fiber forked per attempt instead of two). A caller's interruption interrupts
+ * the work and stays an interruption; a passed deadline interrupts the work and
+ * waits for it to stop before failing, as `Effect.timeoutFail` does. A clock
+ * without a scheduler (the TestClock has none) gets `Effect.timeoutFail` itself,
+ * so tests drive deadlines with virtual time.
+ *
+ * @internal
  */
-const deadline = <A>(
+export const deadline = <A>(
   self: Effect.Effect<A, SkyError.SkyError>,
   duration: Duration.Duration,
   onTimeout: () => SkyError.SkyError
 ): Effect.Effect<A, SkyError.SkyError> =>
   Effect.clockWith((clock) => {
-    const scheduler = (clock as Partial<ScheduledClock>).unsafeSchedule
+    const scheduler = (clock as Partial<SchedulingClock>).scheduler
     if (typeof scheduler !== "function" || !Duration.isFinite(duration)) {
       return Effect.timeoutFail(self, { duration, onTimeout })
     }
-    return Effect.uninterruptibleMask((restore) =>
-      Effect.flatMap(Effect.fork(restore(self)), (fiber) =>
-        Effect.onInterrupt(
-          restore(Effect.async<A, SkyError.SkyError>((resume) => {
-            let settled = false
-            const cancel = scheduler.call(clock, () => {
-              if (settled) return
-              settled = true
-              fiber.unsafeInterruptAsFork(FiberId.none)
-              resume(Effect.fail(onTimeout()))
-            }, duration)
-            fiber.addObserver((exit) => {
-              if (settled) return
-              settled = true
-              cancel()
-              resume(exit)
-            })
-            return Effect.sync(() => {
-              settled = true
-              cancel()
-            })
-          })),
-          () => Fiber.interrupt(fiber)
-        )))
+    return Effect.flatMap(scheduler.call(clock), (timers) => withTimer(self, timers, duration, onTimeout))
   })
 
-interface ScheduledClock {
-  unsafeSchedule(task: () => void, duration: Duration.Duration): () => boolean
+/** The live clock's `scheduler()`, which `Clock.Clock` does not declare. */
+interface SchedulingClock {
+  scheduler(): Effect.Effect<Clock.ClockScheduler>
 }
+
+const withTimer = <A>(
+  self: Effect.Effect<A, SkyError.SkyError>,
+  timers: Clock.ClockScheduler,
+  duration: Duration.Duration,
+  onTimeout: () => SkyError.SkyError
+): Effect.Effect<A, SkyError.SkyError> =>
+  Effect.uninterruptibleMask((restore) =>
+    Effect.flatMap(Effect.fork(restore(self)), (fiber) =>
+      Effect.onInterrupt(
+        restore(Effect.async<A, SkyError.SkyError>((resume) => {
+          let settled = false
+          const cancel = timers.unsafeSchedule(() => {
+            if (settled) return
+            settled = true
+            resume(Effect.zipRight(Fiber.interrupt(fiber), Effect.fail(onTimeout())))
+          }, duration)
+          fiber.addObserver((exit) => {
+            if (settled) return
+            settled = true
+            cancel()
+            resume(exit)
+          })
+          return Effect.sync(() => {
+            settled = true
+            cancel()
+          })
+        })),
+        () => Fiber.interrupt(fiber)
+      )))
 
 const isOk = (status: number): boolean => status >= 200 && status < 300
 
