@@ -263,7 +263,10 @@ const main = async (): Promise<void> => {
   await contender.close()
 }
 
-main().then(() => process.exit(0), (error: unknown) => {
-  process.stderr.write(`contender failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`)
-  process.exit(1)
-})
+// Run only as a script: bench/profile.ts imports the contenders.
+if (process.argv[1]?.endsWith("contender.ts") === true) {
+  main().then(() => process.exit(0), (error: unknown) => {
+    process.stderr.write(`contender failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`)
+    process.exit(1)
+  })
+}
