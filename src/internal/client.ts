@@ -502,12 +502,18 @@ export const callJson = <A>(
           Effect.tapError((error) => Effect.sync(() => log.failed(error)))
         )
       })
-      // With retries off there is nothing to schedule: the attempt runs as it is.
-      const retried = call.policy.maxRetries === 0 ? once : once.pipe(
-        Effect.retry(
-          SkyRetry.schedule(call.policy).pipe(Schedule.tapOutput((wait) => Effect.sync(() => log.waited(wait))))
-        )
-      )
+      // The policy's decisions (`SkyRetry.schedule`'s) made only when an attempt fails: a call whose first
+      // attempt succeeds builds no schedule driver, and with retries off the attempt runs as it is.
+      const policy = call.policy
+      const from = (retries: number): Effect.Effect<A, SkyError.SkyError> =>
+        Effect.catchAll(once, (error) =>
+          retries >= policy.maxRetries || !SkyError.isRetryable(error)
+            ? Effect.fail(error)
+            : Effect.flatMap(SkyRetry.delayFor(policy, retries, error), (wait) => {
+              log.waited(Option.some(wait))
+              return Effect.zipRight(Effect.sleep(wait), from(retries + 1))
+            }))
+      const retried = policy.maxRetries === 0 ? once : from(0)
       return retried.pipe(
         Effect.tap(() => Effect.annotateCurrentSpan("sky.attempts", attempt)),
         Effect.tapError((error) => annotateFailure(error, attempt)),
