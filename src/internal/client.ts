@@ -22,6 +22,7 @@ import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 import * as Take from "effect/Take"
+import type * as Tracer from "effect/Tracer"
 import type { CallOptions as SkyClientCallOptions } from "../SkyClient.js"
 import * as SkyError from "../SkyError.js"
 import * as SkyRetry from "../SkyRetry.js"
@@ -371,14 +372,21 @@ const withTimer = <A>(
 
 const isOk = (status: number): boolean => status >= 200 && status < 300
 
+/** Sends one attempt; the status goes on `span` when the caller holds it, else on the current span. */
 const execute = (
   client: HttpClient.HttpClient,
   call: Call,
-  attempt: number
+  attempt: number,
+  span?: Tracer.Span
 ): Effect.Effect<HttpClientResponse.HttpClientResponse, SkyError.SkyError> =>
   client.execute(call.request(attempt)).pipe(
     Effect.mapError((e) => fromHttpError(e, call, undefined)),
-    Effect.tap((response) => Effect.annotateCurrentSpan("http.response.status_code", response.status))
+    span === undefined
+      ? Effect.tap((response) => Effect.annotateCurrentSpan("http.response.status_code", response.status))
+      : Effect.map((response) => {
+        span.attribute("http.response.status_code", response.status)
+        return response
+      })
   )
 
 // ---------------------------------------------------------------------------
@@ -440,16 +448,20 @@ const statusOfErrorType: Readonly<Record<string, number>> = {
   overloaded_error: 529
 }
 
-const annotateFailure = (error: SkyError.SkyError, attempts: number): Effect.Effect<void> => {
+/** The attributes a failed call's span gets. */
+const failureAttributes = (error: SkyError.SkyError, attempts: number): Record<string, unknown> => {
   const code = SkyError.codeOf(error)
-  return Effect.annotateCurrentSpan({
+  return {
     "sky.attempts": attempts,
     "sky.error.tag": error._tag,
     ...(code !== undefined ? { "sky.error.code": code } : {}),
     ...(error.requestId !== undefined ? { "sky.request_id": error.requestId } : {}),
     ...(error.status !== undefined ? { "http.response.status_code": error.status } : {})
-  })
+  }
 }
+
+const annotateFailure = (error: SkyError.SkyError, attempts: number): Effect.Effect<void> =>
+  Effect.annotateCurrentSpan(failureAttributes(error, attempts))
 
 const spanOptions = (call: Call) => ({
   kind: "client" as const,
@@ -476,50 +488,58 @@ export const callJson = <A>(
   options: CallOptions | undefined
 ): Effect.Effect<A, SkyError.SkyError> =>
   prepare(settings, endpoint, options).pipe(
-    Effect.flatMap((call) => {
-      const log = call.log
-      let attempt = 0
-      const once = Effect.suspend(() => {
-        attempt += 1
-        const current = attempt
-        // Set once the headers are in, so that a deadline passed while reading the body keeps status and id.
-        let headersIn: (() => ResponseContext) | undefined
-        return execute(client, call, current).pipe(
-          Effect.flatMap((response) => {
-            if (!isOk(response.status)) return statusError(response, call)
-            const ctx = contextOf(response, call)
-            headersIn = ctx
-            return response.text.pipe(
-              Effect.mapError((e) => fromHttpError(e, call, ctx())),
-              Effect.flatMap((text) => decodeJson(text, decode, call, ctx))
-            )
-          }),
-          (attemptEffect) =>
-            deadline(attemptEffect, call.timeout, () =>
+    // The span is held directly (what `Effect.withSpan` does, without looking it up again for every
+    // annotation): the status, the attempt count and a failure's attributes are set on it in place.
+    Effect.flatMap((call) =>
+      Effect.useSpan(`SkyClient.${endpoint.operation}`, spanOptions(call), (span) => {
+        const log = call.log
+        let attempt = 0
+        const once = Effect.suspend(() => {
+          attempt += 1
+          const current = attempt
+          // Set once the headers are in, so that a deadline passed while reading the body keeps status and id.
+          let headersIn: (() => ResponseContext) | undefined
+          return deadline(
+            Effect.flatMap(execute(client, call, current, span), (response) => {
+              if (!isOk(response.status)) return statusError(response, call)
+              const ctx = contextOf(response, call)
+              headersIn = ctx
+              return response.text.pipe(
+                Effect.mapError((e) => fromHttpError(e, call, ctx())),
+                Effect.flatMap((text) => decodeJson(text, decode, call, ctx))
+              )
+            }),
+            call.timeout,
+            () =>
               headersIn === undefined
                 ? timeoutError(call, undefined, "no response")
-                : timeoutError(call, headersIn(), "the response was not complete")),
-          Effect.tapError((error) => Effect.sync(() => log.failed(error)))
-        )
-      })
-      // The policy's decisions (`SkyRetry.schedule`'s) made only when an attempt fails: a call whose first
-      // attempt succeeds builds no schedule driver, and with retries off the attempt runs as it is.
-      const policy = call.policy
-      const from = (retries: number): Effect.Effect<A, SkyError.SkyError> =>
-        Effect.catchAll(once, (error) =>
-          retries >= policy.maxRetries || !SkyError.isRetryable(error)
-            ? Effect.fail(error)
-            : Effect.flatMap(SkyRetry.delayFor(policy, retries, error), (wait) => {
+                : timeoutError(call, headersIn(), "the response was not complete")
+          )
+        })
+        // The policy's decisions (`SkyRetry.schedule`'s) are made only when an attempt fails: a call whose
+        // first attempt succeeds builds no schedule driver.
+        const policy = call.policy
+        const from = (retries: number): Effect.Effect<A, SkyError.SkyError> =>
+          Effect.catchAll(once, (error) => {
+            log.failed(error)
+            if (retries >= policy.maxRetries || !SkyError.isRetryable(error)) {
+              for (const [key, value] of Object.entries(failureAttributes(error, attempt))) span.attribute(key, value)
+              return Effect.fail(error)
+            }
+            return Effect.flatMap(SkyRetry.delayFor(policy, retries, error), (wait) => {
               log.waited(Option.some(wait))
               return Effect.zipRight(Effect.sleep(wait), from(retries + 1))
-            }))
-      const retried = policy.maxRetries === 0 ? once : from(0)
-      return retried.pipe(
-        Effect.tap(() => Effect.annotateCurrentSpan("sky.attempts", attempt)),
-        Effect.tapError((error) => annotateFailure(error, attempt)),
-        Effect.withSpan(`SkyClient.${endpoint.operation}`, spanOptions(call))
-      )
-    })
+            })
+          })
+        return Effect.withParentSpan(
+          Effect.map(from(0), (value) => {
+            span.attribute("sky.attempts", attempt)
+            return value
+          }),
+          span
+        )
+      })
+    )
   )
 
 const decodeJson = <A>(
