@@ -26,7 +26,6 @@ import * as Stream from "effect/Stream"
 import OpenAI from "openai"
 import * as Readline from "node:readline"
 import * as Undici from "undici"
-import { SkyClient } from "../src/index.js"
 import { defaultApiKey } from "../src/SkyMock.js"
 import { streamChunks } from "./shared.js"
 
@@ -75,6 +74,11 @@ const workers = async (count: number, width: number, call: () => Promise<unknown
 }
 
 const sky = async (url: string): Promise<Contender> => {
+  // `BENCH_SKY_SRC` points at another copy of the library (e.g. an older commit's `src/index.ts`), so that a
+  // run can put before and after side by side (`npm run bench -- --before=<dir>`).
+  const { SkyClient } = (process.env.BENCH_SKY_SRC === undefined
+    ? await import("../src/index.js")
+    : await import(process.env.BENCH_SKY_SRC)) as typeof import("../src/index.js")
   const runtime = ManagedRuntime.make(
     // The default policy (two retries) as a user gets it; the 429 path turns retries off per call.
     SkyClient.layer({ apiKey: Redacted.make(defaultApiKey), baseUrl: url }).pipe(

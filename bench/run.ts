@@ -17,6 +17,8 @@
  *   RESULTS.md untouched).
  * - `npm run bench -- --overhead`: the overhead table at full size, written into its section of RESULTS.md.
  * - `npm run bench`: everything, RESULTS.md rewritten.
+ * - `--before=<dir>` adds a fifth contender, SkyClient from `<dir>/index.ts` (an older commit's `src`, e.g.
+ *   `git archive <commit> src | tar -x -C .before`), interleaved with the others: before and after in one run.
  */
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { execFileSync, spawn } from "node:child_process"
@@ -213,15 +215,20 @@ const startServers = (): Promise<Servers> =>
 
 const overheadSizes: ContenderSizes & { readonly rounds: number } = quick
   ? { warmup: 300, calls: 1_000, streams: 1, rounds: 3 }
-  : { warmup: 1_000, calls: 3_000, streams: 2, rounds: 5 }
+  : { warmup: 1_000, calls: 2_000, streams: 2, rounds: 4 }
 
-const contenderNames: ReadonlyArray<ContenderName> = ["sky", "platform", "openai", "undici"]
+const beforeDir = process.argv.find((a) => a.startsWith("--before="))?.slice("--before=".length)
+/** A contender process: which contender, and under which label (`before` is SkyClient from `--before`). */
+type Label = ContenderName | "before"
+const contenderNames: ReadonlyArray<Label> = beforeDir === undefined
+  ? ["sky", "platform", "openai", "undici"]
+  : ["sky", "platform", "openai", "undici", "before"]
 const overheadPaths = ["chat", "limited", "stream"] as const
 type OverheadPath = (typeof overheadPaths)[number]
 
 interface OverheadResults {
-  readonly byPath: Record<OverheadPath, Record<ContenderName, PathSample>>
-  readonly rounds: Record<ContenderName, ReadonlyArray<ContenderSample>>
+  readonly byPath: Record<OverheadPath, Record<Label, PathSample>>
+  readonly rounds: Record<Label, ReadonlyArray<ContenderSample>>
   readonly load: { readonly start: ReadonlyArray<number>; readonly end: ReadonlyArray<number> }
 }
 
@@ -230,11 +237,14 @@ interface ContenderProcess {
   readonly stop: () => Promise<void>
 }
 
-const startContender = (name: ContenderName, url: string): Promise<ContenderProcess> =>
+const startContender = (label: Label, url: string): Promise<ContenderProcess> =>
   new Promise((resolve, reject) => {
     const { rounds: _, ...sizes } = overheadSizes
+    const name: ContenderName = label === "before" ? "sky" : label
+    const env = label === "before" ? { ...process.env, BENCH_SKY_SRC: Path.resolve(root, beforeDir!, "index.ts") } : process.env
     const child = spawn(process.execPath, ["--import", "tsx", Path.join(here, "contender.ts"), name, url, JSON.stringify(sizes)], {
       cwd: root,
+      env,
       stdio: ["pipe", "pipe", "inherit"]
     })
     const exited = new Promise<void>((done) => child.once("exit", () => done()))
@@ -262,7 +272,7 @@ const benchOverhead = async (servers: Servers): Promise<OverheadResults> => {
   log(`0. overhead: starting ${contenderNames.length} contender processes (warm-up in each)`)
   const processes = await Promise.all(contenderNames.map((name) => startContender(name, servers.handUrl)))
   const rounds = Object.fromEntries(contenderNames.map((n) => [n, [] as Array<ContenderSample>])) as Record<
-    ContenderName,
+    Label,
     Array<ContenderSample>
   >
   try {
@@ -279,9 +289,9 @@ const benchOverhead = async (servers: Servers): Promise<OverheadResults> => {
     await Promise.all(processes.map((p) => p.stop()))
   }
   load.end = Os.loadavg()
-  const byPath = {} as Record<OverheadPath, Record<ContenderName, PathSample>>
+  const byPath = {} as Record<OverheadPath, Record<Label, PathSample>>
   for (const path of overheadPaths) {
-    byPath[path] = {} as Record<ContenderName, PathSample>
+    byPath[path] = {} as Record<Label, PathSample>
     for (const name of contenderNames) {
       const samples = rounds[name].map((r) => r[path])
       byPath[path][name] = { cpu: median(samples.map((x) => x.cpu)), rate: median(samples.map((x) => x.rate)) }
@@ -293,13 +303,23 @@ const benchOverhead = async (servers: Servers): Promise<OverheadResults> => {
 const overheadStart = "<!-- overhead:start -->"
 const overheadEnd = "<!-- overhead:end -->"
 
+const names: Record<Label, string> = {
+  sky: "SkyClient",
+  platform: "bare platform",
+  openai: "openai",
+  undici: "raw undici",
+  before: `SkyClient before (${beforeDir ?? ""})`
+}
+
 const renderOverhead = (r: OverheadResults): string => {
   const cpus = Os.cpus()
   const p = r.byPath
   const row = (label: string, path: OverheadPath, unit: "call" | "chunk") =>
     `| ${label}, CPU per ${unit} | ${contenderNames.map((n) => `${fmt(p[path][n].cpu, 1)} µs`).join(" | ")} | ${
       ratio(p[path].sky.cpu, p[path].platform.cpu)
-    } | ${ratio(p[path].sky.rate, p[path].openai.rate)} |`
+    } | ${ratio(p[path].sky.rate, p[path].openai.rate)} |${
+      p[path].before === undefined ? "" : ` ${ratio(p[path].before.cpu, p[path].platform.cpu)} |`
+    }`
   const lines = [
     overheadStart,
     "## 0. The library's overhead: SkyClient against the bare platform client",
@@ -319,14 +339,16 @@ const renderOverhead = (r: OverheadResults): string => {
     "10,000-chunk chat stream(s), every chunk parsed. \"bare platform\" is `HttpClient.execute` + `response.json` (the stream:",
     "`response.stream`, `decodeText`, `splitLines`, `JSON.parse`) over the same undici layer: the floor of this design.",
     "",
-    `| path | SkyClient | bare platform | openai | raw undici | SkyClient / bare platform (CPU, target <= 1.25x) | SkyClient / openai (rate, target >= 1.0x) |`,
-    "|---|---:|---:|---:|---:|---:|---:|",
+    `| path | ${contenderNames.map((n) => names[n]).join(" | ")} | SkyClient / bare platform (CPU, target <= 1.25x) | SkyClient / openai (rate, target >= 1.0x) |${
+      beforeDir === undefined ? "" : " before / bare platform (CPU) |"
+    }`,
+    `|---|${contenderNames.map(() => "---:|").join("")}---:|---:|${beforeDir === undefined ? "" : "---:|"}`,
     row("chat, c=64", "chat", "call"),
     row("429 code 2007, retries off, c=64", "limited", "call"),
     row("10,000-chunk stream", "stream", "chunk"),
     "",
-    `| rates | ${contenderNames.join(" | ")} |`,
-    "|---|---:|---:|---:|---:|",
+    `| rates | ${contenderNames.map((n) => names[n]).join(" | ")} |`,
+    `|---|${contenderNames.map(() => "---:|").join("")}`,
     `| chat calls per second | ${contenderNames.map((n) => fmt(p.chat[n].rate)).join(" | ")} |`,
     `| 429 calls per second | ${contenderNames.map((n) => fmt(p.limited[n].rate)).join(" | ")} |`,
     `| stream chunks per second | ${contenderNames.map((n) => fmt(p.stream[n].rate)).join(" | ")} |`,
