@@ -214,7 +214,7 @@ const startServers = (): Promise<Servers> =>
 // ---------------------------------------------------------------------------
 
 const overheadSizes: ContenderSizes & { readonly rounds: number } = quick
-  ? { warmup: 300, calls: 1_000, streams: 1, rounds: 3 }
+  ? { warmup: 300, calls: 600, streams: 1, rounds: 3 }
   : { warmup: 1_000, calls: 2_000, streams: 2, rounds: 4 }
 
 const beforeDir = process.argv.find((a) => a.startsWith("--before="))?.slice("--before=".length)
