@@ -3,12 +3,17 @@
  *
  *   node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx bench/profile.ts <scenario> [iterations]
  *
+ * Or one path of one contender of the overhead table, on the hand-written server:
+ *
+ *   node --cpu-prof --cpu-prof-dir=/tmp/prof --import tsx bench/profile.ts <sky|platform|openai|undici> <chat|limited|stream> [calls]
+ *
  * Scenarios: `chat` (SkyClient chat completions, concurrency 1), `chat64`, `error` (2007 answers),
  * `stream` (one 10,000-chunk chat stream from the pre-built body), `stream-openai`, `decode`
  * (`SkyWire.decodeError` on the three bodies of benchmark d). Starts and stops the bench servers itself.
  */
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { spawn } from "node:child_process"
+import * as Fs from "node:fs"
 import * as Path from "node:path"
 import * as Readline from "node:readline"
 import { fileURLToPath } from "node:url"
@@ -20,25 +25,48 @@ import * as Stream from "effect/Stream"
 import OpenAI from "openai"
 import { SkyClient, SkyError, SkyWire } from "../src/index.js"
 import { defaultApiKey } from "../src/SkyMock.js"
+import { type ContenderName, contenders } from "./contender.js"
 import { promptForChunks, streamChunks } from "./shared.js"
 
 const here = Path.dirname(fileURLToPath(import.meta.url))
 const scenario = process.argv[2] ?? "chat"
-const iterations = Number(process.argv[3] ?? "2000")
+const iterations = Number(process.argv[scenario in contenders ? 4 : 3] ?? (process.argv[3] === "stream" ? "3" : "2000"))
 
-const startServers = (): Promise<{ mockUrl: string; sseUrl: string; stop: () => void }> =>
+const startServers = (): Promise<{ mockUrl: string; sseUrl: string; handUrl: string; stop: () => void }> =>
   new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", Path.join(here, "server.ts")], {
+    const child = spawn(process.execPath, Fs.existsSync(Path.join(here, "server.ts")) ? ["--import", "tsx", Path.join(here, "server.ts")] : [Path.join(here, "server.js")], {
       stdio: ["pipe", "pipe", "inherit"]
     })
     child.once("error", reject)
     Readline.createInterface({ input: child.stdout }).once("line", (line) => {
-      const urls = JSON.parse(line) as { mockUrl: string; sseUrl: string }
+      const urls = JSON.parse(line) as { mockUrl: string; sseUrl: string; handUrl: string }
       resolve({ ...urls, stop: () => child.stdin.end() })
     })
   })
 
+const overheadPath = async (name: ContenderName, path: string): Promise<void> => {
+  const servers = await startServers()
+  const contender = await contenders[name](servers.handUrl)
+  const run = async (count: number): Promise<number> => {
+    if (path === "stream") {
+      let chunks = 0
+      for (let i = 0; i < count; i++) chunks += await contender.stream()
+      return chunks
+    }
+    await (path === "chat" ? contender.chat(count, 64) : contender.limited(count, 64))
+    return count
+  }
+  await run(path === "stream" ? 1 : 500)
+  const cpuStart = process.cpuUsage()
+  const done = await run(iterations)
+  const cpu = process.cpuUsage(cpuStart)
+  console.log(`${name} ${path}: ${((cpu.user + cpu.system) / done).toFixed(1)} µs of this process's CPU per ${path === "stream" ? "chunk" : "call"}`)
+  await contender.close()
+  servers.stop()
+}
+
 const main = async (): Promise<void> => {
+  if (scenario in contenders) return overheadPath(scenario as ContenderName, process.argv[3] ?? "chat")
   if (scenario === "decode") {
     const encoder = new TextEncoder()
     const wire = SkyWire.encodeError(new SkyError.RpmLimitExceeded({ message: "rpm", requestId: "0123456789abcdef0123456789abcdef" }))

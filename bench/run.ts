@@ -7,8 +7,18 @@
  *
  * Every measurement is warmed up, run in several rounds with the contenders
  * interleaved (A, B, C, A, B, C, ...), and reported as the median of the rounds.
- * Run with `node --expose-gc --import tsx bench/run.ts`; `BENCH_QUICK=1` shrinks
- * every size for a smoke run.
+ * Run with `node --expose-gc --import tsx bench/run.ts`.
+ *
+ * First of all, the overhead table: SkyClient, the bare `@effect/platform` client, `openai` and raw undici, one
+ * process per contender (`bench/contender.ts`), interleaved rounds, against a hand-written server; SkyClient's CPU
+ * per call over the bare platform client's is the library's own overhead, one number per path.
+ *
+ * - `npm run bench -- --quick` (or `BENCH_QUICK=1`): the overhead table only, small sizes, printed (under a minute;
+ *   RESULTS.md untouched).
+ * - `npm run bench -- --overhead`: the overhead table at full size, written into its section of RESULTS.md.
+ * - `npm run bench`: everything, RESULTS.md rewritten.
+ * - `--before=<dir>` adds a fifth contender, SkyClient from `<dir>/index.ts` (an older commit's `src`, e.g.
+ *   `git archive <commit> src | tar -x -C .before`), interleaved with the others: before and after in one run.
  */
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { execFileSync, spawn } from "node:child_process"
@@ -28,12 +38,14 @@ import OpenAI from "openai"
 import * as Undici from "undici"
 import { SkyClient, SkyError, SkyWire } from "../src/index.js"
 import { defaultApiKey } from "../src/SkyMock.js"
+import type { ContenderName, ContenderSample, PathSample, Sizes as ContenderSizes } from "./contender.js"
 import { handDecode, type HandInput } from "./handDecode.js"
 import { promptForChunks, streamChunks } from "./shared.js"
 
 const here = Path.dirname(fileURLToPath(import.meta.url))
 const root = Path.resolve(here, "..")
-const quick = process.env.BENCH_QUICK === "1"
+const quick = process.env.BENCH_QUICK === "1" || process.argv.includes("--quick")
+const overheadOnly = quick || process.argv.includes("--overhead")
 const startedAt = performance.now()
 
 // ---------------------------------------------------------------------------
@@ -167,6 +179,7 @@ const interleaved = async <K extends string>(
 interface Servers {
   readonly mockUrl: string
   readonly sseUrl: string
+  readonly handUrl: string
   readonly stop: () => Promise<void>
 }
 
@@ -180,10 +193,11 @@ const startServers = (): Promise<Servers> =>
     child.once("error", reject)
     const lines = Readline.createInterface({ input: child.stdout })
     lines.once("line", (line) => {
-      const { mockUrl, sseUrl } = JSON.parse(line) as { mockUrl: string; sseUrl: string }
+      const { handUrl, mockUrl, sseUrl } = JSON.parse(line) as { mockUrl: string; sseUrl: string; handUrl: string }
       resolve({
         mockUrl,
         sseUrl,
+        handUrl,
         stop: async () => {
           child.stdin.end()
           const timer = setTimeout(() => child.kill("SIGTERM"), 5_000)
@@ -194,6 +208,154 @@ const startServers = (): Promise<Servers> =>
     })
     child.once("exit", (code) => reject(new Error(`the bench server exited early (${code})`)))
   })
+
+// ---------------------------------------------------------------------------
+// 0. the overhead table: one process per contender, interleaved rounds
+// ---------------------------------------------------------------------------
+
+const overheadSizes: ContenderSizes & { readonly rounds: number } = quick
+  ? { warmup: 300, calls: 600, streams: 1, rounds: 3 }
+  : { warmup: 1_000, calls: 2_000, streams: 2, rounds: 4 }
+
+const beforeDir = process.argv.find((a) => a.startsWith("--before="))?.slice("--before=".length)
+/** A contender process: which contender, and under which label (`before` is SkyClient from `--before`). */
+type Label = ContenderName | "before"
+const contenderNames: ReadonlyArray<Label> = beforeDir === undefined
+  ? ["sky", "platform", "openai", "undici"]
+  : ["sky", "platform", "openai", "undici", "before"]
+const overheadPaths = ["chat", "limited", "stream"] as const
+type OverheadPath = (typeof overheadPaths)[number]
+
+interface OverheadResults {
+  readonly byPath: Record<OverheadPath, Record<Label, PathSample>>
+  readonly rounds: Record<Label, ReadonlyArray<ContenderSample>>
+  readonly load: { readonly start: ReadonlyArray<number>; readonly end: ReadonlyArray<number> }
+}
+
+interface ContenderProcess {
+  readonly round: () => Promise<ContenderSample>
+  readonly stop: () => Promise<void>
+}
+
+const startContender = (label: Label, url: string): Promise<ContenderProcess> =>
+  new Promise((resolve, reject) => {
+    const { rounds: _, ...sizes } = overheadSizes
+    const name: ContenderName = label === "before" ? "sky" : label
+    const env = label === "before" ? { ...process.env, BENCH_SKY_SRC: Path.resolve(root, beforeDir!, "index.ts") } : process.env
+    const child = spawn(process.execPath, ["--import", "tsx", Path.join(here, "contender.ts"), name, url, JSON.stringify(sizes)], {
+      cwd: root,
+      env,
+      stdio: ["pipe", "pipe", "inherit"]
+    })
+    const exited = new Promise<void>((done) => child.once("exit", () => done()))
+    child.once("exit", (code) => reject(new Error(`contender ${name} exited (${code})`)))
+    const waiting: Array<(line: string) => void> = []
+    Readline.createInterface({ input: child.stdout }).on("line", (line) => waiting.shift()?.(line))
+    waiting.push(() =>
+      resolve({
+        round: () =>
+          new Promise<ContenderSample>((done, fail) => {
+            child.once("exit", (code) => fail(new Error(`contender ${name} exited (${code})`)))
+            waiting.push((line) => done(JSON.parse(line) as ContenderSample))
+            child.stdin.write("round\n")
+          }),
+        stop: async () => {
+          child.stdin.end()
+          await exited
+        }
+      })
+    )
+  })
+
+const benchOverhead = async (servers: Servers): Promise<OverheadResults> => {
+  const load = { start: Os.loadavg(), end: [] as Array<number> }
+  log(`0. overhead: starting ${contenderNames.length} contender processes (warm-up in each)`)
+  const processes = await Promise.all(contenderNames.map((name) => startContender(name, servers.handUrl)))
+  const rounds = Object.fromEntries(contenderNames.map((n) => [n, [] as Array<ContenderSample>])) as Record<
+    Label,
+    Array<ContenderSample>
+  >
+  try {
+    for (let round = 0; round < overheadSizes.rounds; round++) {
+      // Rotate the order each round, so that no contender always runs right after another.
+      for (let i = 0; i < contenderNames.length; i++) {
+        const k = (i + round) % contenderNames.length
+        const sample = await processes[k]!.round()
+        rounds[contenderNames[k]!].push(sample)
+      }
+      log(`0. overhead: round ${round + 1}/${overheadSizes.rounds} done`)
+    }
+  } finally {
+    await Promise.all(processes.map((p) => p.stop()))
+  }
+  load.end = Os.loadavg()
+  const byPath = {} as Record<OverheadPath, Record<Label, PathSample>>
+  for (const path of overheadPaths) {
+    byPath[path] = {} as Record<Label, PathSample>
+    for (const name of contenderNames) {
+      const samples = rounds[name].map((r) => r[path])
+      byPath[path][name] = { cpu: median(samples.map((x) => x.cpu)), rate: median(samples.map((x) => x.rate)) }
+    }
+  }
+  return { byPath, rounds, load }
+}
+
+const overheadStart = "<!-- overhead:start -->"
+const overheadEnd = "<!-- overhead:end -->"
+
+const names: Record<Label, string> = {
+  sky: "SkyClient",
+  platform: "bare platform",
+  openai: "openai",
+  undici: "raw undici",
+  before: `SkyClient before (${beforeDir ?? ""})`
+}
+
+const renderOverhead = (r: OverheadResults): string => {
+  const cpus = Os.cpus()
+  const p = r.byPath
+  const row = (label: string, path: OverheadPath, unit: "call" | "chunk") =>
+    `| ${label}, CPU per ${unit} | ${contenderNames.map((n) => `${fmt(p[path][n].cpu, 1)} µs`).join(" | ")} | ${
+      ratio(p[path].sky.cpu, p[path].platform.cpu)
+    } | ${ratio(p[path].sky.rate, p[path].openai.rate)} |${
+      p[path].before === undefined ? "" : ` ${ratio(p[path].before.cpu, p[path].platform.cpu)} |`
+    }`
+  const lines = [
+    overheadStart,
+    "## 0. The library's overhead: SkyClient against the bare platform client",
+    "",
+    `Written by \`npm run bench -- ${quick ? "--quick" : "--overhead"}\` (or a full \`npm run bench\`) on ${new Date().toISOString()}:`,
+    `${cpus[0]?.model ?? "?"}, ${cpus.length} cores, Node ${process.version}, effect ${versionOf("effect")}, @effect/platform ${
+      versionOf("@effect/platform")
+    }, openai ${versionOf("openai")}, undici ${versionOf("undici")}. Load average (1/5/15 min) at start ${
+      r.load.start.map((x) => x.toFixed(2)).join(" / ")
+    }, at end ${r.load.end.map((x) => x.toFixed(2)).join(" / ")}: **other processes were running on this 2-core machine**`,
+    "during the run, so the rates (wall time) are noisy; CPU per call is the steadiest figure and the ratios are read from it.",
+    "",
+    `Method: a hand-written node:http server (\`bench/server.ts\`, \`handUrl\`, answers built once), one process per`,
+    `contender (\`bench/contender.ts\`), warmed up, then ${overheadSizes.rounds} rounds interleaved (one contender runs at a time,`,
+    `order rotated each round), median of the rounds. Chat and the 429 (code 2007, retries off): ${fmt(overheadSizes.calls)} calls at`,
+    `concurrency 64 (the Effect contenders in one \`Effect.forEach\`, the others in 64 promise workers); stream: ${overheadSizes.streams}`,
+    "10,000-chunk chat stream(s), every chunk parsed. \"bare platform\" is `HttpClient.execute` + `response.json` (the stream:",
+    "`response.stream`, `decodeText`, `splitLines`, `JSON.parse`) over the same undici layer: the floor of this design.",
+    "",
+    `| path | ${contenderNames.map((n) => names[n]).join(" | ")} | SkyClient / bare platform (CPU, target <= 1.25x) | SkyClient / openai (rate, target >= 1.0x) |${
+      beforeDir === undefined ? "" : " before / bare platform (CPU) |"
+    }`,
+    `|---|${contenderNames.map(() => "---:|").join("")}---:|---:|${beforeDir === undefined ? "" : "---:|"}`,
+    row("chat, c=64", "chat", "call"),
+    row("429 code 2007, retries off, c=64", "limited", "call"),
+    row("10,000-chunk stream", "stream", "chunk"),
+    "",
+    `| rates | ${contenderNames.map((n) => names[n]).join(" | ")} |`,
+    `|---|${contenderNames.map(() => "---:|").join("")}`,
+    `| chat calls per second | ${contenderNames.map((n) => fmt(p.chat[n].rate)).join(" | ")} |`,
+    `| 429 calls per second | ${contenderNames.map((n) => fmt(p.limited[n].rate)).join(" | ")} |`,
+    `| stream chunks per second | ${contenderNames.map((n) => fmt(p.stream[n].rate)).join(" | ")} |`,
+    overheadEnd
+  ]
+  return lines.join("\n")
+}
 
 // ---------------------------------------------------------------------------
 // The contenders
@@ -598,6 +760,7 @@ const mib = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(1)} MiB`
 const signedMib = (bytes: number): string => `${bytes >= 0 ? "+" : ""}${(bytes / 1024 / 1024).toFixed(2)} MiB`
 
 interface Everything {
+  readonly overhead: OverheadResults
   readonly load: { readonly start: ReadonlyArray<number>; readonly end: ReadonlyArray<number> }
   readonly chat: ChatResults
   readonly errors: Record<1 | 64, Record<"sky" | "openai" | "undici", Summary>>
@@ -634,6 +797,8 @@ const render = (r: Everything): string => {
       versionOf("openai")
     }, undici ${versionOf("undici")}`,
     `- whole run: ${r.seconds.toFixed(0)} s`,
+    "",
+    renderOverhead(r.overhead),
     "",
     "## Method",
     "",
@@ -846,11 +1011,25 @@ const render = (r: Everything): string => {
 const main = async (): Promise<void> => {
   if ((globalThis as { gc?: unknown }).gc === undefined) log("warning: no global.gc (run node with --expose-gc)")
   const load = { start: Os.loadavg(), end: [] as Array<number> }
-  log(`starting the servers (${quick ? "quick" : "full"} run)`)
+  log(`starting the servers (${quick ? "quick" : overheadOnly ? "overhead" : "full"} run)`)
   const servers = await startServers()
-  log(`double at ${servers.mockUrl}, pre-built stream at ${servers.sseUrl}`)
+  log(`double at ${servers.mockUrl}, pre-built stream at ${servers.sseUrl}, hand-written server at ${servers.handUrl}`)
   let results: Omit<Everything, "decode" | "tsc" | "load" | "seconds">
   try {
+    const overhead = await benchOverhead(servers)
+    const table = renderOverhead(overhead)
+    process.stdout.write(table + "\n")
+    if (overheadOnly) {
+      const out = Path.join(here, "RESULTS.md")
+      if (!quick) {
+        const old = Fs.existsSync(out) ? Fs.readFileSync(out, "utf8") : ""
+        const from = old.indexOf(overheadStart)
+        const to = old.indexOf(overheadEnd)
+        Fs.writeFileSync(out, from >= 0 && to > from ? old.slice(0, from) + table + old.slice(to + overheadEnd.length) : `${table}\n\n${old}`)
+        log(`wrote the overhead section of ${Path.relative(root, out)}`)
+      }
+      return
+    }
     const runtime = skyRuntime(servers.mockUrl)
     const sky = await skyService(runtime)
     const openai = openaiClient(servers.mockUrl)
@@ -861,7 +1040,7 @@ const main = async (): Promise<void> => {
     const memory = await benchMemory(runtime, sky)
     log(`e. heap ${mib(memory.before.heapUsed)} -> ${mib(memory.after.heapUsed)}, rss ${mib(memory.before.rss)} -> ${mib(memory.after.rss)}`)
     await runtime.dispose()
-    results = { chat, errors, streams, memory }
+    results = { overhead, chat, errors, streams, memory }
   } finally {
     await servers.stop()
     log("servers stopped")

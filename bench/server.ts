@@ -5,6 +5,11 @@
  * stream benchmark can also measure decoding alone (no per-request generation
  * on the server).
  *
+ * A third server, `handUrl`, is written by hand (no SkyMock) for the overhead
+ * table: a POST with `x-bench-answer: 429` gets the gateway's 429 with code
+ * 2007, a body asking for `"stream":true` the pre-built stream, anything else
+ * one fixed chat completion. Every answer is built once, at start.
+ *
  * It runs in its own process so that the servers and the clients under test do
  * not share one event loop. It prints one JSON line with the two URLs, and
  * stops (closing both servers) when its stdin closes or on SIGTERM/SIGINT.
@@ -14,10 +19,27 @@ import type * as Net from "node:net"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Scope from "effect/Scope"
+import { SkyError, SkyWire } from "../src/index.js"
 import * as SkyMock from "../src/SkyMock.js"
 import { streamChunks, sseBody } from "./shared.js"
 
 const host = "127.0.0.1"
+
+const chatCompletion = {
+  id: "0123456789abcdef0123456789abcdef",
+  object: "chat.completion",
+  created: 1_764_000_000,
+  model: "bench-model",
+  system_fingerprint: "",
+  choices: [{ index: 0, message: { role: "assistant", content: "Hello, benchmark." }, finish_reason: "stop", logprobs: null }],
+  usage: {
+    prompt_tokens: 6,
+    completion_tokens: 3,
+    total_tokens: 9,
+    prompt_tokens_details: { cached_tokens: 0 },
+    completion_tokens_details: { reasoning_tokens: 0 }
+  }
+}
 
 const main = async (): Promise<void> => {
   const scope = Effect.runSync(Scope.make())
@@ -43,12 +65,39 @@ const main = async (): Promise<void> => {
   await new Promise<void>((resolve) => sse.listen(0, host, resolve))
   const ssePort = (sse.address() as Net.AddressInfo).port
 
+  const chat = Buffer.from(JSON.stringify(chatCompletion), "utf8")
+  const limited = SkyWire.encodeError(
+    new SkyError.RpmLimitExceeded({ message: "requests per minute limit reached", requestId: "0123456789abcdef0123456789abcdef" })
+  )
+  const limitedBody = Buffer.from(limited.body, "utf8")
+  const hand = Http.createServer((req, res) => {
+    const parts: Array<Buffer> = []
+    req.on("data", (part: Buffer) => parts.push(part))
+    req.on("end", () => {
+      if (req.headers["x-bench-answer"] === "429") {
+        res.writeHead(limited.status, { ...limited.headers, "content-length": String(limitedBody.byteLength) })
+        res.end(limitedBody)
+      } else if (Buffer.concat(parts).includes('"stream":true')) {
+        res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "content-length": String(body.byteLength) })
+        res.end(body)
+      } else {
+        res.writeHead(200, { "content-type": "application/json", "content-length": String(chat.byteLength), "x-request-id": "0123456789abcdef0123456789abcdef" })
+        res.end(chat)
+      }
+    })
+  })
+  hand.keepAliveTimeout = 60_000
+  await new Promise<void>((resolve) => hand.listen(0, host, resolve))
+  const handPort = (hand.address() as Net.AddressInfo).port
+
   let stopping = false
   const stop = async (): Promise<void> => {
     if (stopping) return
     stopping = true
     clearInterval(clearing)
     sse.closeAllConnections()
+    hand.closeAllConnections()
+    await new Promise<void>((resolve) => hand.close(() => resolve()))
     await new Promise<void>((resolve) => sse.close(() => resolve()))
     await Effect.runPromise(Scope.close(scope, Exit.void))
     process.exit(0)
@@ -59,7 +108,7 @@ const main = async (): Promise<void> => {
   process.on("SIGTERM", () => void stop())
   process.on("SIGINT", () => void stop())
 
-  process.stdout.write(JSON.stringify({ mockUrl: mock.url, sseUrl: `http://${host}:${ssePort}`, pid: process.pid }) + "\n")
+  process.stdout.write(JSON.stringify({ mockUrl: mock.url, sseUrl: `http://${host}:${ssePort}`, handUrl: `http://${host}:${handPort}`, pid: process.pid }) + "\n")
 }
 
 main().catch((error: unknown) => {

@@ -14,7 +14,6 @@ import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Fiber from "effect/Fiber"
-import * as FiberId from "effect/FiberId"
 import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as ParseResult from "effect/ParseResult"
@@ -22,6 +21,7 @@ import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 import * as Take from "effect/Take"
+import type * as Tracer from "effect/Tracer"
 import type { CallOptions as SkyClientCallOptions } from "../SkyClient.js"
 import * as SkyError from "../SkyError.js"
 import * as SkyRetry from "../SkyRetry.js"
@@ -368,62 +368,80 @@ const statusError = (
 /**
  * `Effect.timeoutFail` without its cost on the live clock: the work runs in one
  * forked fiber whose exit is taken as it is (no race of two fibers, no merge of
- * fiber refs), and the deadline is a timer of the clock's own scheduler; that
- * halves the cost of a deadline (one fiber instead of two). A caller's interruption
- * interrupts the work and stays an interruption. A clock without a scheduler
- * (the TestClock) gets `Effect.timeoutFail` itself, so tests drive deadlines
- * with virtual time.
+ * fiber refs), and the deadline is a timer of the clock's own scheduler (one
+ * fiber forked per attempt instead of two). A caller's interruption interrupts
+ * the work and stays an interruption; a passed deadline interrupts the work and
+ * waits for it to stop before failing, as `Effect.timeoutFail` does. A clock
+ * without a scheduler (the TestClock has none) gets `Effect.timeoutFail` itself,
+ * so tests drive deadlines with virtual time.
+ *
+ * @internal
  */
-const deadline = <A>(
+export const deadline = <A>(
   self: Effect.Effect<A, SkyError.SkyError>,
   duration: Duration.Duration,
   onTimeout: () => SkyError.SkyError
 ): Effect.Effect<A, SkyError.SkyError> =>
   Effect.clockWith((clock) => {
-    const scheduler = (clock as Partial<ScheduledClock>).unsafeSchedule
+    const scheduler = (clock as Partial<SchedulingClock>).scheduler
     if (typeof scheduler !== "function" || !Duration.isFinite(duration)) {
       return Effect.timeoutFail(self, { duration, onTimeout })
     }
-    return Effect.uninterruptibleMask((restore) =>
-      Effect.flatMap(Effect.fork(restore(self)), (fiber) =>
-        Effect.onInterrupt(
-          restore(Effect.async<A, SkyError.SkyError>((resume) => {
-            let settled = false
-            const cancel = scheduler.call(clock, () => {
-              if (settled) return
-              settled = true
-              fiber.unsafeInterruptAsFork(FiberId.none)
-              resume(Effect.fail(onTimeout()))
-            }, duration)
-            fiber.addObserver((exit) => {
-              if (settled) return
-              settled = true
-              cancel()
-              resume(exit)
-            })
-            return Effect.sync(() => {
-              settled = true
-              cancel()
-            })
-          })),
-          () => Fiber.interrupt(fiber)
-        )))
+    return Effect.flatMap(scheduler.call(clock), (timers) => withTimer(self, timers, duration, onTimeout))
   })
 
-interface ScheduledClock {
-  unsafeSchedule(task: () => void, duration: Duration.Duration): () => boolean
+/** The live clock's `scheduler()`, which `Clock.Clock` does not declare. */
+interface SchedulingClock {
+  scheduler(): Effect.Effect<Clock.ClockScheduler>
 }
+
+const withTimer = <A>(
+  self: Effect.Effect<A, SkyError.SkyError>,
+  timers: Clock.ClockScheduler,
+  duration: Duration.Duration,
+  onTimeout: () => SkyError.SkyError
+): Effect.Effect<A, SkyError.SkyError> =>
+  Effect.uninterruptibleMask((restore) =>
+    Effect.flatMap(Effect.fork(restore(self)), (fiber) =>
+      Effect.onInterrupt(
+        restore(Effect.async<A, SkyError.SkyError>((resume) => {
+          let settled = false
+          const cancel = timers.unsafeSchedule(() => {
+            if (settled) return
+            settled = true
+            resume(Effect.zipRight(Fiber.interrupt(fiber), Effect.fail(onTimeout())))
+          }, duration)
+          fiber.addObserver((exit) => {
+            if (settled) return
+            settled = true
+            cancel()
+            resume(exit)
+          })
+          return Effect.sync(() => {
+            settled = true
+            cancel()
+          })
+        })),
+        () => Fiber.interrupt(fiber)
+      )))
 
 const isOk = (status: number): boolean => status >= 200 && status < 300
 
+/** Sends one attempt; the status goes on `span` when the caller holds it, else on the current span. */
 const execute = (
   client: HttpClient.HttpClient,
   call: Call,
-  attempt: number
+  attempt: number,
+  span?: Tracer.Span
 ): Effect.Effect<HttpClientResponse.HttpClientResponse, SkyError.SkyError> =>
   client.execute(call.request(attempt)).pipe(
     Effect.mapError((e) => fromHttpError(e, call, undefined)),
-    Effect.tap((response) => Effect.annotateCurrentSpan("http.response.status_code", response.status))
+    span === undefined
+      ? Effect.tap((response) => Effect.annotateCurrentSpan("http.response.status_code", response.status))
+      : Effect.map((response) => {
+        span.attribute("http.response.status_code", response.status)
+        return response
+      })
   )
 
 // ---------------------------------------------------------------------------
@@ -485,16 +503,20 @@ const statusOfErrorType: Readonly<Record<string, number>> = {
   overloaded_error: 529
 }
 
-const annotateFailure = (error: SkyError.SkyError, attempts: number): Effect.Effect<void> => {
+/** The attributes a failed call's span gets. */
+const failureAttributes = (error: SkyError.SkyError, attempts: number): Record<string, unknown> => {
   const code = SkyError.codeOf(error)
-  return Effect.annotateCurrentSpan({
+  return {
     "sky.attempts": attempts,
     "sky.error.tag": error._tag,
     ...(code !== undefined ? { "sky.error.code": code } : {}),
     ...(error.requestId !== undefined ? { "sky.request_id": error.requestId } : {}),
     ...(error.status !== undefined ? { "http.response.status_code": error.status } : {})
-  })
+  }
 }
+
+const annotateFailure = (error: SkyError.SkyError, attempts: number): Effect.Effect<void> =>
+  Effect.annotateCurrentSpan(failureAttributes(error, attempts))
 
 const spanOptions = (call: Call) => ({
   kind: "client" as const,
@@ -521,44 +543,58 @@ export const callJson = <A>(
   options: CallOptions | undefined
 ): Effect.Effect<A, SkyError.SkyError> =>
   prepare(settings, endpoint, options).pipe(
-    Effect.flatMap((call) => {
-      const log = call.log
-      let attempt = 0
-      const once = Effect.suspend(() => {
-        attempt += 1
-        const current = attempt
-        // Set once the headers are in, so that a deadline passed while reading the body keeps status and id.
-        let headersIn: (() => ResponseContext) | undefined
-        return execute(client, call, current).pipe(
-          Effect.flatMap((response) => {
-            if (!isOk(response.status)) return statusError(response, call)
-            const ctx = contextOf(response, call)
-            headersIn = ctx
-            return decodedText(response).pipe(
-              Effect.mapError((e) => fromHttpError(e, call, ctx())),
-              Effect.flatMap((text) => decodeJson(text, decode, call, ctx))
-            )
-          }),
-          (attemptEffect) =>
-            deadline(attemptEffect, call.timeout, () =>
+    // The span is held directly (what `Effect.withSpan` does, without looking it up again for every
+    // annotation): the status, the attempt count and a failure's attributes are set on it in place.
+    Effect.flatMap((call) =>
+      Effect.useSpan(`SkyClient.${endpoint.operation}`, spanOptions(call), (span) => {
+        const log = call.log
+        let attempt = 0
+        const once = Effect.suspend(() => {
+          attempt += 1
+          const current = attempt
+          // Set once the headers are in, so that a deadline passed while reading the body keeps status and id.
+          let headersIn: (() => ResponseContext) | undefined
+          return deadline(
+            Effect.flatMap(execute(client, call, current, span), (response) => {
+              if (!isOk(response.status)) return statusError(response, call)
+              const ctx = contextOf(response, call)
+              headersIn = ctx
+              return decodedText(response).pipe(
+                Effect.mapError((e) => fromHttpError(e, call, ctx())),
+                Effect.flatMap((text) => decodeJson(text, decode, call, ctx))
+              )
+            }),
+            call.timeout,
+            () =>
               headersIn === undefined
                 ? timeoutError(call, undefined, "no response")
-                : timeoutError(call, headersIn(), "the response was not complete")),
-          Effect.tapError((error) => Effect.sync(() => log.failed(error)))
+                : timeoutError(call, headersIn(), "the response was not complete")
+          )
+        })
+        // The policy's decisions (`SkyRetry.schedule`'s) are made only when an attempt fails: a call whose
+        // first attempt succeeds builds no schedule driver.
+        const policy = call.policy
+        const from = (retries: number): Effect.Effect<A, SkyError.SkyError> =>
+          Effect.catchAll(once, (error) => {
+            log.failed(error)
+            if (retries >= policy.maxRetries || !SkyError.isRetryable(error)) {
+              for (const [key, value] of Object.entries(failureAttributes(error, attempt))) span.attribute(key, value)
+              return Effect.fail(error)
+            }
+            return Effect.flatMap(SkyRetry.delayFor(policy, retries, error), (wait) => {
+              log.waited(Option.some(wait))
+              return Effect.zipRight(Effect.sleep(wait), from(retries + 1))
+            })
+          })
+        return Effect.withParentSpan(
+          Effect.map(from(0), (value) => {
+            span.attribute("sky.attempts", attempt)
+            return value
+          }),
+          span
         )
       })
-      // With retries off there is nothing to schedule: the attempt runs as it is.
-      const retried = call.policy.maxRetries === 0 ? once : once.pipe(
-        Effect.retry(
-          SkyRetry.schedule(call.policy).pipe(Schedule.tapOutput((wait) => Effect.sync(() => log.waited(wait))))
-        )
-      )
-      return retried.pipe(
-        Effect.tap(() => Effect.annotateCurrentSpan("sky.attempts", attempt)),
-        Effect.tapError((error) => annotateFailure(error, attempt)),
-        Effect.withSpan(`SkyClient.${endpoint.operation}`, spanOptions(call))
-      )
-    })
+    )
   )
 
 const decodeJson = <A>(

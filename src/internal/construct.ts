@@ -79,9 +79,23 @@ export const capFields = (props: Record<string, unknown>): Record<string, unknow
   return out ?? props
 }
 
-/** The class of a tag, with its fields capped, built without re-validating (its fields were built to the schema). */
-export const construct = (tag: SkyError.Tag, props: Record<string, unknown>): SkyError.SkyError =>
-  new (SkyError.classes[tag] as unknown as Unvalidated)(capFields(props), true)
+/**
+ * The class of a tag, with its fields capped, built without re-validating (its fields were built to the schema)
+ * and without capturing a JavaScript stack: an error built here describes a response or a transport failure, and
+ * the frames of the Effect runtime that happened to build it say nothing about it (the call's span says where the
+ * call was). Capturing them cost ~18 µs per error in isolation and ~150 µs per 429 in a loaded concurrent run, the
+ * largest single cost of a failed call; `stack` keeps its first line (`Tag: message`).
+ */
+export const construct = (tag: SkyError.Tag, props: Record<string, unknown>): SkyError.SkyError => {
+  const capped = capFields(props)
+  const limit = Error.stackTraceLimit
+  Error.stackTraceLimit = 0
+  try {
+    return new (SkyError.classes[tag] as unknown as Unvalidated)(capped, true)
+  } finally {
+    Error.stackTraceLimit = limit
+  }
+}
 
 /** The same error with some fields replaced; the class, the message and the other fields are kept. */
 export const withFields = (error: SkyError.SkyError, patch: Record<string, unknown>): SkyError.SkyError => {
