@@ -84,6 +84,9 @@ describe("sky", () => {
     expect(run.stderr).toContain("requests-per-minute")
     expect(run.stderr).toMatch(/request id: [0-9a-f]{32}/)
     expect(run.stderr).toContain("what to do:")
+    // Plain English: a Duration as a person writes it, and a remedy without field names.
+    expect(run.stderr).toContain("retryable:  yes (the server asked to wait 1s)")
+    expect(run.stderr).not.toMatch(/Duration\(|retryAfter/)
   }, 30_000)
 
   it("with SKYENGINE_API_KEY it calls SKYENGINE_BASE_URL, sending the key as a bearer token", async () => {

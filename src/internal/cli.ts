@@ -15,6 +15,7 @@ import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
 import * as Console from "effect/Console"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -59,7 +60,7 @@ export const explain = (error: SkyError.SkyError): string => {
     `message:    ${error.message}`,
     `request id: ${error.requestId ?? "-"}`,
     `retryable:  ${SkyError.isRetryable(error) ? "yes" : "no"}${
-      error.retryAfter !== undefined ? ` (server asked to wait ${error.retryAfter})` : ""
+      error.retryAfter !== undefined ? ` (the server asked to wait ${Duration.format(error.retryAfter)})` : ""
     }`,
     `what to do: ${meta.remedy}`
   ].join("\n")
