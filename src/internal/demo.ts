@@ -19,7 +19,7 @@ interface Case {
   readonly name: string
   /** The `x-sky-mock` fault spec, if any. */
   readonly fault?: string
-  /** What the wire carried, for the table. */
+  /** What the wire carried, as the demo prints it. */
   readonly shape: string
   readonly stream?: boolean
   readonly timeout?: Duration.DurationInput
