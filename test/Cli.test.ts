@@ -31,7 +31,9 @@ const sky = (args: ReadonlyArray<string>, env: Record<string, string | undefined
     child.on("close", (code) => done({ code, stdout, stderr }))
   })
 
-describe("sky", () => {
+// Each test starts its own processes and servers on free ports: they run side by side, and their deadlines are wide,
+// so that a loaded machine makes them slower, never failing.
+describe.concurrent("sky", { timeout: 180_000 }, () => {
   it("errors prints the catalogue", async () => {
     const run = await sky(["errors"])
     expect(run.code).toBe(0)
@@ -62,7 +64,7 @@ describe("sky", () => {
     expect(run.stdout).not.toContain("\u001b[")
     // Plain English, not field names.
     expect(run.stdout).not.toMatch(/retryAfter|retry-after-ms/)
-  }, 60_000)
+  })
 
   it("chat answers from the embedded double without a key, and says so", async () => {
     const run = await sky(["chat", "--model", "m", "hello", "there"])
@@ -87,7 +89,7 @@ describe("sky", () => {
     // Plain English: a Duration as a person writes it, and a remedy without field names.
     expect(run.stderr).toContain("retryable:  yes (the server asked to wait 1s)")
     expect(run.stderr).not.toMatch(/Duration\(|retryAfter/)
-  }, 30_000)
+  })
 
   it("with SKYENGINE_API_KEY it calls SKYENGINE_BASE_URL, sending the key as a bearer token", async () => {
     const seen: Array<string | undefined> = []
@@ -150,44 +152,47 @@ describe("sky", () => {
   })
 
   it("an unknown option, or an option without its value, is a usage error, not part of the prompt", async () => {
-    const noValue = await sky(["chat", "--model"])
+    const [noValue, unknown, literal] = await Promise.all([
+      sky(["chat", "--model"]),
+      sky(["chat", "--model", "m", "--temperature", "2", "hi"]),
+      sky(["chat", "-m", "m", "--", "--temperature", "2"])
+    ])
     expect(noValue.code).toBe(2)
     expect(noValue.stdout).toBe("")
     expect(noValue.stderr).toContain("sky chat: --model needs a value")
     expect(noValue.stderr).toContain("usage: sky chat")
-    const unknown = await sky(["chat", "--model", "m", "--temperature", "2", "hi"])
     expect(unknown.code).toBe(2)
     expect(unknown.stdout).toBe("")
     expect(unknown.stderr).toContain("sky chat: unknown option --temperature")
     // After --, every word is the prompt's.
-    const literal = await sky(["chat", "-m", "m", "--", "--temperature", "2"])
     expect(literal.code).toBe(0)
     expect(literal.stdout.trim()).toBe("echo: --temperature 2")
   })
 
   it("help has no ANSI codes when piped, nor with NO_COLOR", async () => {
-    const help = await sky(["--help"])
+    const [help, chatHelp] = await Promise.all([sky(["--help"]), sky(["chat", "--help"], { NO_COLOR: "1" })])
     expect(help.code).toBe(0)
     expect(help.stdout).toContain("USAGE")
     expect(help.stdout).not.toContain("\u001b[")
-    const chatHelp = await sky(["chat", "--help"], { NO_COLOR: "1" })
     expect(chatHelp.stdout).toContain("--model")
     expect(chatHelp.stdout + chatHelp.stderr).not.toContain("\u001b[")
   })
 
   it("bad arguments get a usage message and exit 2", async () => {
-    const unknown = await sky(["bogus"])
+    const [unknown, badPort, outOfRange, nothing, noPrompt] = await Promise.all([
+      sky(["bogus"]),
+      sky(["mock", "--port", "not-a-number"]),
+      sky(["mock", "--port", "99999"]),
+      sky([]),
+      sky(["chat"])
+    ])
     expect(unknown.code).toBe(2)
     expect(unknown.stderr + unknown.stdout).toMatch(/demo.*chat.*mock.*errors/s)
-    const badPort = await sky(["mock", "--port", "not-a-number"])
     expect(badPort.code).toBe(2)
-    const outOfRange = await sky(["mock", "--port", "99999"])
     expect(outOfRange.code).toBe(2)
     expect(outOfRange.stderr).toContain("--port must be 0 to 65535")
-    const nothing = await sky([])
     expect(nothing.code).toBe(2)
     expect(nothing.stderr).toContain("usage: sky <demo|chat|mock|errors>")
-    const noPrompt = await sky(["chat"])
     expect(noPrompt.code).toBe(2)
     expect(noPrompt.stderr).toContain("usage: sky chat")
   })

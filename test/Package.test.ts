@@ -237,8 +237,9 @@ describe("the packed package", () => {
         expect(JSON.parse(readFileSync(join(project(), "node_modules", name, "package.json"), "utf8")).version).toBe(version)
       }
       expect(existsSync(join(project(), "node_modules", "effect-skyengine", "node_modules"))).toBe(false)
+      // npm ls exits non-zero, naming the package, for a peer that is missing or outside its range.
       const ls = await sh("npm", ["ls", "--all", "--offline"], project())
-      expect(ls.stderr).toBe("")
+      expect(ls.stdout + ls.stderr).not.toMatch(/invalid|missing|UNMET/i)
       expect(ls.code).toBe(0)
     })
 
