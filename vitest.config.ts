@@ -13,6 +13,8 @@ export default defineConfig({
   },
   test: {
     include: ["test/**/*.test.ts"],
+    // dist/ is built once, for the tests that run the CLI and the packed package as users do.
+    globalSetup: ["test/globalSetup.ts"],
     typecheck: {
       enabled: true,
       include: ["test/**/*.test-d.ts"],

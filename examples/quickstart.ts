@@ -1,5 +1,5 @@
 import { NodeHttpClient } from "@effect/platform-node"
-import { Effect, Layer } from "effect"
+import { Duration, Effect, Layer } from "effect"
 import { SkyClient, SkyError } from "effect-skyengine"
 
 // Reads SKYENGINE_API_KEY (as Redacted) and SKYENGINE_BASE_URL; any HttpClient works.
@@ -25,7 +25,8 @@ export const answer = (prompt: string): Effect.Effect<string, never, SkyClient.S
       InvalidModelParameter: (e) => Effect.succeed(`bad parameter: ${e.message}`),
       RequestParseFailed: (e) => Effect.succeed(`bad request: ${e.message}`),
       ResponseParseFailed: () => Effect.succeed("the gateway could not read the model's answer"),
-      RpmLimitExceeded: (e) => Effect.succeed(`too many requests; retry after ${e.retryAfter ?? "a while"}`),
+      RpmLimitExceeded: (e) =>
+        Effect.succeed(`too many requests; retry after ${e.retryAfter ? Duration.format(e.retryAfter) : "a while"}`),
       TpmLimitExceeded: () => Effect.succeed("too many tokens per minute"),
       InvalidApiKey: () => Effect.succeed("check SKYENGINE_API_KEY"),
       ModelAccessDenied: () => Effect.succeed("no access to this model"),

@@ -137,7 +137,7 @@ export const catalogue = {
     meaning: "The downstream model timed out",
     fixedMessage: undefined,
     retryable: true,
-    remedy: "Retried by default; for long generations stream the response or lower max_tokens."
+    remedy: "Retried by default; for long answers, stream the response or ask for fewer tokens (a lower max_tokens)."
   }),
   InvalidModelParameter: entry({
     tag: "InvalidModelParameter",
@@ -177,7 +177,7 @@ export const catalogue = {
     meaning: "The model's requests-per-minute limit was reached",
     fixedMessage: undefined,
     retryable: true,
-    remedy: "Retried after retryAfter (or a backoff); send fewer requests per minute to this model."
+    remedy: "Retried by default, after the wait the server asks for (or a backoff); send fewer requests per minute to this model."
   }),
   TpmLimitExceeded: entry({
     tag: "TpmLimitExceeded",
@@ -187,7 +187,7 @@ export const catalogue = {
     meaning: "The model's tokens-per-minute limit was reached",
     fixedMessage: undefined,
     retryable: true,
-    remedy: "Retried after retryAfter (or a backoff); send fewer tokens per minute: shorter prompts, lower max_tokens."
+    remedy: "Retried by default, after the wait the server asks for (or a backoff); send fewer tokens per minute: shorter prompts, a lower max_tokens."
   }),
   InvalidApiKey: entry({
     tag: "InvalidApiKey",
@@ -237,7 +237,7 @@ export const catalogue = {
     meaning: "Internal gateway error",
     fixedMessage: "internal server error",
     retryable: true,
-    remedy: "Retried by default; if it persists, contact TokenOps support with the request id."
+    remedy: "Retried by default; if it persists, report the request id to the gateway's operator (SkyEngine is a white-labelled build of the TokenOPS.AI gateway, so its support is TokenOPS.AI's)."
   }),
   ClientClosedRequest: entry({
     tag: "ClientClosedRequest",
@@ -257,7 +257,7 @@ export const catalogue = {
     meaning: "An error response whose code is absent, ambiguous, or not in the table",
     fixedMessage: undefined,
     retryable: "by status",
-    remedy: "Read status, body and requestId; 408, 409, 424, 429 and 5xx are retried by default."
+    remedy: "Read the status, the body and the request id; statuses 408, 409, 424, 429 and 5xx are retried by default."
   }),
   ConnectionError: entry({
     tag: "ConnectionError",

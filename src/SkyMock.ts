@@ -8,7 +8,9 @@
  * nothing else.
  *
  * Node-specific: import it as `effect-skyengine/SkyMock` (it is not part of the
- * package's index); `layerClient` also needs `@effect/platform-node`.
+ * package's index). It needs only the required peers; `layerClient` uses
+ * undici (`NodeHttpClient.layerUndici`) when the optional peer
+ * `@effect/platform-node` is installed, else `FetchHttpClient.layer`.
  *
  * ## Endpoints
  *
@@ -40,9 +42,18 @@
  *
  * The errors the double makes itself use `defaultShape`, else the Anthropic
  * shape on `/v1/messages` and the gateway envelope elsewhere (404 and invalid
- * fault specs: `defaultShape`, else the gateway envelope). Every response
- * carries `x-request-id` (32 hex), and every error body that has room for it
+ * fault specs: `defaultShape`, else the gateway envelope). Codes 2101-2106
+ * carry the table's fixed English messages on every surface. Every response
+ * carries `x-request-id` and `request-id` (the same 32 hex; the official
+ * Anthropic SDK reads `request-id`), and every error body that has room for it
  * carries the same id.
+ *
+ * ## Records
+ *
+ * `requests` keeps the newest `maxRecords` requests (default 1,000; older ones
+ * are dropped), and of each body at most `recordBodyLimit` characters (default
+ * 64 KiB; a longer body is kept as its first characters, unparsed, with
+ * `bodyTruncated: true`), so a long-running double holds bounded memory.
  *
  * ## Faults
  *
@@ -84,7 +95,8 @@
  *
  * @since 0.1.0
  */
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
+import type * as HttpClient from "@effect/platform/HttpClient"
 import * as Http from "node:http"
 import type * as Net from "node:net"
 import * as Context from "effect/Context"
@@ -122,6 +134,13 @@ export interface Options {
   readonly tpm?: number | undefined
   /** The shape of the errors the double makes itself; default Anthropic on `/v1/messages`, gateway elsewhere. */
   readonly defaultShape?: SkyWire.Shape | undefined
+  /**
+   * How many requests `requests` keeps, the newest (default 1,000; 0 keeps none). A value that is not a
+   * non-negative number is the default; a fraction is rounded down.
+   */
+  readonly maxRecords?: number | undefined
+  /** How many characters of each request body a record keeps (default 64 KiB); validated like `maxRecords`. */
+  readonly recordBodyLimit?: number | undefined
 }
 
 /**
@@ -138,8 +157,13 @@ export interface RecordedRequest {
   readonly headers: Readonly<Record<string, string>>
   /** Whether the request carried a key the double accepts. */
   readonly authorized: boolean
-  /** The parsed JSON body, or the raw text when it is not JSON (`""` when empty). */
+  /**
+   * The parsed JSON body, or the raw text when it is not JSON (`""` when empty). A body longer than
+   * `recordBodyLimit` characters is its first `recordBodyLimit` characters, as text.
+   */
   readonly body: unknown
+  /** Whether `body` was cut to `recordBodyLimit`. */
+  readonly bodyTruncated: boolean
   /** The `x-sky-attempt` header as a number. */
   readonly attempt: number | undefined
   /** The canonical spec of the fault applied to this request (`formatFault`). */
@@ -160,7 +184,7 @@ export interface Service {
   readonly port: number
   /** Queues a fault for the next `times` requests (default 1); queued faults come before the header and the model name. */
   readonly enqueue: (fault: Fault, times?: number) => Effect.Effect<void>
-  /** Every request received, oldest first. */
+  /** The requests received, oldest first: the newest `maxRecords` of them. */
   readonly requests: Effect.Effect<ReadonlyArray<RecordedRequest>>
   /** Forgets the recorded requests, the queued faults and the rate-limit windows. */
   readonly clear: Effect.Effect<void>
@@ -302,6 +326,10 @@ const close = (server: Http.Server, state: MockServer.State): Effect.Effect<void
     server.closeAllConnections()
   })
 
+/** A count option: a non-negative number rounded down, else the default (NaN, negative, not a number). */
+const limitOption = (value: number | undefined, fallback: number): number =>
+  typeof value === "number" && value >= 0 ? Math.floor(value) : fallback
+
 /**
  * Starts the double on loopback for the life of the scope; closing the scope
  * closes every connection (stalled ones included) and the server.
@@ -317,7 +345,9 @@ export const make = (options: Options = {}): Effect.Effect<Service, SkyMockListe
       apiKeys: options.apiKeys,
       rpm: options.rpm,
       tpm: options.tpm,
-      defaultShape: options.defaultShape
+      defaultShape: options.defaultShape,
+      maxRecords: limitOption(options.maxRecords, MockServer.defaultMaxRecords),
+      recordBodyLimit: limitOption(options.recordBodyLimit, MockServer.defaultRecordBodyLimit)
     }, state)
     const { port } = yield* Effect.acquireRelease(
       Effect.suspend(() => {
@@ -366,8 +396,29 @@ export interface ClientOptions extends Options {
 }
 
 /**
+ * The `HttpClient` of `layerClient`: undici from `@effect/platform-node` when
+ * that optional peer is installed, otherwise the platform's fetch client, so
+ * that the double works with the required peers alone.
+ */
+const httpClientLayer: Layer.Layer<HttpClient.HttpClient> = Layer.unwrapEffect(
+  Effect.tryPromise(() => import("@effect/platform-node/NodeHttpClient")).pipe(
+    Effect.map((module): Layer.Layer<HttpClient.HttpClient> => module.layerUndici),
+    Effect.catchAll((error) =>
+      isPlatformNodeMissing(error.error) ? Effect.succeed(FetchHttpClient.layer) : Effect.die(error.error)
+    )
+  )
+)
+
+/** Whether the import failed because `@effect/platform-node` itself is not installed (not one of its dependencies). */
+const isPlatformNodeMissing = (error: unknown): boolean =>
+  error instanceof Error && "code" in error &&
+  (error.code === "ERR_MODULE_NOT_FOUND" || error.code === "MODULE_NOT_FOUND") &&
+  /['"]@effect\/platform-node['"/]/.test(error.message)
+
+/**
  * The double and a `SkyClient` pointed at it, over undici
- * (`NodeHttpClient.layerUndici`).
+ * (`NodeHttpClient.layerUndici`) when `@effect/platform-node` is installed,
+ * else over `FetchHttpClient.layer`.
  *
  * @since 0.1.0
  * @category layers
@@ -381,5 +432,5 @@ export const layerClient = (
     // A key the client refuses is the test's own mistake: a defect here, with the client's clear message.
     Effect.map(SkyMock, (mock) => Layer.orDie(SkyClient.layer({ apiKey, ...client, baseUrl: mock.url })))
   )
-  return clientLayer.pipe(Layer.provide(NodeHttpClient.layerUndici), Layer.provideMerge(layer(mockOptions)))
+  return clientLayer.pipe(Layer.provide(httpClientLayer), Layer.provideMerge(layer(mockOptions)))
 }

@@ -5,6 +5,8 @@ import type { AddressInfo } from "node:net"
 import { resolve } from "node:path"
 
 const root = resolve(import.meta.dirname, "..")
+/** The built command (test/globalSetup.ts builds dist/ once): plain node, no TypeScript compile per run. */
+const bin = resolve(root, "dist", "bin", "sky.js")
 
 interface Run {
   readonly code: number | null
@@ -12,11 +14,11 @@ interface Run {
   readonly stderr: string
 }
 
-/** Runs `sky` as a real process (through tsx, as `npm start` does). */
+/** Runs the built `sky` as a real process, its output piped (not a terminal). */
 const sky = (args: ReadonlyArray<string>, env: Record<string, string | undefined> = {}): Promise<Run> =>
   new Promise((done, fail) => {
     const { SKYENGINE_API_KEY: _key, SKYENGINE_BASE_URL: _url, ...base } = process.env
-    const child = spawn(process.execPath, ["--import", "tsx", "src/bin/sky.ts", ...args], {
+    const child = spawn(process.execPath, [bin, ...args], {
       cwd: root,
       env: { ...base, ...env },
       stdio: ["ignore", "pipe", "pipe"]
@@ -29,12 +31,14 @@ const sky = (args: ReadonlyArray<string>, env: Record<string, string | undefined
     child.on("close", (code) => done({ code, stdout, stderr }))
   })
 
-describe("sky", () => {
+// Each test starts its own processes and servers on free ports: they run side by side, and their deadlines are wide,
+// so that a loaded machine makes them slower, never failing.
+describe.concurrent("sky", { timeout: 180_000 }, () => {
   it("errors prints the catalogue", async () => {
     const run = await sky(["errors"])
     expect(run.code).toBe(0)
     const lines = run.stdout.trim().split("\n")
-    expect(lines).toHaveLength(2 + 18)
+    expect(lines).toHaveLength(2 + 19)
     expect(lines[0]).toMatch(/^code\s+status\s+type\s+tag\s+retryable\s+meaning$/)
     expect(run.stdout).toMatch(/2007\s+429\s+TooManyRequests\s+RpmLimitExceeded\s+yes/)
     expect(run.stdout).toMatch(/-\s+-\s+Client\s+RequestTimeout\s+yes/)
@@ -49,7 +53,18 @@ describe("sky", () => {
     }
     expect(run.stdout).toMatch(/(\d+) of \1 cases behaved as expected/)
     expect(run.stdout).not.toContain("FAIL")
-  }, 60_000)
+    const lines = run.stdout.split("\n")
+    // It fits 100 columns, and prints each case once: one verdict line per case, no summary table after them.
+    for (const line of lines) expect(line.length, line).toBeLessThanOrEqual(100)
+    const total = Number(/(\d+) of \d+ cases/.exec(run.stdout)![1])
+    expect(lines.filter((line) => /^(ok  |FAIL) /.test(line))).toHaveLength(total)
+    expect(lines.filter((line) => line.includes("code 2007:"))).toHaveLength(1)
+    // The answer is printed whole, not cut mid-word; piped, there is no colour.
+    expect(run.stdout).toContain(`"echo: hello from the demo"`)
+    expect(run.stdout).not.toContain("\u001b[")
+    // Plain English, not field names.
+    expect(run.stdout).not.toMatch(/retryAfter|retry-after-ms/)
+  })
 
   it("chat answers from the embedded double without a key, and says so", async () => {
     const run = await sky(["chat", "--model", "m", "hello", "there"])
@@ -71,7 +86,10 @@ describe("sky", () => {
     expect(run.stderr).toContain("requests-per-minute")
     expect(run.stderr).toMatch(/request id: [0-9a-f]{32}/)
     expect(run.stderr).toContain("what to do:")
-  }, 30_000)
+    // Plain English: a Duration as a person writes it, and a remedy without field names.
+    expect(run.stderr).toContain("retryable:  yes (the server asked to wait 1s)")
+    expect(run.stderr).not.toMatch(/Duration\(|retryAfter/)
+  })
 
   it("with SKYENGINE_API_KEY it calls SKYENGINE_BASE_URL, sending the key as a bearer token", async () => {
     const seen: Array<string | undefined> = []
@@ -102,7 +120,7 @@ describe("sky", () => {
   })
 
   it("mock serves until interrupted", async () => {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/bin/sky.ts", "mock", "--port", "0"], {
+    const child = spawn(process.execPath, [bin, "mock", "--port", "0"], {
       cwd: root,
       stdio: ["ignore", "pipe", "pipe"]
     })
@@ -133,19 +151,48 @@ describe("sky", () => {
     }
   })
 
+  it("an unknown option, or an option without its value, is a usage error, not part of the prompt", async () => {
+    const [noValue, unknown, literal] = await Promise.all([
+      sky(["chat", "--model"]),
+      sky(["chat", "--model", "m", "--temperature", "2", "hi"]),
+      sky(["chat", "-m", "m", "--", "--temperature", "2"])
+    ])
+    expect(noValue.code).toBe(2)
+    expect(noValue.stdout).toBe("")
+    expect(noValue.stderr).toContain("sky chat: --model needs a value")
+    expect(noValue.stderr).toContain("usage: sky chat")
+    expect(unknown.code).toBe(2)
+    expect(unknown.stdout).toBe("")
+    expect(unknown.stderr).toContain("sky chat: unknown option --temperature")
+    // After --, every word is the prompt's.
+    expect(literal.code).toBe(0)
+    expect(literal.stdout.trim()).toBe("echo: --temperature 2")
+  })
+
+  it("help has no ANSI codes when piped, nor with NO_COLOR", async () => {
+    const [help, chatHelp] = await Promise.all([sky(["--help"]), sky(["chat", "--help"], { NO_COLOR: "1" })])
+    expect(help.code).toBe(0)
+    expect(help.stdout).toContain("USAGE")
+    expect(help.stdout).not.toContain("\u001b[")
+    expect(chatHelp.stdout).toContain("--model")
+    expect(chatHelp.stdout + chatHelp.stderr).not.toContain("\u001b[")
+  })
+
   it("bad arguments get a usage message and exit 2", async () => {
-    const unknown = await sky(["bogus"])
+    const [unknown, badPort, outOfRange, nothing, noPrompt] = await Promise.all([
+      sky(["bogus"]),
+      sky(["mock", "--port", "not-a-number"]),
+      sky(["mock", "--port", "99999"]),
+      sky([]),
+      sky(["chat"])
+    ])
     expect(unknown.code).toBe(2)
     expect(unknown.stderr + unknown.stdout).toMatch(/demo.*chat.*mock.*errors/s)
-    const badPort = await sky(["mock", "--port", "not-a-number"])
     expect(badPort.code).toBe(2)
-    const outOfRange = await sky(["mock", "--port", "99999"])
     expect(outOfRange.code).toBe(2)
     expect(outOfRange.stderr).toContain("--port must be 0 to 65535")
-    const nothing = await sky([])
     expect(nothing.code).toBe(2)
     expect(nothing.stderr).toContain("usage: sky <demo|chat|mock|errors>")
-    const noPrompt = await sky(["chat"])
     expect(noPrompt.code).toBe(2)
     expect(noPrompt.stderr).toContain("usage: sky chat")
   })

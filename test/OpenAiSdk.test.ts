@@ -86,3 +86,33 @@ describe("the openai SDK against SkyMock", () => {
       expect(yield* mock.requests).toHaveLength(2)
     }))
 })
+
+describe("the Anthropic SDK against SkyMock", () => {
+  it.scopedLive("its requestID is the double's request id (the SDK reads the request-id header)", () =>
+    Effect.gen(function*() {
+      const mock = yield* SkyMock.make()
+      const body = { model: "claude-sonnet", max_tokens: 16, messages: [{ role: "user" as const, content: "hi" }] }
+      // The SDK is not a dependency of this package: use it when it is installed, else check the header it reads.
+      const specifier = "@anthropic-ai/sdk"
+      const anthropic = yield* Effect.promise(() => import(specifier).then((m: any) => m.default, () => undefined))
+      const [recorded] = yield* Effect.gen(function*() {
+        if (anthropic !== undefined) {
+          const client = new anthropic({ apiKey: SkyMock.defaultApiKey, baseURL: mock.url, maxRetries: 0 })
+          const message: { readonly _request_id?: string } = yield* Effect.promise((): Promise<any> => client.messages.create(body))
+          expect(message._request_id).toMatch(/^[0-9a-f]{32}$/)
+          return [message._request_id]
+        }
+        const response = yield* Effect.promise(() =>
+          fetch(`${mock.url}/v1/messages`, {
+            method: "POST",
+            headers: { "x-api-key": SkyMock.defaultApiKey, "content-type": "application/json", "anthropic-version": "2023-06-01" },
+            body: JSON.stringify(body)
+          })
+        )
+        expect(response.status).toBe(200)
+        return [response.headers.get("request-id")]
+      })
+      const [sent] = yield* mock.requests
+      expect(recorded).toBe(sent!.requestId)
+    }))
+})

@@ -314,9 +314,87 @@ describe("SkyMock checks", () => {
       expect(anthropic.json).toEqual({
         type: "error",
         request_id: anthropic.headers.get("x-request-id"),
-        error: { type: "The API key in the request is missing or invalid", message: "请求中的 API Key 缺失或无效", code: 2101 }
+        error: {
+          type: "The API key in the request is missing or invalid",
+          message: "The API key in the request is missing or invalid",
+          code: 2101
+        }
       })
     }))
+
+  it.scopedLive("2101 and 2104 carry the table's fixed English message on every surface", () =>
+    Effect.gen(function*() {
+      const mock = yield* SkyMock.make()
+      const surfaces: ReadonlyArray<readonly [string, (model: string) => unknown]> = [
+        ["/v1/chat/completions", (model) => ({ model, messages: [{ role: "user", content: "hi" }] })],
+        ["/v1/responses", (model) => ({ model, input: "hi" })],
+        ["/v1/messages", (model) => ({ model, max_tokens: 1, messages: [{ role: "user", content: "hi" }] })],
+        ["/v1/embeddings", (model) => ({ model, input: "hi" })]
+      ]
+      for (const [path, body] of surfaces) {
+        const noKey = yield* post(mock.url, path, body("m"), { authorization: "" })
+        expect(noKey.json.error.code, path).toBe(2101)
+        expect(noKey.json.error.message, path).toBe("The API key in the request is missing or invalid")
+        const unknown = yield* post(mock.url, path, body("unknown-model"))
+        expect(unknown.json.error.code, path).toBe(2104)
+        expect(unknown.json.error.message, path).toBe("specified model is not found")
+        for (const answer of [noKey, unknown]) expect(answer.text, path).not.toMatch(/[\u3000-\u9fff]/)
+      }
+      const gemini = yield* post(mock.url, "/v1beta/models/unknown-model:generateContent", { contents: [] })
+      expect(gemini.json.error.message).toBe("specified model is not found")
+    }))
+
+  it.scopedLive("every answer carries the request id as x-request-id and as request-id", () =>
+    Effect.gen(function*() {
+      const mock = yield* SkyMock.make()
+      const answers = [
+        yield* post(mock.url, "/v1/chat/completions", chat("hi")),
+        yield* post(mock.url, "/v1/chat/completions", { ...chat("hi"), stream: true }),
+        yield* post(mock.url, "/v1/messages", { model: "m", max_tokens: 1, messages: [] }, { authorization: "" }),
+        yield* post(mock.url, "/v1/chat/completions", chat("hi"), { "x-sky-mock": "html502" }),
+        yield* post(mock.url, "/v1/chat/completions", chat("hi"), { "x-sky-mock": "error:2007" }),
+        yield* post(mock.url, "/nowhere", chat("hi"))
+      ]
+      const recorded = yield* mock.requests
+      answers.forEach((answer, i) => {
+        expect(answer.headers.get("x-request-id")).toMatch(hex32)
+        expect(answer.headers.get("request-id")).toBe(answer.headers.get("x-request-id"))
+        expect(recorded[i]!.requestId).toBe(answer.headers.get("request-id"))
+      })
+    }))
+
+  it.scopedLive("requests keeps the newest maxRecords records, each body cut to recordBodyLimit characters", () =>
+    Effect.gen(function*() {
+      const mock = yield* SkyMock.make({ maxRecords: 3, recordBodyLimit: 200 })
+      for (let i = 0; i < 5; i++) yield* post(mock.url, "/v1/chat/completions", chat(`call ${i}`))
+      const long = "x".repeat(500)
+      yield* post(mock.url, "/v1/chat/completions", chat(long))
+      const recorded = yield* mock.requests
+      expect(recorded).toHaveLength(3)
+      expect(recorded.slice(0, 2).map((r) => (r.body as { messages: Array<{ content: string }> }).messages[1]!.content))
+        .toEqual(["call 3", "call 4"])
+      expect(recorded.slice(0, 2).map((r) => r.bodyTruncated)).toEqual([false, false])
+      expect(recorded[2]!.bodyTruncated).toBe(true)
+      expect(recorded[2]!.body).toBe(JSON.stringify(chat(long)).slice(0, 200))
+
+      // The defaults: 1,000 records, 64 KiB of each body; invalid limits fall back to them.
+      const bounded = yield* SkyMock.make({ maxRecords: Number.NaN, recordBodyLimit: -1 })
+      const huge = "y".repeat(100 * 1024)
+      yield* post(bounded.url, "/v1/chat/completions", chat(huge))
+      const [big] = yield* bounded.requests
+      expect(big!.bodyTruncated).toBe(true)
+      expect((big!.body as string).length).toBe(64 * 1024)
+      yield* Effect.forEach(
+        Array.from({ length: 1005 }, (_, i) => i),
+        (i) => post(bounded.url, "/nowhere", `${i}`),
+        { concurrency: 16, discard: true }
+      )
+      expect(yield* bounded.requests).toHaveLength(1000)
+
+      const none = yield* SkyMock.make({ maxRecords: 0 })
+      yield* post(none.url, "/v1/chat/completions", chat("hi"))
+      expect(yield* none.requests).toEqual([])
+    }), 60_000)
 
   it.scopedLive("apiKeys restricts the keys to the listed ones", () =>
     Effect.gen(function*() {

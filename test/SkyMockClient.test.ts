@@ -135,7 +135,7 @@ describe("retries", () => {
       const messages = yield* Effect.flip(client.messages(messagesRequest, fast))
       expect(messages._tag).toBe("InvalidApiKey")
       expect(messages.errorType).toBe("The API key in the request is missing or invalid")
-      expect(messages.message).toBe("请求中的 API Key 缺失或无效")
+      expect(messages.message).toBe("The API key in the request is missing or invalid")
       const requests = yield* mock.requests
       expect(requests).toHaveLength(2)
       expect(requests.every((r) => !r.authorized)).toBe(true)

@@ -2,133 +2,64 @@
 /**
  * The `sky` command: `demo`, `chat`, `mock`, `errors`.
  *
+ * The command needs the optional peers `@effect/platform-node`, `@effect/cli`,
+ * `@effect/printer` and `@effect/printer-ansi` besides the required ones. It
+ * checks that each is installed before loading the command, and when one is
+ * missing prints which to install (with the versions this package declares)
+ * and exits 1, instead of Node's `ERR_MODULE_NOT_FOUND` stack trace.
+ *
  * @since 0.1.0
  */
-import * as Args from "@effect/cli/Args"
-import * as Command from "@effect/cli/Command"
-import * as Options from "@effect/cli/Options"
-import * as ValidationError from "@effect/cli/ValidationError"
-import * as NodeContext from "@effect/platform-node/NodeContext"
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
-import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import * as Config from "effect/Config"
-import type * as ConfigError from "effect/ConfigError"
-import * as Console from "effect/Console"
-import * as Effect from "effect/Effect"
-import * as Layer from "effect/Layer"
-import * as Option from "effect/Option"
-import * as Stream from "effect/Stream"
-import * as Demo from "../internal/demo.js"
-import * as CatalogueTable from "../internal/catalogueTable.js"
-import * as SkyClient from "../SkyClient.js"
-import * as SkyError from "../SkyError.js"
-import * as SkyMock from "../SkyMock.js"
+import { readFileSync } from "node:fs"
 
-/** Exit codes: 0 done, 1 the call or the demo failed, 2 bad arguments. */
-const exitWith = (code: number): Effect.Effect<void> => Effect.sync(() => {
-  process.exitCode = code
-})
+/** The peers `sky` imports, required ones first. */
+const needed: ReadonlyArray<string> = [
+  "effect",
+  "@effect/platform",
+  "@effect/experimental",
+  "@effect/platform-node",
+  "@effect/cli",
+  "@effect/printer",
+  "@effect/printer-ansi"
+]
 
-const errors = Command.make("errors", {}, () =>
-  Console.log(CatalogueTable.text(CatalogueTable.header, CatalogueTable.rows()))).pipe(
-    Command.withDescription("Print the error catalogue: code, status, type, tag, retryable, meaning.")
-  )
+/** Whether `name` resolves from this file, as the command's own imports will. */
+const isInstalled = (name: string): boolean => {
+  try {
+    import.meta.resolve(name)
+    return true
+  } catch {
+    return false
+  }
+}
 
-const demo = Command.make("demo", {}, () =>
-  Effect.flatMap(Demo.run, (allPassed) => (allPassed ? Effect.void : exitWith(1)))).pipe(
-    Command.withDescription(
-      "Start the SkyEngine double and walk through a success, a stream, the 14 codes and the client-side failures."
-    )
-  )
-
-/** Prints what a failed call means and what to do about it. */
-export const explain = (error: SkyError.SkyError): string => {
-  const meta: SkyError.CatalogueEntry = SkyError.catalogue[error._tag]
-  const code = String(SkyError.codeOf(error) ?? "-")
+/**
+ * The message for missing peers: which are missing, and one `npm i` command
+ * with the ranges from this package's own `peerDependencies`, so that npm does
+ * not pick a major version that conflicts (e.g. `@effect/platform-node` 4.x).
+ */
+const missingPeersMessage = (
+  missing: ReadonlyArray<string>,
+  peerRanges: Readonly<Record<string, string>>
+): string => {
+  const specs = missing.map((name) => `"${name}@${peerRanges[name] ?? "latest"}"`)
   return [
-    `error:      ${error._tag} (code ${code}${error.status !== undefined ? `, HTTP ${error.status}` : ""})`,
-    `meaning:    ${meta.meaning}`,
-    `message:    ${error.message}`,
-    `request id: ${error.requestId ?? "-"}`,
-    `retryable:  ${SkyError.isRetryable(error) ? "yes" : "no"}${
-      error.retryAfter !== undefined ? ` (server asked to wait ${error.retryAfter})` : ""
-    }`,
-    `what to do: ${meta.remedy}`
+    `sky: ${missing.length === 1 ? "a package it needs is" : "packages it needs are"} not installed: ${missing.join(", ")}.`,
+    "Install them next to effect-skyengine (the versions it supports):",
+    "",
+    `  npm i ${specs.join(" ")}`,
+    ""
   ].join("\n")
 }
 
-const chat = Command.make(
-  "chat",
-  {
-    model: Options.text("model").pipe(Options.withAlias("m"), Options.withDefault("gpt-4o-mini")),
-    stream: Options.boolean("stream").pipe(Options.withAlias("s")),
-    prompt: Args.text({ name: "PROMPT" }).pipe(Args.repeated, Args.map((words) => words.join(" ")))
-  },
-  ({ model, prompt, stream }) =>
-    Effect.gen(function*() {
-      if (prompt.trim().length === 0) {
-        yield* Console.error("sky chat: a PROMPT is required\nusage: sky chat [--model M] [--stream] PROMPT")
-        return yield* exitWith(2)
-      }
-      const key = yield* Config.option(Config.redacted("SKYENGINE_API_KEY"))
-      const layer: Layer.Layer<SkyClient.SkyClient, SkyMock.SkyMockListenError | ConfigError.ConfigError> = Option.isSome(key)
-        ? SkyClient.layerConfig().pipe(Layer.provide(NodeHttpClient.layerUndici))
-        : SkyMock.layerClient({})
-      if (Option.isNone(key)) yield* Console.error("SKYENGINE_API_KEY is not set: answering from the embedded double.")
-      const request = { model, messages: [{ role: "user" as const, content: prompt }] }
-      const call = Effect.gen(function*() {
-        const sky = yield* SkyClient.SkyClient
-        if (stream) {
-          yield* sky.chatCompletionsStream(request).pipe(
-            Stream.runForEach((chunk) =>
-              Effect.sync(() => process.stdout.write(chunk.choices.map((c) => c.delta?.content ?? "").join("")))
-            )
-          )
-          yield* Console.log("")
-        } else {
-          const completion = yield* sky.chatCompletions(request)
-          yield* Console.log(completion.choices.map((c) => c.message.content ?? "").join("\n"))
-        }
-      })
-      yield* call.pipe(
-        Effect.provide(layer),
-        Effect.catchIf(SkyError.isSkyError, (error) => Effect.zipRight(Console.error(explain(error)), exitWith(1))),
-        Effect.catchAll((error) => Effect.zipRight(Console.error(`sky chat: ${String(error)}`), exitWith(1)))
-      )
-    })
-).pipe(Command.withDescription("Send one prompt to the gateway (or to the embedded double without SKYENGINE_API_KEY)."))
-
-const mock = Command.make(
-  "mock",
-  { port: Options.integer("port").pipe(Options.withAlias("p"), Options.withDefault(0)) },
-  ({ port }) =>
-    port < 0 || port > 65535
-      ? Effect.zipRight(Console.error(`sky mock: --port must be 0 to 65535, got ${port}\nusage: sky mock [--port P]`), exitWith(2))
-      : Effect.scoped(Effect.gen(function*() {
-      const double = yield* SkyMock.make({ port })
-      yield* Console.log(`SkyEngine double listening on ${double.url} (Ctrl-C to stop)`)
-      return yield* Effect.never
-    })).pipe(
-      Effect.catchAll((error) => Effect.zipRight(Console.error(`sky mock: ${error.message}`), exitWith(1)))
-    )
-).pipe(Command.withDescription("Run the SkyEngine double in the foreground until interrupted."))
-
-const usage = "usage: sky <demo|chat|mock|errors> [options]; sky --help for details"
-
-// Without a subcommand there is nothing to do: that is a usage error, like any other bad argument.
-const sky = Command.make("sky", {}, () => Effect.zipRight(Console.error(usage), exitWith(2))).pipe(
-  Command.withDescription("The effect-skyengine command line."),
-  Command.withSubcommands([demo, chat, mock, errors])
-)
-
-const cli = Command.run(sky, { name: "sky", version: "0.1.0" })
-
-cli(process.argv).pipe(
-  // @effect/cli has printed the problem and the usage already; 2 is the conventional exit code for bad arguments.
-  Effect.catchIf(
-    ValidationError.isValidationError,
-    () => Effect.zipRight(Console.error(usage), exitWith(2))
-  ),
-  Effect.provide(NodeContext.layer),
-  NodeRuntime.runMain({ disableErrorReporting: false })
-)
+const missing = needed.filter((name) => !isInstalled(name))
+if (missing.length > 0) {
+  const manifest = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+    readonly peerDependencies?: Readonly<Record<string, string>>
+  }
+  process.stderr.write(missingPeersMessage(missing, manifest.peerDependencies ?? {}))
+  process.exitCode = 1
+} else {
+  const cli = await import("../internal/cli.js")
+  cli.main(process.argv)
+}

@@ -12,7 +12,6 @@ import * as SkyClient from "../SkyClient.js"
 import * as SkyError from "../SkyError.js"
 import * as SkyMock from "../SkyMock.js"
 import * as SkyWire from "../SkyWire.js"
-import * as CatalogueTable from "./catalogueTable.js"
 
 type Expected = SkyError.Tag | "success"
 
@@ -20,7 +19,7 @@ interface Case {
   readonly name: string
   /** The `x-sky-mock` fault spec, if any. */
   readonly fault?: string
-  /** What the wire carried, for the table. */
+  /** What the wire carried, as the demo prints it. */
   readonly shape: string
   readonly stream?: boolean
   readonly timeout?: Duration.DurationInput
@@ -29,32 +28,63 @@ interface Case {
 
 interface Outcome {
   readonly name: string
-  readonly status: string
-  readonly shape: string
-  readonly tag: string
-  readonly retry: string
-  readonly handled: string
+  /** What the wire carried and what the client made of it, e.g. "HTTP 429, OpenAI body -> RpmLimitExceeded". */
+  readonly result: string
+  /** The retry decision and what the handler did, as a sentence. */
+  readonly detail: string
   readonly passed: boolean
+}
+
+/** How each body shape reads in the demo. */
+const shapeNames: Readonly<Record<string, string>> = {
+  gateway: "gateway envelope",
+  anthropic: "Anthropic body",
+  openai: "OpenAI body",
+  problem: "problem+json body"
 }
 
 const tableCases: ReadonlyArray<Case> = SkyError.tags.flatMap((tag, index) => {
   const meta: SkyError.CatalogueEntry = SkyError.catalogue[tag]
   if (meta.code === undefined) return []
   const shape = SkyWire.shapes[index % SkyWire.shapes.length]!
-  return [{ name: `code ${meta.code}`, fault: `error:${meta.code},shape=${shape},retry-after=1`, shape, expected: tag }]
+  return [{
+    name: `code ${meta.code}`,
+    fault: `error:${meta.code},shape=${shape},retry-after=1`,
+    shape: shapeNames[shape] ?? shape,
+    expected: tag
+  }]
 })
 
 const cases: ReadonlyArray<Case> = [
-  { name: "chat completion", shape: "json", expected: "success" },
-  { name: "chat stream", shape: "sse", stream: true, expected: "success" },
+  { name: "chat completion", shape: "JSON", expected: "success" },
+  { name: "chat stream", shape: "event stream", stream: true, expected: "success" },
   ...tableCases,
-  { name: "HTML 502 from a proxy", fault: "html502", shape: "html", expected: "UnknownGatewayError" },
-  { name: "socket reset", fault: "reset-before-headers", shape: "none", expected: "ConnectionError" },
-  { name: "stall past the timeout", fault: "stall", shape: "none", timeout: "300 millis", expected: "RequestTimeout" },
-  { name: "truncated JSON", fault: "truncated-json", shape: "json (cut)", expected: "InvalidResponse" },
-  { name: "error mid-stream", fault: "mid-stream-error:2003", shape: "sse", stream: true, expected: "UpstreamTimeout" },
-  { name: "stream cut short", fault: "stream-cut", shape: "sse (cut)", stream: true, expected: "InvalidResponse" }
+  { name: "HTML 502 from a proxy", fault: "html502", shape: "HTML page", expected: "UnknownGatewayError" },
+  { name: "socket reset", fault: "reset-before-headers", shape: "no answer", expected: "ConnectionError" },
+  { name: "stall past the timeout", fault: "stall", shape: "no answer", timeout: "300 millis", expected: "RequestTimeout" },
+  { name: "truncated JSON", fault: "truncated-json", shape: "JSON cut in half", expected: "InvalidResponse" },
+  { name: "error mid-stream", fault: "mid-stream-error:2003", shape: "event stream", stream: true, expected: "UpstreamTimeout" },
+  { name: "stream cut short", fault: "stream-cut", shape: "event stream cut short", stream: true, expected: "InvalidResponse" }
 ]
+
+/** The demo's output fits this many columns. */
+export const width = 100
+
+/** Breaks a text into lines of at most `columns` characters, at spaces; a longer word gets a line of its own. */
+export const wrap = (text: string, columns: number, indent: string): Array<string> => {
+  const lines: Array<string> = []
+  let line = ""
+  for (const word of text.split(/\s+/).filter((w) => w.length > 0)) {
+    if (line === "") line = indent + word
+    else if (line.length + 1 + word.length <= columns) line += " " + word
+    else {
+      lines.push(line)
+      line = indent + word
+    }
+  }
+  if (line !== "") lines.push(line)
+  return lines
+}
 
 /** What the application does for each tag: the exhaustive handler of the demo. */
 const handler = <R>(self: Effect.Effect<string, SkyError.SkyError, R>): Effect.Effect<string, never, R> =>
@@ -76,7 +106,7 @@ const handler = <R>(self: Effect.Effect<string, SkyError.SkyError, R>): Effect.E
     UnknownGatewayError: (e) => Effect.succeed(`logged HTTP ${e.status ?? "?"}`),
     ConnectionError: () => Effect.succeed("checked the network"),
     RequestTimeout: () => Effect.succeed("raised the timeout"),
-    InvalidRequest: () => Effect.succeed("fix the request; sending it again cannot help"),
+    InvalidRequest: () => Effect.succeed("fixed the request instead of sending it again"),
     InvalidResponse: () => Effect.succeed("kept the raw body for a report")
   }))
 
@@ -101,25 +131,19 @@ const runCase = (sky: SkyClient.Service, c: Case): Effect.Effect<Outcome> => {
     if (Either.isRight(result)) {
       return {
         name: c.name,
-        status: "200",
-        shape: c.shape,
-        tag: "success",
-        retry: "-",
-        handled: JSON.stringify(result.right.slice(0, 24)),
+        result: `HTTP 200, ${c.shape} -> success`,
+        detail: `The answer: ${JSON.stringify(result.right)}.`,
         passed: c.expected === "success"
       }
     }
     const error = result.left
     const retry = SkyError.isRetryable(error)
-      ? `retry${error.retryAfter !== undefined ? ` after ${Duration.format(error.retryAfter)}` : ""}`
-      : "no retry"
+      ? `Retryable${error.retryAfter !== undefined ? `, after ${Duration.format(error.retryAfter)}` : ""}`
+      : "Not retryable"
     return {
       name: c.name,
-      status: error.status === undefined ? "-" : String(error.status),
-      shape: c.shape,
-      tag: error._tag,
-      retry,
-      handled,
+      result: `${error.status === undefined ? "no HTTP status" : `HTTP ${error.status}`}, ${c.shape} -> ${error._tag}`,
+      detail: `${retry}; the handler ${handled}.`,
       passed: error._tag === c.expected
     }
   })
@@ -134,43 +158,50 @@ const retryCase = (sky: SkyClient.Service, double: SkyMock.Service): Effect.Effe
     const attempts = (yield* double.requests).filter((r) => r.path === "/v1/chat/completions").slice(-3)
     const passed = Either.isRight(result) && attempts.map((r) => r.attempt).join(",") === "1,2,3"
     return {
-      name: "2007 twice, then ok",
-      status: "429,429,200",
-      shape: "gateway",
-      tag: Either.isRight(result) ? "success" : result.left._tag,
-      retry: "waited retry-after-ms twice",
-      handled: `${attempts.length} attempts`,
+      name: "code 2007 twice, then an answer",
+      result: `HTTP 429, 429, 200 -> ${Either.isRight(result) ? "success" : result.left._tag}`,
+      detail: `The client waited the 100 ms the server asked for before each retry: ${attempts.length} attempts.`,
       passed
     }
   })
 
-/** Runs every case against a fresh double; true when each behaved as expected. */
-export const run: Effect.Effect<boolean> = Effect.gen(function*() {
-  const double = yield* SkyMock.SkyMock
-  const sky = yield* SkyClient.SkyClient
-  yield* Console.log(`SkyEngine double on ${double.url}\n`)
-  const outcomes: Array<Outcome> = []
-  for (const c of cases) {
-    const outcome = yield* runCase(sky, c)
-    outcomes.push(outcome)
-    yield* Console.log(
-      `${outcome.passed ? "ok  " : "FAIL"} ${outcome.name}: HTTP ${outcome.status}, ${outcome.shape} -> ${outcome.tag}` +
-        ` (${outcome.retry}); handler: ${outcome.handled}`
-    )
+/** The demo's settings. */
+export interface RunOptions {
+  /** Colour the verdicts with ANSI codes (only on a terminal). */
+  readonly colour: boolean
+}
+
+/** Runs every case against a fresh double, printing each once; true when each behaved as expected. */
+export const run = (options: RunOptions): Effect.Effect<boolean> => {
+  const paint = (code: number, text: string): string => (options.colour ? `\u001b[${code}m${text}\u001b[0m` : text)
+  const print = (outcome: Outcome): Effect.Effect<void> => {
+    const verdict = outcome.passed ? paint(32, "ok  ") : paint(31, "FAIL")
+    const lines = [
+      ...wrap(`${outcome.name}: ${outcome.result}`, width - 5, "").map((line, i) => (i === 0 ? `${verdict} ${line}` : `     ${line}`)),
+      ...wrap(outcome.detail, width, "     ")
+    ]
+    return Console.log(lines.join("\n"))
   }
-  const retried = yield* retryCase(sky, double)
-  outcomes.push(retried)
-  yield* Console.log(`${retried.passed ? "ok  " : "FAIL"} ${retried.name}: ${retried.tag} after ${retried.handled}`)
-  const failed = outcomes.filter((o) => !o.passed).length
-  yield* Console.log(
-    "\n" + CatalogueTable.text(
-      ["case", "status", "body", "tag", "retry decision", "handler did", "ok"],
-      outcomes.map((o) => [o.name, o.status, o.shape, o.tag, o.retry, o.handled, o.passed ? "yes" : "NO"])
-    )
+  return Effect.gen(function*() {
+    const double = yield* SkyMock.SkyMock
+    const sky = yield* SkyClient.SkyClient
+    yield* Console.log(`SkyEngine double on ${double.url}\n`)
+    let failed = 0
+    let total = 0
+    for (const c of cases) {
+      const outcome = yield* runCase(sky, c)
+      yield* print(outcome)
+      total++
+      if (!outcome.passed) failed++
+    }
+    const retried = yield* retryCase(sky, double)
+    yield* print(retried)
+    total++
+    if (!retried.passed) failed++
+    yield* Console.log(`\n${total - failed} of ${total} cases behaved as expected`)
+    return failed === 0
+  }).pipe(
+    Effect.provide(SkyMock.layerClient({ client: { retry: { jitter: 0 } } })),
+    Effect.catchAll((error) => Effect.as(Console.error(`sky demo: the double did not start: ${error.message}`), false))
   )
-  yield* Console.log(`\n${outcomes.length - failed} of ${outcomes.length} cases behaved as expected`)
-  return failed === 0
-}).pipe(
-  Effect.provide(SkyMock.layerClient({ client: { retry: { jitter: 0 } } })),
-  Effect.catchAll((error) => Effect.as(Console.error(`sky demo: the double did not start: ${error.message}`), false))
-)
+}

@@ -23,7 +23,17 @@ export interface Config {
   readonly rpm: number | undefined
   readonly tpm: number | undefined
   readonly defaultShape: SkyWire.Shape | undefined
+  /** How many records `requests` keeps (the newest); older ones are dropped. */
+  readonly maxRecords: number
+  /** How many characters of each request body a record keeps. */
+  readonly recordBodyLimit: number
 }
+
+/** Default of `Options.maxRecords`. */
+export const defaultMaxRecords = 1000
+
+/** Default of `Options.recordBodyLimit`: 64 KiB of text, as `SkyWire.bodyLimit` keeps of an error body. */
+export const defaultRecordBodyLimit = 64 * 1024
 
 interface Usage {
   readonly at: number
@@ -64,8 +74,11 @@ const nginx502 = `<html>
 </html>
 `
 
-/** The message of 2101 in the Anthropic shape, in Chinese, as the gateway's documentation shows it. */
-const invalidKeyMessageZh = "请求中的 API Key 缺失或无效"
+/**
+ * The headers that carry the request id on every answer: `x-request-id`, and
+ * `request-id`, which the official Anthropic SDK reads (its `requestID`).
+ */
+const idHeaders = (requestId: string): Record<string, string> => ({ "x-request-id": requestId, "request-id": requestId })
 
 interface Route {
   readonly surface: Bodies.Surface
@@ -200,22 +213,28 @@ export const makeHandler = (config: Config, state: State) => {
     }
 
     const key = keyOf(req)
-    state.records.push({
-      method,
-      path: rawPath,
-      headers: recordedHeaders(req),
-      authorized: isValidKey(key),
-      body,
-      attempt: attemptOf(req),
-      fault: fault === undefined ? undefined : MockFault.formatFault(fault),
-      requestId
-    })
+    // What is kept is bounded: the newest `maxRecords` records, each body cut to `recordBodyLimit` characters.
+    const bodyTruncated = text.length > config.recordBodyLimit
+    if (config.maxRecords > 0) {
+      state.records.push({
+        method,
+        path: rawPath,
+        headers: recordedHeaders(req),
+        authorized: isValidKey(key),
+        body: bodyTruncated ? text.slice(0, config.recordBodyLimit) : body,
+        bodyTruncated,
+        attempt: attemptOf(req),
+        fault: fault === undefined ? undefined : MockFault.formatFault(fault),
+        requestId
+      })
+      if (state.records.length > config.maxRecords) state.records.splice(0, state.records.length - config.maxRecords)
+    }
 
     const sendText = (status: number, headers: Record<string, string>, payload: string): void => {
       if (res.destroyed || res.headersSent) return
       res.writeHead(status, {
         ...headers,
-        "x-request-id": requestId,
+        ...idHeaders(requestId),
         "content-length": String(Buffer.byteLength(payload))
       })
       res.end(payload)
@@ -272,7 +291,8 @@ export const makeHandler = (config: Config, state: State) => {
     }
     if (!isValidKey(key)) {
       const shape = shapeFor(route)
-      return sendCode(2101, shape === "anthropic" ? { message: invalidKeyMessageZh } : {}, shape)
+      // Codes 2101-2106 carry the table's fixed English message on every surface.
+      return sendCode(2101, {}, shape)
     }
     if (!isJson || !isRecord(body)) {
       return sendCode(2005, {
@@ -286,7 +306,7 @@ export const makeHandler = (config: Config, state: State) => {
     }
     const name = model.startsWith("models/") ? model.slice("models/".length) : model
     if (name === "unknown-model" || name.startsWith("missing-")) {
-      return sendCode(2104, { message: `specified model is not found: ${name}` })
+      return sendCode(2104)
     }
 
     const answer = Bodies.answerOf(route.surface, model, Bodies.promptOf(route.surface, body))
@@ -301,7 +321,7 @@ export const makeHandler = (config: Config, state: State) => {
         case "ResetMidBody": {
           res.writeHead(200, {
             ...headers,
-            "x-request-id": requestId,
+            ...idHeaders(requestId),
             "content-length": String(Buffer.byteLength(payload))
           })
           return destroyAfter(res, payload.slice(0, Math.floor(payload.length / 2)))
@@ -320,7 +340,7 @@ export const makeHandler = (config: Config, state: State) => {
     res.writeHead(200, {
       "content-type": "text/event-stream; charset=utf-8",
       "cache-control": "no-cache",
-      "x-request-id": requestId
+      ...idHeaders(requestId)
     })
     switch (fault?._tag) {
       case "ResetMidBody": {
@@ -419,7 +439,11 @@ export const makeHandler = (config: Config, state: State) => {
         new SkyError.InternalError({ message: `SkyMock failed: ${String(cause)}`, requestId }),
         { shape: "gateway" }
       )
-      res.writeHead(wire.status, { ...wire.headers, "content-length": String(Buffer.byteLength(wire.body)) })
+      res.writeHead(wire.status, {
+        ...wire.headers,
+        ...idHeaders(requestId),
+        "content-length": String(Buffer.byteLength(wire.body))
+      })
       res.end(wire.body)
     })
   }
