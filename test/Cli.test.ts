@@ -48,7 +48,7 @@ describe.concurrent("sky", { timeout: 180_000 }, () => {
     const run = await sky(["demo"])
     expect(run.stderr).toBe("")
     expect(run.code).toBe(0)
-    for (const tag of ["RpmLimitExceeded", "TpmLimitExceeded", "InvalidApiKey", "ClientClosedRequest", "ConnectionError", "RequestTimeout", "InvalidResponse", "UnknownGatewayError"]) {
+    for (const tag of ["RpmLimitExceeded", "TpmLimitExceeded", "InvalidApiKey", "ClientClosedRequest", "ConnectionError", "RequestTimeout", "InvalidRequest", "InvalidResponse", "UnknownGatewayError"]) {
       expect(run.stdout).toContain(tag)
     }
     expect(run.stdout).toMatch(/(\d+) of \1 cases behaved as expected/)

@@ -23,6 +23,8 @@ interface Case {
   readonly shape: string
   readonly stream?: boolean
   readonly timeout?: Duration.DurationInput
+  /** Headers the caller adds to the request. */
+  readonly headers?: Readonly<Record<string, string>>
   readonly expected: Expected
 }
 
@@ -62,6 +64,12 @@ const cases: ReadonlyArray<Case> = [
   { name: "HTML 502 from a proxy", fault: "html502", shape: "HTML page", expected: "UnknownGatewayError" },
   { name: "socket reset", fault: "reset-before-headers", shape: "no answer", expected: "ConnectionError" },
   { name: "stall past the timeout", fault: "stall", shape: "no answer", timeout: "300 millis", expected: "RequestTimeout" },
+  {
+    name: "header with a line break",
+    headers: { "x-note": "first line\r\nsecond line" },
+    shape: "nothing sent",
+    expected: "InvalidRequest"
+  },
   { name: "truncated JSON", fault: "truncated-json", shape: "JSON cut in half", expected: "InvalidResponse" },
   { name: "error mid-stream", fault: "mid-stream-error:2003", shape: "event stream", stream: true, expected: "UpstreamTimeout" },
   { name: "stream cut short", fault: "stream-cut", shape: "event stream cut short", stream: true, expected: "InvalidResponse" }
@@ -115,7 +123,7 @@ const request = { model: "sky-demo", messages: [{ role: "user" as const, content
 const runCase = (sky: SkyClient.Service, c: Case): Effect.Effect<Outcome> => {
   const options: SkyClient.CallOptions = {
     maxRetries: 0,
-    ...(c.fault !== undefined ? { headers: { "x-sky-mock": c.fault } } : {}),
+    headers: { ...c.headers, ...(c.fault !== undefined ? { "x-sky-mock": c.fault } : {}) },
     ...(c.timeout !== undefined ? { timeout: c.timeout } : {})
   }
   const call: Effect.Effect<string, SkyError.SkyError> = c.stream
