@@ -1,7 +1,7 @@
 /**
  * Measures the client's memory for a 500 with a 200 MB body (not a test).
  *
- *   node --expose-gc --import tsx scripts/rss-error-body.ts [undici|fetch]
+ *   node --expose-gc --import tsx bench/errorBodyMemory.ts [undici|fetch]
  *
  * The server runs in a child process, so that only the client's memory is measured.
  */
