@@ -59,10 +59,13 @@ export const makeEventDecoder = (onLine?: (line: string) => void): EventDecoder 
   let eventType = ""
   let eventId: string | undefined
 
-  /** One line, ended: an empty line dispatches the event; otherwise the line is a field (or a comment). */
-  const interpret = (line: string): { readonly message: string } | undefined => {
-    if (onLine !== undefined) onLine(line)
-    if (line.length === 0) {
+  /**
+   * One line, ended: `source` from `start` to `end` (read in place, so that a field costs one slice, its value).
+   * An empty line dispatches the event; otherwise the line is a field (or a comment).
+   */
+  const interpret = (source: string, start: number, end: number): { readonly message: string } | undefined => {
+    if (onLine !== undefined) onLine(source.slice(start, end))
+    if (start === end) {
       // Dispatch. An event without a data line is no event (its type and id are dropped with it).
       if (hasData) {
         events.push({ _tag: "Event", event: eventType === "" ? "message" : eventType, id: eventId, data })
@@ -73,17 +76,30 @@ export const makeEventDecoder = (onLine?: (line: string) => void): EventDecoder 
       eventId = undefined
       return undefined
     }
-    const colon = line.indexOf(":")
-    if (colon === 0) return undefined // a comment
-    let field: string
-    let value: string
-    if (colon === -1) {
-      field = line
-      value = ""
+    // The first colon of the line, searched within the line only (a search of `source` past `end` would
+    // rescan the rest of the chunk for each colon-less line); a data line, the common one, needs no search.
+    let colon: number
+    if (source.startsWith("data:", start)) {
+      colon = start + 4
     } else {
-      field = line.slice(0, colon)
-      value = line.charCodeAt(colon + 1) === SPACE ? line.slice(colon + 2) : line.slice(colon + 1)
+      const found = source.slice(start, end).indexOf(":")
+      colon = found === -1 ? -1 : start + found
     }
+    if (colon === start) return undefined // a comment
+    const nameEnd = colon === -1 ? end : colon
+    // The field's name, compared in place: `data`, `event` and `id` are the fields that mean something here.
+    const field = nameEnd - start === 4 && source.startsWith("data", start)
+      ? "data"
+      : nameEnd - start === 5 && source.startsWith("event", start)
+      ? "event"
+      : nameEnd - start === 2 && source.startsWith("id", start)
+      ? "id"
+      : undefined
+    // `retry` sets the delay before a reconnection, and this client does not reconnect (a failed stream is
+    // retried as a new call, only before its first element), so it is ignored, as is any other field.
+    if (field === undefined) return undefined
+    const valueStart = colon === -1 ? end : source.charCodeAt(colon + 1) === SPACE && colon + 1 < end ? colon + 2 : colon + 1
+    const value = source.slice(valueStart, end)
     switch (field) {
       case "data":
         if (hasData) {
@@ -100,8 +116,6 @@ export const makeEventDecoder = (onLine?: (line: string) => void): EventDecoder 
       case "id":
         if (!value.includes("\u0000")) eventId = value
         break
-      // `retry` sets the delay before a reconnection, and this client does not reconnect (a failed stream is
-      // retried as a new call, only before its first element), so it is read and ignored, as is any other field.
     }
     return undefined
   }
@@ -134,10 +148,16 @@ export const makeEventDecoder = (onLine?: (line: string) => void): EventDecoder 
         if (nextLf !== -1 && nextLf < from) nextLf = text.indexOf("\n", from)
         const end = nextCr === -1 ? nextLf : nextLf === -1 ? nextCr : Math.min(nextCr, nextLf)
         if (end === -1) break
-        const line = carry.length === 0 ? text.slice(from, end) : carry + text.slice(from, end)
-        carry = ""
-        if (line.length > maxLineLength) return lineTooLarge
-        const error = interpret(line)
+        let error: { readonly message: string } | undefined
+        if (carry.length === 0) {
+          if (end - from > maxLineLength) return lineTooLarge
+          error = interpret(text, from, end)
+        } else {
+          const line = carry + text.slice(from, end)
+          carry = ""
+          if (line.length > maxLineLength) return lineTooLarge
+          error = interpret(line, 0, line.length)
+        }
         if (error !== undefined) return error
         from = end + 1
         if (text.charCodeAt(end) === CR) {
@@ -154,11 +174,12 @@ export const makeEventDecoder = (onLine?: (line: string) => void): EventDecoder 
     end: () => {
       // A last line without its ending, then the blank line the body did not send.
       if (carry.length > 0) {
-        const error = interpret(carry)
+        const line = carry
         carry = ""
+        const error = interpret(line, 0, line.length)
         if (error !== undefined) return error
       }
-      const error = interpret("")
+      const error = interpret("", 0, 0)
       return error === undefined ? take() : error
     }
   }
