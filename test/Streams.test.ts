@@ -149,6 +149,10 @@ describe("parseJson", () => {
     const over = parseJson(deep(maxJsonDepth + 1))
     expect(over._tag === "Left" && over.problem.message).toBe(`JSON nested deeper than ${maxJsonDepth} levels`)
     expect(parseJson(`[${"[".repeat(600)}`)._tag).toBe("Left")
+    // The shortest texts at and past the bound: the scan may be skipped only below the second one's length.
+    expect(parseJson(`${"[".repeat(maxJsonDepth)}${"]".repeat(maxJsonDepth)}`)._tag).toBe("Right")
+    const shortest = parseJson(`${"[".repeat(maxJsonDepth + 1)}${"]".repeat(maxJsonDepth + 1)}`)
+    expect(shortest._tag === "Left" && shortest.problem.message).toBe(`JSON nested deeper than ${maxJsonDepth} levels`)
     const broken = parseJson("{")
     expect(broken._tag === "Left" && broken.problem.message.startsWith("not JSON")).toBe(true)
   })
