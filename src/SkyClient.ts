@@ -231,6 +231,8 @@ const jsonSurface = <A>(options: {
   readonly special?: (data: string) => Client.Step<A> | undefined
 }): Client.StreamSurface<A> => ({
   endsAtEof: options.endsAtEof,
+  // Straight-line code, no Either combinators: this runs once per event, and each closure and wrapper it
+  // allocated was paid per chunk of a stream.
   step: (event) => {
     const special = options.special?.(event.data)
     if (special !== undefined) return Either.right(special)
@@ -239,12 +241,12 @@ const jsonSurface = <A>(options: {
       const data = Either.getOrElse(parseJson(event.data), () => event.data)
       return errorStep(options.errorOf(data) ?? data)
     }
-    return Either.flatMap(parseJson(event.data), (data) => {
-      const error = options.errorOf(data)
-      return error !== undefined
-        ? errorStep(error)
-        : Either.map(options.decode(data), (value) => options.step(value, event))
-    })
+    const parsed = Json.parseJson(event.data)
+    if (parsed._tag === "Left") return Either.left({ message: `the event is ${parsed.problem.message}` })
+    const error = options.errorOf(parsed.value)
+    if (error !== undefined) return errorStep(error)
+    const decoded = options.decode(parsed.value)
+    return Either.isLeft(decoded) ? Either.left(decoded.left) : Either.right(options.step(decoded.right, event))
   }
 })
 
@@ -256,7 +258,8 @@ const chatSurface: Client.StreamSurface<Chat.ChatCompletionChunk> = jsonSurface(
   errorOf: Chat.errorOf,
   decode: fastDecoder(Chat.ChatCompletionChunk),
   step: (emit) => ({ emit }),
-  special: (data) => (Chat.isDone(data) ? { end: true } : undefined)
+  // A JSON object is never `[DONE]`: the common event skips the check.
+  special: (data) => (data.charCodeAt(0) !== 123 && Chat.isDone(data) ? { end: true } : undefined)
 })
 
 const responsesSurface: Client.StreamSurface<Responses.ResponseStreamEvent> = jsonSurface({

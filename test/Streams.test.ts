@@ -1,7 +1,6 @@
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import { describe, expect, it } from "@effect/vitest"
-import * as Sse from "@effect/experimental/Sse"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { Cause, Chunk, Context, Duration, Effect, Exit, Fiber, Layer, Option, Redacted, Stream, TestClock } from "effect"
 import { createServer, type Server, type ServerResponse } from "node:http"
@@ -150,6 +149,10 @@ describe("parseJson", () => {
     const over = parseJson(deep(maxJsonDepth + 1))
     expect(over._tag === "Left" && over.problem.message).toBe(`JSON nested deeper than ${maxJsonDepth} levels`)
     expect(parseJson(`[${"[".repeat(600)}`)._tag).toBe("Left")
+    // The shortest texts at and past the bound: the scan may be skipped only below the second one's length.
+    expect(parseJson(`${"[".repeat(maxJsonDepth)}${"]".repeat(maxJsonDepth)}`)._tag).toBe("Right")
+    const shortest = parseJson(`${"[".repeat(maxJsonDepth + 1)}${"]".repeat(maxJsonDepth + 1)}`)
+    expect(shortest._tag === "Left" && shortest.problem.message).toBe(`JSON nested deeper than ${maxJsonDepth} levels`)
     const broken = parseJson("{")
     expect(broken._tag === "Left" && broken.problem.message.startsWith("not JSON")).toBe(true)
   })
@@ -253,31 +256,56 @@ describe("SSE line endings", () => {
       }), 120_000)
   }
 
-  it("hands the parser each character at most once, one whole line per feed, for every ending and chunking", () => {
+  it("reads each character into one line once, one line per field, for every ending and chunking", () => {
     for (const [, eol] of endings) {
       const text = Array.from({ length: 20_000 }, (_, i) => `data: {"i":${i}}${eol}${eol}`).join("")
       for (const pieces of [[text], text.match(/[^]{1,7}/g)!]) {
-        let fed = 0
-        let feeds = 0
+        let read = 0
+        let lines = 0
         let notOneLine = 0
-        const counting = (onParse: Parameters<typeof Sse.makeParser>[0]) => {
-          const inner = Sse.makeParser(onParse)
-          return {
-            feed: (chunk: string) => {
-              fed += chunk.length
-              feeds += 1
-              // One line per feed, ended by one `\n` at its end: the parser scans each character once.
-              if (chunk.indexOf("\n") !== chunk.length - 1 || chunk.includes("\r")) notOneLine += 1
-              return inner.feed(chunk)
-            }
-          }
+        const counting = (line: string) => {
+          read += line.length
+          lines += 1
+          // A line never holds a line ending: the decoder interprets each field once, in one pass.
+          if (line.includes("\n") || line.includes("\r")) notOneLine += 1
         }
         expect(decodeAll(pieces, counting)).toHaveLength(20_000)
         expect(notOneLine).toBe(0)
-        expect(fed).toBeLessThanOrEqual(text.length + 2)
-        expect(feeds).toBeLessThanOrEqual(40_001)
+        expect(read).toBeLessThanOrEqual(text.length)
+        expect(lines).toBeLessThanOrEqual(40_001)
       }
     }
+  })
+
+  it("interprets fields per the SSE standard", () => {
+    const text = [
+      ": a comment: with a colon\n",
+      "event:\n", // an empty type is "message"
+      "data\n", // a field name alone: an empty data line
+      "data:  two spaces\n", // only the first space after the colon is dropped
+      "retry: 10\n", // read and ignored: the client does not reconnect
+      "unknown: field\n",
+      "\n",
+      "id: 1\n", // no data line: no event, and its id and type are dropped with it
+      "event: lost\n",
+      "\n",
+      "id: a\u0000b\n", // an id with NUL is ignored
+      "data: x\n",
+      "\n"
+    ].join("")
+    expect(decodeAll([`\uFEFF${text}`])).toEqual([
+      { event: "message", id: undefined, data: "\n two spaces" },
+      { event: "message", id: undefined, data: "x" }
+    ])
+  })
+
+  it("refuses an event whose data lines together pass the limit", () => {
+    const decoder = makeEventDecoder()
+    const line = `data: ${"x".repeat(1024 * 1024)}\n`
+    let result: ReturnType<typeof decoder.push> = []
+    for (let i = 0; i < 11 && Array.isArray(result); i++) result = decoder.push(line)
+    expect(Array.isArray(result)).toBe(false)
+    if (!Array.isArray(result)) expect(result.message).toContain(`event exceeded the maximum size of ${maxLineLength}`)
   })
 
   it("refuses a line longer than the limit without buffering more of it", () => {

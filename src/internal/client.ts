@@ -20,7 +20,6 @@ import * as ParseResult from "effect/ParseResult"
 import * as Redacted from "effect/Redacted"
 import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
-import * as Take from "effect/Take"
 import type * as Tracer from "effect/Tracer"
 import type { CallOptions as SkyClientCallOptions } from "../SkyClient.js"
 import * as SkyError from "../SkyError.js"
@@ -675,18 +674,43 @@ interface StreamDeadlines<E> {
 }
 
 /**
- * A stream of events with an idle deadline measured between events (an empty chunk, from bytes that completed
- * no event, does not count) and an overall deadline. Each pull waits at most until the nearer deadline.
+ * What one chunk of events gives a stream: the elements to emit, then, when the stream stops there, how
+ * (`Option.none()`: its terminator; `Option.some(error)`: its failure).
  */
-const withEventDeadlines = <A, E>(
-  self: Stream.Stream<A, E>,
-  deadlines: StreamDeadlines<E>
+interface Stepped<A, E> {
+  readonly emit: ReadonlyArray<A>
+  readonly stop?: Option.Option<E>
+}
+
+/**
+ * The elements of a stream of events, each chunk of events read by `step`, with an idle deadline measured between
+ * events (an empty chunk, from bytes that completed no event, does not count) and an overall deadline. Each pull
+ * waits at most until the nearer deadline.
+ *
+ * One pull does it all (deadlines, stepping, stopping) so that a chunk of events costs one stage, not a stage
+ * each plus a `Take` per outcome to flatten.
+ */
+const stepEvents = <A, E>(
+  self: Stream.Stream<Sse.Event, E>,
+  deadlines: StreamDeadlines<E>,
+  step: (events: Chunk.Chunk<Sse.Event>) => Stepped<A, E>
 ): Stream.Stream<A, E> =>
   Stream.fromPull(Effect.map(Stream.toPull(self), (pull) => {
     const idleMillis = Duration.toMillis(deadlines.idle)
     /** When the next event is due; set when a wait for it begins. */
     let idleEnd: number | undefined
+    /** How the stream stops, once a step has said so: nothing more is pulled. */
+    let stopped: Option.Option<E> | undefined
+    const onChunk = (events: Chunk.Chunk<Sse.Event>): Effect.Effect<Chunk.Chunk<A>, Option.Option<E>> => {
+      if (events.length === 0) return next
+      idleEnd = undefined
+      const stepped = step(events)
+      if (stepped.stop !== undefined) stopped = stepped.stop
+      if (stepped.emit.length > 0) return Effect.succeed(Chunk.unsafeFromArray(stepped.emit))
+      return next
+    }
     const next: Effect.Effect<Chunk.Chunk<A>, Option.Option<E>> = Effect.flatMap(Clock.currentTimeMillis, (now) => {
+      if (stopped !== undefined) return Effect.fail(stopped)
       if (idleEnd === undefined) idleEnd = now + idleMillis
       const idleLeft = idleEnd - now
       const overallLeft = deadlines.endBy === undefined ? Infinity : deadlines.endBy - now
@@ -695,11 +719,7 @@ const withEventDeadlines = <A, E>(
       const left = Math.min(idleLeft, overallLeft)
       if (left <= 0) return Effect.fail(onTimeout())
       const waited = left === Infinity ? pull : Effect.timeoutFail(pull, { duration: Duration.millis(left), onTimeout })
-      return Effect.flatMap(waited, (chunk) => {
-        if (chunk.length === 0) return next
-        idleEnd = undefined
-        return Effect.succeed(chunk)
-      })
+      return Effect.flatMap(waited, onChunk)
     })
     return next
   }))
@@ -826,53 +846,42 @@ const openStream = <A>(
         const ctx = contextOf(response, call)
         let ended = false
         let complete = false
-        /** The Take that ends the stream for an error body the gateway sent after HTTP 200. */
-        const inStreamError = (body: unknown): Take.Take<A, SkyError.SkyError> =>
-          Take.fail(inStreamStatus(SkyWire.decodeError(
+        /** The failure that ends the stream for an error body the gateway sent after HTTP 200. */
+        const inStreamError = (body: unknown): Option.Option<SkyError.SkyError> =>
+          Option.some(inStreamStatus(SkyWire.decodeError(
             { status: response.status, headers: response.headers, body },
             { method: call.endpoint.method, url: call.safeUrl, secrets: call.secrets, now, attempts: call.log.attempts }
           )))
         /** One chunk of events at a time: what to emit, then the end or the failure, if any. */
-        const stepChunk = (events: Chunk.Chunk<Sse.Event>): Chunk.Chunk<Take.Take<A, SkyError.SkyError>> => {
-          const emitted: Array<A> = []
-          let last: Take.Take<A, SkyError.SkyError> | undefined
+        const stepChunk = (events: Chunk.Chunk<Sse.Event>): Stepped<A, SkyError.SkyError> => {
+          const emit: Array<A> = []
           for (const event of events) {
             const result = surface.step(event)
             if (Either.isLeft(result)) {
-              last = Take.fail(invalidResponse(call, ctx(), event.data, result.left))
-              break
+              return { emit, stop: Option.some(invalidResponse(call, ctx(), event.data, result.left)) }
             }
             const step = result.right
-            if (step.error !== undefined) {
-              last = inStreamError(step.error)
-              break
-            }
+            if (step.error !== undefined) return { emit, stop: inStreamError(step.error) }
             if (step.complete === true) complete = true
-            if (step.emit !== undefined) emitted.push(step.emit)
+            if (step.emit !== undefined) emit.push(step.emit)
             if (step.end === true) {
               ended = true
-              last = Take.end
-              break
+              return { emit, stop: Option.none() }
             }
           }
-          const takes: Array<Take.Take<A, SkyError.SkyError>> = []
-          if (emitted.length > 0) takes.push(Take.chunk(Chunk.unsafeFromArray(emitted)))
-          if (last !== undefined) takes.push(last)
-          return Chunk.unsafeFromArray(takes)
+          return { emit }
         }
         return sseEvents(
           decodedStream(response).pipe(Stream.mapError((e) => fromHttpError(e, call, ctx()))),
           (message) => invalidResponse(call, ctx(), "", message)
         ).pipe(
           (events) =>
-            withEventDeadlines(events, {
+            stepEvents(events, {
               idle: call.timeout,
               onIdle: () => timeoutError(call, ctx(), "no stream event"),
               endBy: overall === undefined ? undefined : startedAt + Duration.toMillis(overall),
               onOverall: () => streamTimeoutError(call, ctx(), streamTimeout)
-            }),
-          Stream.mapChunks(stepChunk),
-          Stream.flattenTake,
+            }, stepChunk),
           Stream.concat(Stream.suspend(() =>
             ended || (surface.endsAtEof && complete)
               ? Stream.empty

@@ -40,13 +40,31 @@ const compile = (ast: AST.AST): Is => {
       return (u) => u === literal
     }
     case "Union": {
-      const members = ast.types.map(compile)
-      return (u) => members.some((is) => is(u))
+      // `null` and `undefined` members (every nullable field has them) are checked first, without a call; a
+      // nested union may still admit them, so a miss goes on to the other members.
+      const admitsNull = ast.types.some((t) => t._tag === "Literal" && t.literal === null)
+      const admitsUndefined = ast.types.some((t) => t._tag === "UndefinedKeyword")
+      const members = ast.types
+        .filter((t) => !(t._tag === "Literal" && t.literal === null) && t._tag !== "UndefinedKeyword")
+        .map(compile)
+      if (members.length === 1) {
+        const only = members[0]!
+        return (u) => (u === null && admitsNull) || (u === undefined && admitsUndefined) || only(u)
+      }
+      return (u) => {
+        if ((u === null && admitsNull) || (u === undefined && admitsUndefined)) return true
+        for (let i = 0; i < members.length; i++) if (members[i]!(u)) return true
+        return false
+      }
     }
     case "TupleType": {
       if (ast.elements.length > 0 || ast.rest.length !== 1) break
       const item = compile(ast.rest[0]!.type)
-      return (u) => Array.isArray(u) && u.every(item)
+      return (u) => {
+        if (!Array.isArray(u)) return false
+        for (let i = 0; i < u.length; i++) if (!item(u[i])) return false
+        return true
+      }
     }
     case "TypeLiteral": {
       // Index signatures other than "any string key, any value" need the parser.
@@ -57,16 +75,21 @@ const compile = (ast: AST.AST): Is => {
       const properties = ast.propertySignatures.map((p) => ({
         name: p.name,
         isOptional: p.isOptional,
+        // A name that an object inherits (`toString`, ...) must be checked as an own key; any other name is
+        // absent exactly when reading it gives `undefined` and the key is not there.
+        inherited: p.name in Object.prototype,
         is: compile(p.type)
       }))
       return (u) => {
         if (!isObject(u)) return false
-        for (const p of properties) {
-          if (!hasOwn.call(u, p.name)) {
+        for (let i = 0; i < properties.length; i++) {
+          const p = properties[i]!
+          const value = u[p.name]
+          if ((value === undefined || p.inherited) && !hasOwn.call(u, p.name)) {
             if (p.isOptional) continue
             return false
           }
-          if (!p.is(u[p.name])) return false
+          if (!p.is(value)) return false
         }
         return true
       }

@@ -55,8 +55,10 @@ export const maxJsonDepth = 512
  * it passes the limit (brackets inside strings do not count).
  */
 const depthWithin = (text: string, limit: number): boolean => {
-  // A text of at most `limit` characters cannot open more than `limit` brackets.
-  if (text.length <= limit) return true
+  // JSON that nests deeper than `limit` opens and closes `limit + 1` brackets: at least `2 * limit + 2`
+  // characters. A shorter text is within the limit or is not JSON, which JSON.parse refuses; so an event of
+  // ordinary size (a chat chunk is a few hundred characters) is never scanned.
+  if (text.length < 2 * limit + 2) return true
   let depth = 0
   let inString = false
   for (let i = 0; i < text.length; i++) {
