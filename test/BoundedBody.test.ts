@@ -292,3 +292,30 @@ describe("decodeError stays total over collected bodies", () => {
     )
   })
 })
+
+describe("wholeBody (a body read in one piece)", () => {
+  const encoder = new TextEncoder()
+  const bodies = [
+    "",
+    "{\"error\":{\"code\":2007,\"message\":\"requests per minute limit reached\",\"request_id\":\"abc\"}}",
+    "{\"error\":{\"code\":2007,\"message\":\"cut",
+    "12345",
+    "<html>502</html>",
+    "[1,2,3]",
+    `{"error":{"message":"${"x".repeat(70_000)}"}}`
+  ]
+  it.each(bodies.map((b) => [b.slice(0, 40), b]))("%s: what the collector gives for the same bytes", (_, text) => {
+    const bytes = encoder.encode(text)
+    const collector = BoundedBody.makeCollector()
+    collector.push(bytes)
+    const expected = collector.result()
+    const whole = BoundedBody.wholeBody(encoder.encode(text))
+    expect(whole.complete).toBe(expected.complete)
+    expect(whole.seenBytes).toBe(expected.seenBytes)
+    expect(Array.from(whole.bytes)).toEqual(Array.from(expected.bytes))
+    expect(whole.json).toBe(expected.json)
+    expect(whole.facts).toEqual(expected.facts)
+    expect(whole.json).toBe(expected.json)
+    expect(BoundedBody.isCollectedBody(whole)).toBe(true)
+  })
+})

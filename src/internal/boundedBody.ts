@@ -638,3 +638,40 @@ export const makeCollector = (
   }
   return { push, result }
 }
+
+/**
+ * A body read whole (at most `defaultKeep` bytes, in a buffer of its own): what `makeCollector` gives for it,
+ * without copying the bytes (the collector copies because a caller may reuse its buffer) or building the scanner
+ * before anyone asks for the facts. A larger body goes through the collector.
+ *
+ * @internal
+ */
+export const wholeBody = (bytes: Uint8Array): CollectedBody => {
+  if (bytes.length > defaultKeep) {
+    const collector = makeCollector()
+    collector.push(bytes)
+    return collector.result()
+  }
+  let scanner: Scanner | undefined
+  let verdict: "complete" | "partial" | "invalid" | undefined
+  const scanned = (): "complete" | "partial" | "invalid" => {
+    if (verdict === undefined) {
+      scanner = new Scanner()
+      if (bytes.length > 0) scanner.push(bytes)
+      verdict = scanner.verdict(true)
+    }
+    return verdict
+  }
+  return {
+    _tag: "CollectedBody",
+    bytes,
+    complete: true,
+    seenBytes: bytes.length,
+    get json() {
+      return scanned()
+    },
+    get facts() {
+      return scanned() === "invalid" ? undefined : scanner!.facts
+    }
+  }
+}

@@ -153,19 +153,37 @@ const base64Forms = (secret: string): ReadonlyArray<string> => {
   return [...runs]
 }
 
-/** One expression per set of secrets, longest alternatives first, compiled once and kept. */
-const scrubbers = new Map<string, RegExp | undefined>()
+/**
+ * One expression per set of secrets, longest alternatives first, compiled once and kept, with the length of the
+ * shortest text it can match: every text form of a secret has at least one code unit per character of it, and
+ * the base64 forms are fixed runs, so a shorter text (most header values, a request id) is returned without
+ * running the expression.
+ */
+interface Scrubber {
+  readonly regex: RegExp
+  readonly shortest: number
+}
 
-const scrubberFor = (secrets: ReadonlyArray<string>): RegExp | undefined => {
+const scrubbers = new Map<string, Scrubber | undefined>()
+
+const scrubberFor = (secrets: ReadonlyArray<string>): Scrubber | undefined => {
   const cacheKey = secrets.length === 1 ? secrets[0]! : JSON.stringify(secrets)
-  if (scrubbers.has(cacheKey)) return scrubbers.get(cacheKey)
+  const cached = scrubbers.get(cacheKey)
+  if (cached !== undefined || scrubbers.has(cacheKey)) return cached
   const usable = [...new Set(secrets.filter(isScrubbable))].sort((a, b) => b.length - a.length)
-  const alternatives = usable.flatMap((secret) => [...base64Forms(secret).map(regexEscape), textForms(secret)])
-  const regex = alternatives.length === 0 ? undefined : new RegExp(alternatives.join("|"), "g")
+  let shortest = Number.MAX_SAFE_INTEGER
+  const alternatives = usable.flatMap((secret) => {
+    const runs = base64Forms(secret)
+    shortest = Math.min(shortest, Array.from(secret).length, ...runs.map((run) => run.length))
+    return [...runs.map(regexEscape), textForms(secret)]
+  })
+  const scrubber = alternatives.length === 0
+    ? undefined
+    : { regex: new RegExp(alternatives.join("|"), "g"), shortest }
   // Bounded: one entry per key in use; a process that rotates through many keys starts over.
   if (scrubbers.size >= 64) scrubbers.clear()
-  scrubbers.set(cacheKey, regex)
-  return regex
+  scrubbers.set(cacheKey, scrubber)
+  return scrubber
 }
 
 /**
@@ -174,8 +192,8 @@ const scrubberFor = (secrets: ReadonlyArray<string>): RegExp | undefined => {
  */
 export const scrub = (text: string, secrets: ReadonlyArray<string>): string => {
   if (secrets.length === 0 || text.length === 0) return text
-  const regex = scrubberFor(secrets)
-  return regex === undefined ? text : text.replace(regex, redactedText)
+  const scrubber = scrubberFor(secrets)
+  return scrubber === undefined || text.length < scrubber.shortest ? text : text.replace(scrubber.regex, redactedText)
 }
 
 /**

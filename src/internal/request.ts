@@ -17,6 +17,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
 import * as Option from "effect/Option"
+import * as Tracer from "effect/Tracer"
 import * as Evidence from "./evidence.js"
 
 /** @internal */
@@ -86,26 +87,40 @@ export const apiKeyProblem = (key: string): string | undefined => {
 
 const noPlatformSpan = (): boolean => true
 
-/** Our own span's context, sent as the platform's span would have sent its own (when propagation is on). */
+/**
+ * Our own span's context, sent as the platform's span would have sent its own (when propagation is on). Read
+ * from the fiber in one step: `FiberRef.get` + `Effect.option(Effect.currentSpan)` took five per attempt.
+ */
 const withTraceHeaders = (
   request: HttpClientRequest.HttpClientRequest
 ): Effect.Effect<HttpClientRequest.HttpClientRequest> =>
-  Effect.flatMap(FiberRef.get(HttpClient.currentTracerPropagation), (propagate) =>
-    propagate
-      ? Effect.map(Effect.option(Effect.currentSpan), (span) =>
-        Option.isSome(span)
-          ? HttpClientRequestOps.setHeaders(request, HttpTraceContext.toHeaders(span.value))
-          : request)
-      : Effect.succeed(request))
+  Effect.withFiberRuntime((fiber) => {
+    if (!fiber.getFiberRef(HttpClient.currentTracerPropagation)) return Effect.succeed(request)
+    const span = Context.getOption(fiber.getFiberRef(FiberRef.currentContext), Tracer.ParentSpan)
+    return Effect.succeed(
+      Option.isSome(span) && span.value._tag === "Span"
+        ? HttpClientRequestOps.setHeaders(request, HttpTraceContext.toHeaders(span.value))
+        : request
+    )
+  })
 
-/** `fetch` follows redirects by default; every other transport does not. Made the same: none follows. */
-const noRedirects = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
-  Effect.contextWithEffect((context: Context.Context<never>) => {
+/**
+ * `fetch` follows redirects by default; every other transport does not. Made the same: none follows. The
+ * platform's span is turned off in the same step (one read of the fiber's context, two `locally`s).
+ */
+const noRedirectsNoPlatformSpan = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.withFiberRuntime((fiber) => {
+    const context = fiber.getFiberRef(FiberRef.currentContext)
     const init = Context.getOption(context as Context.Context<FetchHttpClient.RequestInit>, FetchHttpClient.RequestInit)
-    return Effect.provideService(effect, FetchHttpClient.RequestInit, {
+    const withInit = Context.add(context, FetchHttpClient.RequestInit, {
       ...(Option.isSome(init) ? init.value : {}),
       redirect: "manual"
     })
+    return Effect.locally(
+      Effect.locally(effect, FiberRef.currentContext, withInit),
+      HttpClient.currentTracerDisabledWhen,
+      noPlatformSpan
+    )
   })
 
 /**
@@ -118,5 +133,5 @@ const noRedirects = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, 
 export const transport = (http: HttpClient.HttpClient): HttpClient.HttpClient =>
   http.pipe(
     HttpClient.mapRequestEffect(withTraceHeaders),
-    HttpClient.transform((effect) => Effect.locally(noRedirects(effect), HttpClient.currentTracerDisabledWhen, noPlatformSpan))
+    HttpClient.transform(noRedirectsNoPlatformSpan)
   )

@@ -11,7 +11,7 @@ import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import * as Zlib from "node:zlib"
-import { type CollectedBody, makeCollector } from "./boundedBody.js"
+import { type CollectedBody, makeCollector, wholeBody } from "./boundedBody.js"
 
 /** The codings this client decodes, as `content-encoding` names them. */
 type Coding = "gzip" | "deflate" | "br"
@@ -205,18 +205,21 @@ const smallBody = 65_536
  */
 export const collectedBody = (response: HttpClientResponse.HttpClientResponse): Effect.Effect<CollectedBody> =>
   Effect.suspend(() => {
-    const collector = makeCollector()
     const length = Number(response.headers["content-length"])
+    if (codingsToUndo(response).length === 0 && Number.isFinite(length) && length <= smallBody) {
+      // The buffer is this read's own: kept as it is (no collector copy, no scanner until the facts are asked for).
+      return Effect.orElseSucceed(
+        Effect.map(response.arrayBuffer, (buffer) => wholeBody(new Uint8Array(buffer))),
+        // A read that fails keeps what came: nothing, from a whole-body read.
+        () => ({ ...makeCollector().result(), complete: false })
+      )
+    }
+    const collector = makeCollector()
     const read: Effect.Effect<boolean, HttpClientError.ResponseError> =
-      codingsToUndo(response).length === 0 && Number.isFinite(length) && length <= smallBody
-        ? Effect.map(response.arrayBuffer, (buffer) => {
-          collector.push(new Uint8Array(buffer))
-          return true
-        })
-        : Effect.as(
-          Stream.runForEachWhile(decodedStream(response), (chunk) => Effect.sync(() => collector.push(chunk))),
-          true
-        )
+      Effect.as(
+        Stream.runForEachWhile(decodedStream(response), (chunk) => Effect.sync(() => collector.push(chunk))),
+        true
+      )
     return Effect.map(Effect.orElseSucceed(read, () => false), (read) => {
       const result = collector.result()
       return read ? result : { ...result, complete: false }
