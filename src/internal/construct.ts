@@ -137,9 +137,8 @@ const makeMaker = (
   }
   const errorBase = base as new(props: unknown) => SkyError.SkyError
   return (props) => {
-    // Copied without `_tag` (the class's default sets it); `delete` would turn the copy into a slow dictionary.
-    const own: Record<string, unknown> = {}
-    for (const key in props) if (key !== "_tag") own[key] = props[key]
+    const own: Record<string, unknown> = { ...props }
+    delete own["_tag"]
     for (const [key, make] of defaults) {
       if (own[key] === undefined) own[key] = make()
     }
