@@ -1,8 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Either, Equal, Exit } from "effect"
-import { types } from "node:util"
 import { SkyError } from "../src/index.js"
-import { construct } from "../src/internal/construct.js"
 
 /**
  * The gateway's error table, written out from the reference
@@ -417,37 +415,5 @@ describe("structural equality", () => {
     expect(Equal.equals(a, b)).toBe(true)
     expect(a.message).not.toBe(b.message)
     expect(Equal.equals(a, new SkyError.RpmLimitExceeded({ message: "a", requestId: "s" }))).toBe(false)
-  })
-})
-
-describe("construct (the library's own way to build an error)", () => {
-  const withEverything = {
-    _tag: "ignored",
-    status: 429,
-    requestId: "req-1",
-    headers: { "x-request-id": "req-1" },
-    method: "POST",
-    url: "http://127.0.0.1/v1/chat/completions",
-    attempts: [{ attempt: 1, tag: "RpmLimitExceeded", status: 429 }]
-  }
-  it.each(SkyError.tags)("%s: the same error as the class's own constructor, defaults included", (tag) => {
-    for (const props of [{}, withEverything, { ...withEverything, message: "from the server" }]) {
-      const built = construct(tag, props)
-      const limit = Error.stackTraceLimit
-      Error.stackTraceLimit = 0
-      const expected = new (SkyError.classes[tag] as unknown as new(p: unknown, v: boolean) => SkyError.SkyError)(props, true)
-      Error.stackTraceLimit = limit
-      expect(Object.getPrototypeOf(built)).toBe(SkyError.classes[tag].prototype)
-      expect(built).toBeInstanceOf(Error)
-      expect(types.isNativeError(built)).toBe(true)
-      expect(built._tag).toBe(tag)
-      expect(built.name).toBe(expected.name)
-      expect(built.message).toBe(expected.message)
-      expect(built.stack).toBe(expected.stack)
-      expect(Object.entries(built)).toEqual(Object.entries(expected))
-      expect(built.toJSON()).toEqual(expected.toJSON())
-      expect(Equal.equals(built, expected)).toBe(true)
-      expect(SkyError.isSkyError(built)).toBe(true)
-    }
   })
 })

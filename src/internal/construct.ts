@@ -4,7 +4,6 @@
  *
  * @internal
  */
-import * as Schema from "effect/Schema"
 import * as SkyError from "../SkyError.js"
 
 type Unvalidated = new(props: unknown, disableValidation: boolean) => SkyError.SkyError
@@ -89,60 +88,12 @@ export const capFields = (props: Record<string, unknown>): Record<string, unknow
  */
 export const construct = (tag: SkyError.Tag, props: Record<string, unknown>): SkyError.SkyError => {
   const capped = capFields(props)
-  const maker = makerOf(tag)
   const limit = Error.stackTraceLimit
   Error.stackTraceLimit = 0
   try {
-    return maker(capped)
+    return new (SkyError.classes[tag] as unknown as Unvalidated)(capped, true)
   } finally {
     Error.stackTraceLimit = limit
-  }
-}
-
-/**
- * What the Schema class constructor does with validation off, with the work that is the same for every instance
- * of a class done once. The constructor copies the props, drops `_tag` and then merges the constructor defaults by
- * walking every field of the class (`lazilyMergeDefaults`: ~8 µs of the ~19 µs an error took); here the fields that
- * have a default are found once per class, and the instance is built by the class's `Error` base with the class
- * as `new.target` (what `super(props, true)` reaches). A class this cannot read is built with `new`.
- */
-const makers = new Map<SkyError.Tag, (props: Record<string, unknown>) => SkyError.SkyError>()
-
-const makerOf = (tag: SkyError.Tag): (props: Record<string, unknown>) => SkyError.SkyError => {
-  let maker = makers.get(tag)
-  if (maker === undefined) {
-    maker = makeMaker(SkyError.classes[tag] as unknown as Unvalidated & { readonly fields: Record<PropertyKey, unknown> })
-    makers.set(tag, maker)
-  }
-  return maker
-}
-
-const makeMaker = (
-  klass: Unvalidated & { readonly fields: Record<PropertyKey, unknown> }
-): (props: Record<string, unknown>) => SkyError.SkyError => {
-  const viaNew = (props: Record<string, unknown>): SkyError.SkyError => new klass(props, true)
-  // The class's `Error` base is the one whose prototype names the tag (`Schema.TaggedError` sets `name` there).
-  let base: unknown = Object.getPrototypeOf(klass)
-  while (typeof base === "function" && !Object.prototype.hasOwnProperty.call(base.prototype, "name")) {
-    base = Object.getPrototypeOf(base)
-  }
-  if (typeof base !== "function") return viaNew
-  const defaults: Array<readonly [string, () => unknown]> = []
-  for (const key of Reflect.ownKeys(klass.fields)) {
-    const field = klass.fields[key]
-    if (typeof key !== "string" || !Schema.isPropertySignature(field)) continue
-    const ast = field.ast
-    const make = ast._tag === "PropertySignatureDeclaration" ? ast.defaultValue : ast.to.defaultValue
-    if (make !== undefined) defaults.push([key, make])
-  }
-  const errorBase = base as new(props: unknown) => SkyError.SkyError
-  return (props) => {
-    const own: Record<string, unknown> = { ...props }
-    delete own["_tag"]
-    for (const [key, make] of defaults) {
-      if (own[key] === undefined) own[key] = make()
-    }
-    return Reflect.construct(errorBase, [own], klass) as SkyError.SkyError
   }
 }
 
