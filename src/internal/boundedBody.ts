@@ -8,6 +8,8 @@
  *
  * @internal
  */
+import { capText } from "./construct.js"
+import { isRecord } from "./json.js"
 
 /** The bytes kept as evidence by default: `SkyWire.bodyLimit` (64 KiB). */
 export const defaultKeep = 65_536
@@ -88,22 +90,11 @@ const messageKeys: ReadonlySet<string> = new Set(["message", "msg", "detail", "e
 
 const ellipsis = "..."
 
-/** The same cut as `construct`'s `capText`: `max` code units, the last three `...`, no split surrogate pair. */
-const capString = (text: string, max: number): string => {
-  if (text.length <= max) return text
-  let end = Math.max(0, max - ellipsis.length)
-  const last = text.charCodeAt(end - 1)
-  if (last >= 0xd800 && last <= 0xdbff) end -= 1
-  return text.slice(0, end) + ellipsis
-}
-
-const isObject = (u: unknown): u is Record<string, unknown> =>
-  typeof u === "object" && u !== null && !Array.isArray(u)
 
 const captureOf = (key: string): number => (messageKeys.has(key) ? messageCapture : otherCapture)
 
 const leaf = (value: unknown, max: number): unknown =>
-  typeof value === "string" ? capString(value, max) : Array.isArray(value) ? [] : isObject(value) ? {} : value
+  typeof value === "string" ? capText(value, max) : Array.isArray(value) ? [] : isRecord(value) ? {} : value
 
 const pick = (from: Record<string, unknown>, keys: ReadonlySet<string>, out: Record<string, unknown>): void => {
   for (const key of keys) if (Object.prototype.hasOwnProperty.call(from, key)) out[key] = leaf(from[key], captureOf(key))
@@ -115,15 +106,15 @@ const pick = (from: Record<string, unknown>, keys: ReadonlySet<string>, out: Rec
  * `message`; strings capped, other containers reduced to empty ones. Used to compare the scanner with `JSON.parse`.
  */
 export const project = (value: unknown): JsonFacts | undefined => {
-  if (!isObject(value)) return undefined
+  if (!isRecord(value)) return undefined
   const root: Record<string, unknown> = {}
   pick(value, rootKeys, root)
   const error = value.error
-  if (isObject(error)) {
+  if (isRecord(error)) {
     const out: Record<string, unknown> = {}
     pick(error, errorKeys, out)
     if (Array.isArray(error.details)) {
-      out.details = error.details.filter(isObject).slice(0, maxDetails).map((d) => {
+      out.details = error.details.filter(isRecord).slice(0, maxDetails).map((d) => {
         const item: Record<string, unknown> = {}
         pick(d, detailKeys, item)
         return item
@@ -317,7 +308,7 @@ class Scanner {
       this.lastKey = this.capture === 0 || this.text.length > keyCapture ? undefined : this.text
       this.state = expectColon
     } else {
-      if (this.capture > 0) this.store(capString(this.text, this.capture - 1))
+      if (this.capture > 0) this.store(capText(this.text, this.capture - 1))
       this.valueEnded()
     }
     this.text = ""
@@ -524,7 +515,7 @@ class Scanner {
       if (this.decoder !== undefined) this.text += this.decoder.decode()
       this.decoder = undefined
       const max = this.capture - 1
-      this.store(this.text.length + ellipsis.length <= max ? this.text + ellipsis : capString(this.text + ellipsis, max))
+      this.store(this.text.length + ellipsis.length <= max ? this.text + ellipsis : capText(this.text + ellipsis, max))
       this.capture = 0
     }
     return "partial"
