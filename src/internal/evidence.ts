@@ -279,8 +279,7 @@ export const encodingOf = (bytes: Uint8Array, contentType: string | undefined): 
 
 /** Bytes to text: BOM first, then the declared charset, else UTF-8; invalid sequences become U+FFFD. */
 export const bytesToText = (bytes: Uint8Array, contentType: string | undefined): string => {
-  const label = labelOfBom(bytes) ?? charsetOf(contentType) ?? "utf-8"
-  return decoderFor(label).decode(bytes)
+  return decoderFor(encodingOf(bytes, contentType) ?? "utf-8").decode(bytes)
 }
 
 /** A short human-readable snippet of a non-JSON body (tags stripped, whitespace collapsed). */
