@@ -121,6 +121,20 @@ describe("spans", () => {
   })
 })
 
+describe("span attributes from the caller", () => {
+  it.effect("a path or model that holds the key is scrubbed in the span's attributes", () => {
+    const { spans, tracer } = capturingTracer()
+    return Effect.gen(function*() {
+      const sky = yield* SkyClient.SkyClient
+      yield* sky.request({ path: `/v1/echo/${key}`, body: { model: `model-${key}` } })
+      const span = spans.find((s) => s.name === "SkyClient.request")!
+      expect(span.attributes.get("url.path")).toBe("/v1/echo/<redacted>")
+      expect(span.attributes.get("gen_ai.request.model")).toBe("model-<redacted>")
+      expect(everything(spans)).not.toContain(key)
+    }).pipe(Effect.provide(client(gateway(200, "{}"))), Effect.withTracer(tracer))
+  })
+})
+
 describe("stream spans", () => {
   it.effect("a stream that succeeds reports its attempts on its span", () => {
     const { spans, tracer } = capturingTracer()

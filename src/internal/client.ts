@@ -524,8 +524,12 @@ const spanOptions = (call: Call) => ({
   attributes: {
     "sky.operation": call.endpoint.operation,
     "http.request.method": call.endpoint.method,
-    "url.path": call.endpoint.path.split("?")[0],
-    ...(call.endpoint.model !== undefined ? { "gen_ai.request.model": call.endpoint.model } : {})
+    // Both come from the caller and may hold the key (a path segment, a pasted model name): scrubbed like every
+    // other text the call reports (a text shorter than the key is returned at once).
+    "url.path": Evidence.scrub(call.endpoint.path.split("?")[0]!, call.secretTexts),
+    ...(call.endpoint.model !== undefined
+      ? { "gen_ai.request.model": Evidence.scrub(call.endpoint.model, call.secretTexts) }
+      : {})
   }
 })
 
