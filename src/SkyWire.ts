@@ -11,7 +11,7 @@
 import * as Duration from "effect/Duration"
 import type * as Redacted from "effect/Redacted"
 import type * as BoundedBody from "./internal/boundedBody.js"
-import { construct } from "./internal/construct.js"
+import { construct, fieldLimits } from "./internal/construct.js"
 import * as Decode from "./internal/decode.js"
 import * as Evidence from "./internal/evidence.js"
 import { compact } from "./internal/json.js"
@@ -113,8 +113,9 @@ export const decodeError = (response: ErrorResponse, options?: DecodeOptions): S
     // the thrown text is scrubbed and capped like every other.
     return construct("UnknownGatewayError", {
       status: readStatus(response),
-      message: Evidence.scrub(
-        `the error response could not be read: ${describeThrown(cause).slice(0, 16_384)}`,
+      message: Evidence.scrubCut(
+        `the error response could not be read: ${describeThrown(cause)}`,
+        fieldLimits.message,
         readSecrets(options)
       )
     })
@@ -139,7 +140,8 @@ const readStatus = (response: ErrorResponse): number => {
 
 const describeThrown = (cause: unknown): string => {
   try {
-    return cause instanceof Error ? cause.message : String(cause)
+    // `String` of the message too: a thrown Error's `message` can be anything (a number, an object).
+    return String(cause instanceof Error ? cause.message : cause)
   } catch {
     return "an exception that could not be printed"
   }

@@ -1291,6 +1291,18 @@ describe("decodeError caps every text field it keeps", () => {
     expect(e.message.length).toBeLessThanOrEqual(8_192)
     expect(e.message).toContain("bad <redacted>")
   })
+
+  it("an input that throws an Error whose message is not a string gives an error value, not an exception", () => {
+    const hostile = {
+      status: 500,
+      get headers(): never {
+        throw Object.assign(new Error(), { message: 42 })
+      }
+    }
+    const e = decode(hostile)
+    expect(e._tag).toBe("UnknownGatewayError")
+    expect(e.message).toBe("the error response could not be read: 42")
+  })
 })
 
 describe("decodeError validates bodyLimit", () => {
