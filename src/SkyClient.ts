@@ -204,14 +204,6 @@ export class SkyClient extends Context.Tag("effect-skyengine/SkyClient")<SkyClie
 
 type Decoder<A> = (u: unknown, options?: SchemaAST.ParseOptions) => Effect.Effect<A, ParseResult.ParseError>
 
-/** An event's data as JSON, through the one wire parser (which bounds the nesting depth). */
-const parseJson = (data: string): Either.Either<unknown, { readonly message: string }> => {
-  const parsed = Json.parseJson(data)
-  return parsed._tag === "Right"
-    ? Either.right(parsed.value)
-    : Either.left({ message: `the event is ${parsed.problem.message}` })
-}
-
 type EventDecoder<A> = (u: unknown) => Either.Either<A, ParseResult.ParseError>
 
 /** An error body the gateway sent inside a stream. */
@@ -236,12 +228,12 @@ const jsonSurface = <A>(options: {
   step: (event) => {
     const special = options.special?.(event.data)
     if (special !== undefined) return Either.right(special)
+    const parsed = Json.parseJson(event.data)
     if (event.event === "error" || event.event === "response.error") {
       // An error event fails the stream whatever its data: JSON or plain text, decodeError reads both.
-      const data = Either.getOrElse(parseJson(event.data), () => event.data)
+      const data = parsed._tag === "Right" ? parsed.value : event.data
       return errorStep(options.errorOf(data) ?? data)
     }
-    const parsed = Json.parseJson(event.data)
     if (parsed._tag === "Left") return Either.left({ message: `the event is ${parsed.problem.message}` })
     const error = options.errorOf(parsed.value)
     if (error !== undefined) return errorStep(error)
