@@ -26,7 +26,7 @@ const otherCapture = 1_024
 /** Keys longer than this are never among the ones looked for. */
 const keyCapture = 32
 /** How many `error.details[]` objects are looked into. */
-export const maxDetails = 16
+const maxDetails = 16
 
 /** What the scanner found: the root object reduced to the members classification reads (see `project`). */
 export type JsonFacts = Readonly<Record<string, unknown>>

@@ -51,7 +51,7 @@ const demo = Command.make("demo", {}, () =>
   )
 
 /** What a failed call means and what to do about it, as the lines `sky chat` prints. */
-export const explain = (error: SkyError.SkyError): string => {
+const explain = (error: SkyError.SkyError): string => {
   const meta: SkyError.CatalogueEntry = SkyError.catalogue[error._tag]
   const code = String(SkyError.codeOf(error) ?? "-")
   return [

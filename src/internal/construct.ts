@@ -49,7 +49,7 @@ const capHeaders = (headers: Readonly<Record<string, string>>): Record<string, s
 }
 
 /** The fields with every text cut to its limit (`fieldLimits`). */
-export const capFields = (props: Record<string, unknown>): Record<string, unknown> => {
+const capFields = (props: Record<string, unknown>): Record<string, unknown> => {
   let out: Record<string, unknown> | undefined
   const set = (key: string, value: unknown) => {
     out ??= { ...props }

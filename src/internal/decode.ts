@@ -24,7 +24,7 @@ export const maxBodyLimit = 16_777_216
  * The body limit asked for, made usable: not a number, `NaN` or negative means the default; a fraction is
  * floored; anything above `maxBodyLimit` (`Infinity` too) is `maxBodyLimit`. Never throws.
  */
-export const bodyLimitOf = (u: unknown): number =>
+const bodyLimitOf = (u: unknown): number =>
   typeof u !== "number" || Number.isNaN(u) || u < 0 ? defaultBodyLimit : Math.min(Math.floor(u), maxBodyLimit)
 
 const scrubMargin = Evidence.scrubMargin

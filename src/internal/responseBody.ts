@@ -38,7 +38,7 @@ const codingOf = (name: string): Coding | "identity" | undefined => {
  * (or already decoded by the transport). An unknown coding stops decoding there:
  * the bytes are kept as they came.
  */
-export const codingsToUndo = (response: HttpClientResponse.HttpClientResponse): ReadonlyArray<Coding> => {
+const codingsToUndo = (response: HttpClientResponse.HttpClientResponse): ReadonlyArray<Coding> => {
   const header = response.headers["content-encoding"]
   if (header === undefined || header === "" || header === "identity") return []
   if (transportDecodes(response)) return []
