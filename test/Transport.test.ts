@@ -1,13 +1,14 @@
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { FetchHttpClient, type HttpClient } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
-import { ConfigProvider, Context, Deferred, Effect, Exit, Layer, Redacted, Stream, Tracer } from "effect"
+import { Cause, ConfigProvider, Context, Deferred, Effect, Exit, Layer, Redacted, Stream, Tracer } from "effect"
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http"
 import { createServer, type Server } from "node:http"
 import type { AddressInfo } from "node:net"
 import { inspect } from "node:util"
 import * as Zlib from "node:zlib"
 import { SkyClient } from "../src/index.js"
+import * as ResponseBody from "../src/internal/responseBody.js"
 
 const key = "ak-TRANSPORTsecretTRANSPORT01234567"
 
@@ -468,4 +469,49 @@ describe("a 20 MB success body of the wrong shape", () => {
         expect(String(error).length).toBeLessThan(200_000)
       }))
   }
+})
+
+// ---------------------------------------------------------------------------
+// A decompression bomb is never held whole
+// ---------------------------------------------------------------------------
+
+describe("a compressed body that decodes to hundreds of megabytes", () => {
+  // 256 MiB of spaces after a 2007 envelope's head: about 48 KB of br.
+  const head = `{"error":{"code":2007,"message":"slow down"},"pad":"`
+  const bomb = Zlib.brotliCompressSync(Buffer.concat([Buffer.from(head), Buffer.alloc(256 * 1024 * 1024, 32)]), {
+    params: { [Zlib.constants.BROTLI_PARAM_QUALITY]: 1 }
+  })
+
+  it.effect("is decoded at most maxDecodedPerChunk at a time, then fails", () =>
+    Effect.gen(function*() {
+      let largest = 0
+      let total = 0
+      const exit = yield* Effect.exit(
+        Stream.runForEach(
+          ResponseBody.undoCodings(Stream.make(new Uint8Array(bomb)), ["br"], (cause) => cause),
+          (bytes) =>
+            Effect.sync(() => {
+              largest = Math.max(largest, bytes.byteLength)
+              total += bytes.byteLength
+            })
+        )
+      )
+      expect(Exit.isFailure(exit)).toBe(true)
+      expect(String(Exit.isFailure(exit) ? Cause.squash(exit.cause) : "")).toContain("decodes to more than")
+      // One zlib output buffer past the bound at most; never the 256 MiB.
+      expect(total).toBeLessThanOrEqual(ResponseBody.maxDecodedPerChunk + 1024 * 1024)
+      expect(largest).toBeLessThanOrEqual(ResponseBody.maxDecodedPerChunk + 1024 * 1024)
+    }))
+
+  it.scoped("as a 429's body, still classifies by the code at its head (undici)", () =>
+    Effect.gen(function*() {
+      const { url } = yield* serve((_req, res) => {
+        res.writeHead(429, { "content-type": "application/json", "content-encoding": "br" }).end(bomb)
+      })
+      const sky = yield* clientFor(url, NodeHttpClient.layerUndici)
+      const error = yield* Effect.flip(sky.chatCompletions(chatRequest))
+      expect(error._tag).toBe("RpmLimitExceeded")
+      expect(error.status).toBe(429)
+      expect(error.bodyTruncated).toBe(true)
+    }))
 })

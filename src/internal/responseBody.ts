@@ -13,8 +13,12 @@ import * as Stream from "effect/Stream"
 import * as Zlib from "node:zlib"
 import { type CollectedBody, makeCollector, wholeBody } from "./boundedBody.js"
 
-/** The codings this client decodes, as `content-encoding` names them. */
-type Coding = "gzip" | "deflate" | "br"
+/**
+ * The codings this client decodes, as `content-encoding` names them.
+ *
+ * @internal
+ */
+export type Coding = "gzip" | "deflate" | "br"
 
 const codingOf = (name: string): Coding | "identity" | undefined => {
   switch (name) {
@@ -88,7 +92,17 @@ const decoderFor = (coding: Coding, first: Uint8Array): Zlib.Gunzip | Zlib.Infla
   }
 }
 
-/** One coding undone over a byte stream, chunk by chunk. */
+/**
+ * The most that one network chunk (or the end of the body) may decode to. A decoder runs through a whole input
+ * chunk before it can hand anything on, so this is what decoding may hold at once: a few hundred bytes of br can
+ * decode to half a gigabyte, which is a decompression bomb, not a body. Past it what was decoded is handed on and
+ * the body fails to decode: an error body is still classified from its head, any other read fails.
+ *
+ * @internal
+ */
+export const maxDecodedPerChunk = 16 * 1024 * 1024
+
+/** One coding undone over a byte stream, chunk by chunk, holding at most `maxDecodedPerChunk` at once. */
 const undo = <E>(
   bytes: Stream.Stream<Uint8Array, E>,
   coding: Coding,
@@ -98,17 +112,41 @@ const undo = <E>(
     let decoder: ReturnType<typeof decoderFor> | undefined
     let passThrough = false
     let failure: unknown
-    const output: Array<Uint8Array> = []
-    const drain = (): Chunk.Chunk<Uint8Array> => Chunk.unsafeFromArray(output.splice(0, output.length))
+    let output: Array<Uint8Array> = []
+    let held = 0
+    /** Resumes the feed or finish waiting on the decoder, once. */
+    let settle: ((outcome: Effect.Effect<Chunk.Chunk<Uint8Array>, E>) => void) | undefined
+    const settleWith = (cause: unknown): void => {
+      const resume = settle
+      settle = undefined
+      if (resume === undefined) return
+      if (cause != null) return resume(Effect.fail(onError(cause)))
+      const out = Chunk.unsafeFromArray(output)
+      output = []
+      held = 0
+      resume(Effect.succeed(out))
+    }
     const open = (first: Uint8Array): void => {
       decoder = decoderFor(coding, first)
       if (decoder === undefined) {
         passThrough = true
         return
       }
-      decoder.on("data", (data: Uint8Array) => output.push(data))
-      decoder.on("error", (cause) => {
+      const target = decoder
+      target.on("data", (data: Uint8Array) => {
+        if (failure !== undefined) return
+        output.push(data)
+        held += data.byteLength
+        if (held > maxDecodedPerChunk) {
+          // What was decoded so far is handed on (an error body's code is usually at its head); the body ends here.
+          failure = new Error(`the body decodes to more than ${maxDecodedPerChunk} bytes from one network chunk`)
+          target.destroy()
+          settleWith(null)
+        }
+      })
+      target.on("error", (cause) => {
         failure ??= cause
+        settleWith(failure)
       })
     }
     const feed = (chunk: Chunk.Chunk<Uint8Array>): Effect.Effect<Chunk.Chunk<Uint8Array>, E> => {
@@ -116,14 +154,13 @@ const undo = <E>(
       if (parts.length === 0) return Effect.succeed(Chunk.empty())
       if (decoder === undefined && !passThrough) open(parts[0]!)
       if (passThrough) return Effect.succeed(Chunk.unsafeFromArray(parts))
+      if (failure !== undefined) return Effect.fail(onError(failure))
       const target = decoder!
       return Effect.async<Chunk.Chunk<Uint8Array>, E>((resume) => {
+        settle = resume
         for (let i = 0; i < parts.length; i++) {
           const last = i === parts.length - 1
-          target.write(parts[i], last ? (cause) => {
-            const error = failure ?? cause
-            resume(error == null ? Effect.succeed(drain()) : Effect.fail(onError(error)))
-          } : undefined)
+          target.write(parts[i], last ? (cause) => settleWith(failure ?? cause) : undefined)
         }
       })
     }
@@ -132,8 +169,8 @@ const undo = <E>(
       if (target === undefined || passThrough) return Effect.succeed(Chunk.empty())
       if (failure !== undefined) return Effect.fail(onError(failure))
       return Effect.async<Chunk.Chunk<Uint8Array>, E>((resume) => {
-        target.once("end", () => resume(failure === undefined ? Effect.succeed(drain()) : Effect.fail(onError(failure))))
-        target.once("error", (cause) => resume(Effect.fail(onError(cause))))
+        settle = resume
+        target.once("end", () => settleWith(failure))
         target.end()
         target.resume()
       })
@@ -164,7 +201,20 @@ export const decodedStream = (
         cause instanceof Error ? cause.message : "invalid data"
       })`
     })
-  let stream: Stream.Stream<Uint8Array, HttpClientError.ResponseError> = response.stream
+  return undoCodings(response.stream, codings, onError)
+}
+
+/**
+ * A byte stream with the given codings undone, last applied first.
+ *
+ * @internal
+ */
+export const undoCodings = <E>(
+  bytes: Stream.Stream<Uint8Array, E>,
+  codings: ReadonlyArray<Coding>,
+  onError: (cause: unknown) => E
+): Stream.Stream<Uint8Array, E> => {
+  let stream = bytes
   for (const coding of codings) stream = undo(stream, coding, onError)
   return stream
 }
