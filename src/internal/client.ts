@@ -29,7 +29,7 @@ import { construct, fieldLimits, withFields } from "./construct.js"
 import * as Evidence from "./evidence.js"
 import { hasErrorField, parseJson } from "./json.js"
 import * as Request from "./request.js"
-import { collectedBody, collectedText, decodedStream, decodedText } from "./responseBody.js"
+import { collectedBody, decodedStream, decodedText, textOf } from "./responseBody.js"
 import { makeEventDecoder } from "./sse.js"
 
 /** @internal */
@@ -785,25 +785,38 @@ const notAStream = (
   call: Call
 ): Effect.Effect<never, SkyError.SkyError> =>
   Effect.flatMap(
-    Effect.zip(collectedText(response), Clock.currentTimeMillis),
-    ([text, now]) => {
-      const parsed = parseJson(text)
+    Effect.zip(collectedBody(response), Clock.currentTimeMillis),
+    ([body, now]) => {
+      const text = textOf(body)
+      // A body read whole is parsed; one cut at the bounds is judged by what the scan of its head found.
+      const whole = body.complete && body.seenBytes <= body.bytes.length
+      const parsed = whole ? parseJson(text) : undefined
+      const isError = parsed === undefined ? hasErrorField(body.facts) : parsed._tag === "Right" && hasErrorField(parsed.value)
       return Effect.fail(
-        parsed._tag === "Right" && hasErrorField(parsed.value)
+        isError
           ? inStreamStatus(SkyWire.decodeError(
-            { status: response.status, headers: response.headers, body: text },
+            { status: response.status, headers: response.headers, body: whole ? text : body },
             { method: call.endpoint.method, url: call.safeUrl, secrets: call.secrets, now, attempts: call.log.attempts }
           ))
-          : invalidResponse(
-            call,
-            contextOf(response, call)(),
-            text,
-            parsed._tag === "Left" && parsed.problem.message.startsWith("JSON")
-              ? `expected an event stream, got ${response.headers["content-type"]}: ${parsed.problem.message}`
-              : `expected an event stream, got ${response.headers["content-type"]}`
-          )
+          : notAStreamComplaint(call, response, text, parsed ?? parseJson(text))
       )
     }
+  )
+
+/** An `InvalidResponse` for JSON where events were expected; one nested too deep says so. */
+const notAStreamComplaint = (
+  call: Call,
+  response: HttpClientResponse.HttpClientResponse,
+  text: string,
+  parsed: ReturnType<typeof parseJson>
+): SkyError.SkyError =>
+  invalidResponse(
+    call,
+    contextOf(response, call)(),
+    text,
+    parsed._tag === "Left" && parsed.problem.message.startsWith("JSON")
+      ? `expected an event stream, got ${response.headers["content-type"]}: ${parsed.problem.message}`
+      : `expected an event stream, got ${response.headers["content-type"]}`
   )
 
 /** A stream's overall deadline passed: a `RequestTimeout` that names `streamTimeout` and keeps what arrived. */

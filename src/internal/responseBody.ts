@@ -276,6 +276,5 @@ export const collectedBody = (response: HttpClientResponse.HttpClientResponse): 
     })
   })
 
-/** A bounded body as text (UTF-8), for a stream request answered with JSON. */
-export const collectedText = (response: HttpClientResponse.HttpClientResponse): Effect.Effect<string> =>
-  Effect.map(collectedBody(response), (body) => utf8.decode(body.bytes))
+/** A bounded body's kept bytes as text (UTF-8). */
+export const textOf = (body: CollectedBody): string => utf8.decode(body.bytes)
