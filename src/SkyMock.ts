@@ -106,6 +106,7 @@ import type * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
+import { sizeOr } from "./internal/boundedBody.js"
 import * as MockFault from "./internal/mockFault.js"
 import * as MockServer from "./internal/mockServer.js"
 import * as SkyClient from "./SkyClient.js"
@@ -327,8 +328,6 @@ const close = (server: Http.Server, state: MockServer.State): Effect.Effect<void
   })
 
 /** A count option: a non-negative number rounded down, else the default (NaN, negative, not a number). */
-const limitOption = (value: number | undefined, fallback: number): number =>
-  typeof value === "number" && value >= 0 ? Math.floor(value) : fallback
 
 /**
  * Starts the double on loopback for the life of the scope; closing the scope
@@ -346,8 +345,8 @@ export const make = (options: Options = {}): Effect.Effect<Service, SkyMockListe
       rpm: options.rpm,
       tpm: options.tpm,
       defaultShape: options.defaultShape,
-      maxRecords: limitOption(options.maxRecords, MockServer.defaultMaxRecords),
-      recordBodyLimit: limitOption(options.recordBodyLimit, MockServer.defaultRecordBodyLimit)
+      maxRecords: sizeOr(options.maxRecords, MockServer.defaultMaxRecords),
+      recordBodyLimit: sizeOr(options.recordBodyLimit, MockServer.defaultRecordBodyLimit)
     }, state)
     const { port } = yield* Effect.acquireRelease(
       Effect.suspend(() => {

@@ -535,8 +535,14 @@ class Scanner {
   }
 }
 
-const validSize = (u: unknown, fallback: number): number =>
-  typeof u === "number" && u >= 0 ? (Number.isFinite(u) ? Math.floor(u) : Number.MAX_SAFE_INTEGER) : fallback
+/**
+ * A size option made usable, the one rule for every size the library takes: not a number, `NaN` or negative
+ * means `fallback`; a fraction is floored; anything above `max` (`Infinity` too) is `max`. Never throws.
+ *
+ * @internal
+ */
+export const sizeOr = (u: unknown, fallback: number, max: number = Number.MAX_SAFE_INTEGER): number =>
+  typeof u !== "number" || Number.isNaN(u) || u < 0 ? fallback : Math.min(Math.floor(u), max)
 
 /**
  * A collector for one body: keeps the first `keep` bytes (default 64 KiB), scans up to `scanLimit` bytes
@@ -547,8 +553,8 @@ const validSize = (u: unknown, fallback: number): number =>
 export const makeCollector = (
   options?: { readonly keep?: number; readonly scanLimit?: number }
 ): BodyCollector => {
-  const keep = validSize(options?.keep, defaultKeep)
-  const scanLimit = Math.max(keep, validSize(options?.scanLimit, defaultScanLimit))
+  const keep = sizeOr(options?.keep, defaultKeep)
+  const scanLimit = Math.max(keep, sizeOr(options?.scanLimit, defaultScanLimit))
   const kept: Array<Uint8Array> = []
   let keptBytes = 0
   let seenBytes = 0

@@ -24,8 +24,7 @@ export const maxBodyLimit = 16_777_216
  * The body limit asked for, made usable: not a number, `NaN` or negative means the default; a fraction is
  * floored; anything above `maxBodyLimit` (`Infinity` too) is `maxBodyLimit`. Never throws.
  */
-const bodyLimitOf = (u: unknown): number =>
-  typeof u !== "number" || Number.isNaN(u) || u < 0 ? defaultBodyLimit : Math.min(Math.floor(u), maxBodyLimit)
+const bodyLimitOf = (u: unknown): number => BoundedBody.sizeOr(u, defaultBodyLimit, maxBodyLimit)
 
 const scrubMargin = Evidence.scrubMargin
 const scrubCut = Evidence.scrubCut
