@@ -24,7 +24,7 @@ import type * as Effect from "effect/Effect"
 import type * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import type * as SchemaAST from "effect/SchemaAST"
-import { hasErrorField, nonEmpty } from "./internal/json.js"
+import { hasErrorField, nonEmpty } from "../packages/core/src/json.js"
 import { nullable, open, preserve, struct } from "./internal/schema.js"
 
 // -----------------------------------------------------------------------------

@@ -5,7 +5,7 @@
  *
  * @since 0.1.0
  */
-import type * as Sse from "@effect/experimental/Sse"
+import type * as Sse from "../packages/core/src/sse.js"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as Config from "effect/Config"
 import * as ConfigError from "effect/ConfigError"
@@ -24,7 +24,7 @@ import * as Gemini from "./Gemini.js"
 import * as Client from "./internal/client.js"
 import * as Request from "./internal/request.js"
 import { fastDecoder } from "./internal/fastDecode.js"
-import * as Json from "./internal/json.js"
+import * as Json from "../packages/core/src/json.js"
 import * as Messages from "./Messages.js"
 import * as Responses from "./Responses.js"
 import type * as SkyError from "./SkyError.js"

@@ -10,11 +10,12 @@
  */
 import * as Duration from "effect/Duration"
 import type * as Redacted from "effect/Redacted"
-import type * as BoundedBody from "./internal/boundedBody.js"
-import { construct, fieldLimits } from "./internal/construct.js"
+import type * as BoundedBody from "../packages/core/src/boundedBody.js"
+import { fieldLimits } from "../packages/core/src/limits.js"
+import { construct } from "./internal/construct.js"
 import * as Decode from "./internal/decode.js"
-import * as Evidence from "./internal/evidence.js"
-import { compact } from "./internal/json.js"
+import * as Evidence from "../packages/core/src/evidence.js"
+import { compact } from "../packages/core/src/json.js"
 import * as SkyError from "./SkyError.js"
 
 /**
@@ -124,7 +125,7 @@ export const decodeError = (response: ErrorResponse, options?: DecodeOptions): S
 
 const readSecrets = (options: DecodeOptions | undefined): ReadonlyArray<string> => {
   try {
-    return Evidence.secretTexts(options?.secrets)
+    return Decode.secretsOf(options?.secrets)
   } catch {
     return []
   }

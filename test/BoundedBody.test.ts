@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { FastCheck as fc } from "effect"
 import { SkyWire } from "../src/index.js"
-import * as BoundedBody from "../src/internal/boundedBody.js"
+import * as BoundedBody from "../packages/core/src/boundedBody.js"
 
 const encoder = new TextEncoder()
 

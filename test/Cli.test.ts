@@ -6,7 +6,7 @@ import { resolve } from "node:path"
 
 const root = resolve(import.meta.dirname, "..")
 /** The built command (test/globalSetup.ts builds dist/ once): plain node, no TypeScript compile per run. */
-const bin = resolve(root, "dist", "bin", "sky.js")
+const bin = resolve(root, "dist", "src", "bin", "sky.js")
 
 interface Run {
   readonly code: number | null

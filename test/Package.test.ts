@@ -206,9 +206,9 @@ export { code }
 
 describe("the packed package", () => {
   it("holds dist, no sources, no tests, no source maps", () => {
-    expect(packedFiles).toContain("dist/index.js")
-    expect(packedFiles).toContain("dist/index.d.ts")
-    expect(packedFiles).toContain("dist/SkyError.js")
+    expect(packedFiles).toContain("dist/src/index.js")
+    expect(packedFiles).toContain("dist/src/index.d.ts")
+    expect(packedFiles).toContain("dist/src/SkyError.js")
     expect(packedFiles.some((f) => f.startsWith("src/") || f.startsWith("test/") || f.endsWith(".map"))).toBe(false)
   })
 
@@ -288,7 +288,7 @@ describe("the packed package", () => {
 
   describe("with the required peers only", () => {
     it("sky names the optional peers to install, with versions, and exits 1 without a stack trace", async () => {
-      const run = await sh(process.execPath, [join(bare, "node_modules", "effect-skyengine", "dist", "bin", "sky.js"), "errors"], bare)
+      const run = await sh(process.execPath, [join(bare, "node_modules", "effect-skyengine", "dist", "src", "bin", "sky.js"), "errors"], bare)
       expect(run.code).toBe(1)
       expect(run.stdout).toBe("")
       const optional = peers.filter((name) => !required.includes(name))

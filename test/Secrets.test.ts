@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, FastCheck as fc, Redacted, Schema } from "effect"
 import { SkyError, SkyWire } from "../src/index.js"
-import * as Evidence from "../src/internal/evidence.js"
+import * as Evidence from "../packages/core/src/evidence.js"
 
 const key = "ak-" + "Zq7xK2mP9vL4nR8tW1yB6cH3jD5fG0sA"
 const url = `https://model-api.skyengine.com.cn/v1/chat/completions?key=${key}&stream=false`

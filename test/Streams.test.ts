@@ -7,8 +7,8 @@ import { createServer, type Server, type ServerResponse } from "node:http"
 import type { AddressInfo } from "node:net"
 import { SkyClient, SkyError } from "../src/index.js"
 import * as Messages from "../src/Messages.js"
-import { isMeaningful, maxJsonDepth, parseJson } from "../src/internal/json.js"
-import { makeEventDecoder, maxLineLength } from "../src/internal/sse.js"
+import { isMeaningful, maxJsonDepth, parseJson } from "../packages/core/src/json.js"
+import { makeEventDecoder, maxLineLength } from "../packages/core/src/sse.js"
 
 const apiKey = Redacted.make("ak-streams-test-key-0123456789")
 

@@ -18,7 +18,7 @@ const newestModification = (path: string): number => {
 }
 
 export default function setup(): void {
-  const inputs = ["src", "package.json", "tsconfig.json", "tsconfig.build.json"].map((p) => join(root, p))
+  const inputs = ["src", "packages/core/src", "package.json", "tsconfig.json", "tsconfig.build.json"].map((p) => join(root, p))
   const upToDate = existsSync(stamp) &&
     statSync(stamp).mtimeMs > Math.max(...inputs.map(newestModification))
   if (upToDate) return

@@ -54,7 +54,8 @@ const missingPeersMessage = (
 
 const missing = needed.filter((name) => !isInstalled(name))
 if (missing.length > 0) {
-  const manifest = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+  // The package's own manifest, by self-reference: the same from src/bin (development) and dist/src/bin.
+  const manifest = JSON.parse(readFileSync(new URL(import.meta.resolve("effect-skyengine/package.json")), "utf8")) as {
     readonly peerDependencies?: Readonly<Record<string, string>>
   }
   process.stderr.write(missingPeersMessage(missing, manifest.peerDependencies ?? {}))

@@ -4,7 +4,7 @@
  *
  * @internal
  */
-import type * as Sse from "@effect/experimental/Sse"
+import type * as Sse from "../../packages/core/src/sse.js"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
@@ -25,12 +25,13 @@ import type { CallOptions as SkyClientCallOptions } from "../SkyClient.js"
 import * as SkyError from "../SkyError.js"
 import * as SkyRetry from "../SkyRetry.js"
 import * as SkyWire from "../SkyWire.js"
-import { construct, fieldLimits, withFields } from "./construct.js"
-import * as Evidence from "./evidence.js"
-import { hasErrorField, parseJson } from "./json.js"
+import { fieldLimits } from "../../packages/core/src/limits.js"
+import { construct, withFields } from "./construct.js"
+import * as Evidence from "../../packages/core/src/evidence.js"
+import { hasErrorField, parseJson } from "../../packages/core/src/json.js"
 import * as Request from "./request.js"
 import { collectedBody, decodedStream, decodedText, textOf } from "./responseBody.js"
-import { makeEventDecoder } from "./sse.js"
+import { makeEventDecoder } from "../../packages/core/src/sse.js"
 
 /** @internal */
 export interface Settings {

@@ -5,13 +5,15 @@
  * @internal
  */
 import * as Duration from "effect/Duration"
+import * as Redacted from "effect/Redacted"
 import * as SkyError from "../SkyError.js"
 // Type-only: the public module owns (and documents) the shapes of the input and the options.
 import type { DecodeOptions, ErrorResponse } from "../SkyWire.js"
-import * as BoundedBody from "./boundedBody.js"
-import { construct, fieldLimits } from "./construct.js"
-import * as Evidence from "./evidence.js"
-import { compact, isRecord } from "./json.js"
+import * as BoundedBody from "../../packages/core/src/boundedBody.js"
+import { fieldLimits } from "../../packages/core/src/limits.js"
+import { construct } from "./construct.js"
+import * as Evidence from "../../packages/core/src/evidence.js"
+import { compact, isRecord } from "../../packages/core/src/json.js"
 
 
 /** @internal */
@@ -328,10 +330,20 @@ const scrubCode = (code: unknown, secrets: ReadonlyArray<string>): number | stri
 const capUrl = (url: string): string =>
   url.length > fieldLimits.url + scrubMargin ? url.slice(0, fieldLimits.url + scrubMargin) : url
 
+/**
+ * The secrets to scrub, as plain text: a `Redacted` is opened here, and only here, to be looked for.
+ *
+ * @internal
+ */
+export const secretsOf = (
+  secrets: ReadonlyArray<string | Redacted.Redacted<string>> | undefined
+): ReadonlyArray<string> =>
+  Evidence.secretTexts(secrets?.map((s) => (Redacted.isRedacted(s) ? Redacted.value(s) : s)))
+
 /** @internal */
 export const decodeError = (input: ErrorResponse, options: DecodeOptions = {}): SkyError.SkyError => {
   const status = typeof input.status === "number" && Number.isFinite(input.status) ? Math.trunc(input.status) : 0
-  const secrets = Evidence.secretTexts(options.secrets)
+  const secrets = secretsOf(options.secrets)
   const limit = bodyLimitOf(options.bodyLimit)
   const rawHeaders = Evidence.normalizeHeaders(input.headers)
   const body = readBody(input.body, rawHeaders["content-type"], limit)

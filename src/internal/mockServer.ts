@@ -9,10 +9,10 @@ import * as Duration from "effect/Duration"
 import * as Either from "effect/Either"
 import * as SkyError from "../SkyError.js"
 import * as SkyWire from "../SkyWire.js"
-import * as Bodies from "./mockBodies.js"
+import * as Bodies from "../../packages/core/src/mockBodies.js"
 import * as MockFault from "./mockFault.js"
-import { isRecord } from "./json.js"
-import * as Evidence from "./evidence.js"
+import { isRecord } from "../../packages/core/src/json.js"
+import * as Evidence from "../../packages/core/src/evidence.js"
 
 // Type-only: the public module owns (and documents) the shape of a recorded request.
 import type { RecordedRequest } from "../SkyMock.js"

@@ -18,7 +18,7 @@ import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
 import * as Option from "effect/Option"
 import * as Tracer from "effect/Tracer"
-import * as Evidence from "./evidence.js"
+import * as Evidence from "../../packages/core/src/evidence.js"
 
 /** @internal */
 export type BaseUrl =

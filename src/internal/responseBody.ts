@@ -11,7 +11,7 @@ import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import * as Zlib from "node:zlib"
-import { type CollectedBody, makeCollector, wholeBody } from "./boundedBody.js"
+import { type CollectedBody, makeCollector, wholeBody } from "../../packages/core/src/boundedBody.js"
 
 /**
  * The codings this client decodes, as `content-encoding` names them.

@@ -4,7 +4,6 @@
  *
  * @internal
  */
-import * as Redacted from "effect/Redacted"
 
 /** Header names whose values never leave this module unredacted. */
 const secretHeaderNames: ReadonlySet<string> = new Set([
@@ -69,13 +68,8 @@ const isScrubbable = (s: unknown): s is string => typeof s === "string" && s.tri
 
 /** Secrets as plain strings, for scrubbing; empty and whitespace-only strings are dropped (they cannot be keys). */
 export const secretTexts = (
-  secrets: ReadonlyArray<string | Redacted.Redacted<string>> | undefined
-): ReadonlyArray<string> =>
-  secrets === undefined
-    ? []
-    : secrets
-      .map((s) => (Redacted.isRedacted(s) ? Redacted.value(s) : s))
-      .filter(isScrubbable)
+  secrets: ReadonlyArray<string> | undefined
+): ReadonlyArray<string> => secrets === undefined ? [] : secrets.filter(isScrubbable)
 
 const regexEscape = (text: string): string => text.replace(/[\\^$.*+?()[\]{}|/-]/g, "\\$&")
 

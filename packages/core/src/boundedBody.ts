@@ -8,7 +8,7 @@
  *
  * @internal
  */
-import { capText } from "./construct.js"
+import { capText } from "./limits.js"
 import { isRecord } from "./json.js"
 
 /** The bytes kept as evidence by default: `SkyWire.bodyLimit` (64 KiB). */

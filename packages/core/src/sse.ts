@@ -9,11 +9,22 @@
  * `@effect/experimental`'s parser is no longer fed: it rescans its buffer one character at a time, in a loop
  * that was the largest share of the client's per-chunk cost on a stream (about 4 µs of some 23 µs per chunk),
  * and it forgets, between two feeds, that a chunk ended with `\r`. Once the lines are framed, a field is a
- * single `indexOf(":")` and a slice; only its `Event` type is kept, so that a surface sees the same events.
+ * single `indexOf(":")` and a slice; its `Event` shape is declared here, so that a surface sees the same events.
  *
  * @internal
  */
-import type * as Sse from "@effect/experimental/Sse"
+/**
+ * One server-sent event, the shape of `Sse.Event` on both Effect lines (so that each line's surfaces see their
+ * own library's type).
+ *
+ * @internal
+ */
+export interface Event {
+  readonly _tag: "Event"
+  readonly event: string
+  readonly id: string | undefined
+  readonly data: string
+}
 
 /**
  * The longest line, and the largest event (its data lines together), accepted: 10 MiB, the bound
@@ -26,9 +37,9 @@ export const maxLineLength = 10 * 1024 * 1024
 /** @internal */
 export interface EventDecoder {
   /** The events that `text` completes, or the complaint when a line or an event is too large. */
-  readonly push: (text: string) => Array<Sse.Event> | { readonly message: string }
+  readonly push: (text: string) => Array<Event> | { readonly message: string }
   /** The events left at the end of the body: a last event that ends without its blank line still counts. */
-  readonly end: () => Array<Sse.Event> | { readonly message: string }
+  readonly end: () => Array<Event> | { readonly message: string }
 }
 
 const LF = 10
@@ -46,7 +57,7 @@ const eventTooLarge = { message: `an SSE event exceeded the maximum size of ${ma
  * @internal
  */
 export const makeEventDecoder = (onLine?: (line: string) => void): EventDecoder => {
-  let events: Array<Sse.Event> = []
+  let events: Array<Event> = []
   /** The start of the line not yet ended, from earlier chunks. */
   let carry = ""
   /** The last chunk ended with `\r`: a `\n` first in the next one ends nothing. */
@@ -120,7 +131,7 @@ export const makeEventDecoder = (onLine?: (line: string) => void): EventDecoder 
     return undefined
   }
 
-  const take = (): Array<Sse.Event> => {
+  const take = (): Array<Event> => {
     const out = events
     events = []
     return out

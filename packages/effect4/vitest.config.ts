@@ -1,0 +1,25 @@
+import { fileURLToPath } from "node:url"
+import { defineConfig } from "vitest/config"
+
+const src = fileURLToPath(new URL("./src", import.meta.url))
+
+export default defineConfig({
+  resolve: {
+    // Examples import the package by its name, as users do; the name resolves to this line's sources.
+    alias: [
+      { find: /^effect-skyengine$/, replacement: `${src}/index.ts` },
+      { find: /^effect-skyengine\/(.*)$/, replacement: `${src}/$1.ts` }
+    ]
+  },
+  test: {
+    root: fileURLToPath(new URL(".", import.meta.url)),
+    include: ["test/**/*.test.ts"],
+    typecheck: {
+      enabled: true,
+      include: ["test/**/*.test-d.ts"],
+      tsconfig: "./tsconfig.json"
+    },
+    testTimeout: 30_000,
+    hookTimeout: 30_000
+  }
+})
