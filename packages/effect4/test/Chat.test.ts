@@ -116,7 +116,7 @@ describe("Chat", () => {
             expect(Schema.is(Chat.ChatCompletion)(decoded)).toBe(true)
           }
         ),
-        { numRuns: 200 }
+        { numRuns: 100 }
       ))
 
     it.effect("decodes Go zero values: null choices, usage details and message fields", () =>

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Option, Schema } from "effect"
+import * as fc from "fast-check"
 import * as Embeddings from "../src/Embeddings.js"
+import { excessOptions, unknownFields } from "./unknownFields.js"
 
 const decodeResponse = Schema.decodeUnknownEffect(Embeddings.CreateEmbeddingResponse)
 const decodeRequest = Schema.decodeUnknownEffect(Embeddings.CreateEmbeddingRequest)
@@ -40,6 +42,34 @@ describe("Embeddings", () => {
       expect(raw.id).toBe("021735689600abcdef0123456789abcd")
       expect(raw.created).toBe(0)
       expect(raw.data[0].x_norm).toBe(1)
+      for (const options of excessOptions) {
+        const again = (yield* decodeResponse(JSON.parse(responseBody), options)) as unknown as Record<string, any>
+        expect(again.id).toBe("021735689600abcdef0123456789abcd")
+        expect(again.data[0].x_norm).toBe(1)
+      }
+    }))
+
+  it("any unknown field survives a decode, at the top level and in an embedding", () =>
+    fc.assert(
+      fc.property(unknownFields(Embeddings.CreateEmbeddingResponse), unknownFields(Embeddings.Embedding), (top, item) => {
+        const body = { ...top, data: [{ ...item, index: 0, embedding: [0.5] }], model: "m" }
+        const decoded = Schema.decodeUnknownSync(Embeddings.CreateEmbeddingResponse)(body, { onExcessProperty: "error" })
+        expect(decoded).toEqual(body)
+      }),
+      { numRuns: 100 }
+    ))
+
+  it.effect("decodes Go zero values: a null index is 0, null object and usage stay null", () =>
+    Effect.gen(function*() {
+      const response = yield* decodeResponse({
+        object: null,
+        data: [{ object: "", index: null, embedding: [] }],
+        model: "",
+        usage: null
+      })
+      expect(response.data[0].index).toBe(0)
+      expect(response.data[0].embedding).toEqual([])
+      expect(response.usage).toBeNull()
     }))
 
   it.effect("decodes base64 embeddings and turns them into numbers", () =>
@@ -89,6 +119,7 @@ describe("Embeddings", () => {
         const decoded = yield* decodeRequest(request)
         expect(decoded.input).toEqual(input)
         expect(decoded.x_vendor).toBe("kept")
+        expect(yield* Schema.encodeUnknownEffect(Embeddings.CreateEmbeddingRequest)(decoded)).toEqual(request)
       }
       const error = yield* Effect.flip(
         decodeRequest({ model: "m", input: "x", encoding_format: "int8" })

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Schema } from "effect"
+import * as fc from "fast-check"
 import * as Gemini from "../src/Gemini.js"
+import { excessOptions, unknownFields } from "./unknownFields.js"
 
 const decodeResponse = Schema.decodeUnknownEffect(Gemini.GenerateContentResponse)
 const decodeRequest = Schema.decodeUnknownEffect(Gemini.GenerateContentRequest)
@@ -80,6 +82,46 @@ describe("Gemini", () => {
         expect(raw.candidates[0].x_candidate_extra).toBe(7)
         expect(raw.candidates[0].content.parts[1].x_part_extra).toBe("kept")
         expect(raw.usageMetadata.trafficType).toBe("ON_DEMAND")
+        for (const options of excessOptions) {
+          const again = (yield* decodeResponse(JSON.parse(responseBody), options)) as unknown as Record<string, any>
+          expect(again.x_gateway_cost).toBe(0.0001)
+          expect(again.candidates[0].content.parts[1].x_part_extra).toBe("kept")
+        }
+      }))
+
+    it("any unknown field survives a decode, at the top level, in a candidate and in a part", () =>
+      fc.assert(
+        fc.property(
+          unknownFields(Gemini.GenerateContentResponse),
+          unknownFields(Gemini.Candidate),
+          unknownFields(Gemini.Part),
+          (top, candidate, part) => {
+            const body = {
+              ...top,
+              candidates: [{ ...candidate, content: { role: "model", parts: [{ ...part, text: "hi" }] }, index: 0 }]
+            }
+            const decoded = Schema.decodeUnknownSync(Gemini.GenerateContentResponse)(body, { onExcessProperty: "error" })
+            expect(decoded).toEqual(body)
+          }
+        ),
+        { numRuns: 100 }
+      ))
+
+    it.effect("decodes Go zero values: null candidates, content without parts", () =>
+      Effect.gen(function*() {
+        const response = yield* decodeResponse({
+          candidates: [{ content: { role: "model", parts: null }, finishReason: "SAFETY", index: null }],
+          promptFeedback: null,
+          usageMetadata: { promptTokenCount: 0, candidatesTokensDetails: null },
+          modelVersion: "",
+          responseId: "",
+          sdkHttpResponse: { headers: null }
+        })
+        expect(response.candidates[0].content?.parts).toEqual([])
+        expect(response.candidates[0].index).toBeNull()
+        expect(Gemini.textOf(response)).toBe("")
+        const empty = yield* decodeResponse({ candidates: null })
+        expect(empty.candidates).toEqual([])
       }))
 
     it.effect("decodes a blocked prompt without candidates", () =>
@@ -163,6 +205,10 @@ describe("Gemini", () => {
         const decoded = yield* decodeRequest({ ...request, x_vendor: 1 })
         expect(decoded.model).toBe("gemini-2.5-flash")
         expect(decoded.x_vendor).toBe(1)
+        expect(yield* Schema.encodeUnknownEffect(Gemini.GenerateContentRequest)(decoded)).toEqual({
+          ...request,
+          x_vendor: 1
+        })
         const error = yield* Effect.flip(decodeRequest({ model: "m", contents: "hi" }))
         expect(error._tag).toBe("SchemaError")
       }))

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Schema } from "effect"
+import * as fc from "fast-check"
 import * as Messages from "../src/Messages.js"
+import { excessOptions, unknownFields } from "./unknownFields.js"
 
 const decodeEvent = Schema.decodeUnknownEffect(Messages.MessageStreamEvent)
 const decodeMessage = Schema.decodeUnknownEffect(Messages.Message)
@@ -100,7 +102,34 @@ describe("Messages", () => {
         expect(raw.content[1].x_block_extra).toBe("kept")
         expect(raw.content[1].input).toBeNull()
         expect(raw.usage.service_tier).toBe("standard")
+        for (const options of excessOptions) {
+          const again = (yield* decodeMessage(JSON.parse(messageBody), options)) as unknown as Record<string, any>
+          expect(again.x_gateway_region).toBe("cn")
+          expect(again.content[0]).toEqual(JSON.parse(messageBody).content[0])
+        }
       }))
+
+    it("any unknown field survives a decode, at the top level, in a block and in the usage", () =>
+      fc.assert(
+        fc.property(
+          unknownFields(Messages.Message),
+          unknownFields(Messages.TextBlock),
+          unknownFields(Messages.Usage),
+          (top, block, usage) => {
+            const body = {
+              ...top,
+              id: "x",
+              role: "assistant",
+              model: "m",
+              content: [{ ...block, type: "text", text: "hi" }],
+              usage: { ...usage, input_tokens: 1, output_tokens: 2 }
+            }
+            const decoded = Schema.decodeUnknownSync(Messages.Message)(body, { onExcessProperty: "error" })
+            expect(decoded).toEqual(body)
+          }
+        ),
+        { numRuns: 100 }
+      ))
 
     it.effect("decodes an unknown block type", () =>
       Effect.gen(function*() {
@@ -161,8 +190,36 @@ describe("Messages", () => {
         ])
         expect(events[0]).toMatchObject({ type: "message_annotation", note: "x" })
         expect(events[1]).toMatchObject({ type: "content_block_delta", delta: { type: "compaction_delta" } })
+        expect(Messages.isEventType(events[0], "message_start")).toBe(false)
       }))
 
+    it.effect("decodes the Go zero values of blocks, deltas and indexes", () =>
+      Effect.gen(function*() {
+        const [start, delta, stop, messageDelta, error] = yield* decodeAll([
+          event({ type: "content_block_start", index: null, content_block: { ...emptyBlock, type: "tool_use" } }),
+          event({ type: "content_block_delta", index: 2, delta: { type: "text_delta", text: null } }),
+          JSON.stringify({ type: "content_block_stop" }),
+          event({ type: "message_delta", delta: null, usage: { output_tokens: 0, input_tokens: null } }),
+          event({ type: "error", error: { type: "overloaded_error", message: "Overloaded" }, request_id: "" })
+        ])
+        if (!Messages.isEventType(start, "content_block_start")) throw new Error("not a block start")
+        expect(start.index).toBe(0)
+        // the zero fields of the Go block union are kept beside the tool_use fields
+        expect(start.content_block).toEqual({ ...emptyBlock, type: "tool_use" })
+        if (!Messages.isEventType(delta, "content_block_delta")) throw new Error("not a delta")
+        expect(delta.delta).toEqual({ type: "text_delta", text: "" })
+        expect(Messages.isEventType(stop, "content_block_stop") && stop.index).toBe(0)
+        if (!Messages.isEventType(messageDelta, "message_delta")) throw new Error("not a message delta")
+        expect(messageDelta.delta).toEqual({})
+        expect(messageDelta.usage).toEqual({ output_tokens: 0, input_tokens: null })
+        expect(Messages.isEventType(error, "error") && error.error?.type).toBe("overloaded_error")
+      }))
+
+    it.effect("rejects a known event that lacks its required fields", () =>
+      Effect.gen(function*() {
+        const error = yield* Effect.flip(decodeEvent({ type: "message_start", message: null }))
+        expect(error._tag).toBe("SchemaError")
+      }))
   })
 
   describe("CreateMessageRequest", () => {
@@ -191,6 +248,7 @@ describe("Messages", () => {
         const decoded = yield* decodeRequest(request)
         expect(decoded.messages).toHaveLength(3)
         expect(decoded.x_trace).toBe("t")
+        expect(yield* Schema.encodeUnknownEffect(Messages.CreateMessageRequest)(decoded)).toEqual(request)
       }))
 
     it.effect("rejects a request without max_tokens", () =>

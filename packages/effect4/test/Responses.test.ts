@@ -1,6 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Schema } from "effect"
+import * as fc from "fast-check"
 import * as Responses from "../src/Responses.js"
+import { excessOptions, unknownFields } from "./unknownFields.js"
 
 const decodeEvent = Schema.decodeUnknownEffect(Responses.ResponseStreamEvent)
 const decodeResponse = Schema.decodeUnknownEffect(Responses.Response)
@@ -90,6 +92,52 @@ describe("Responses", () => {
         expect(raw.output[1].x_item_extra).toBe(true)
         expect(raw.output[1].content[0].x_part_extra).toBe(1)
         expect(raw.output[2]).toEqual({ type: "web_search_call", id: "ws_1", status: "completed" })
+        for (const options of excessOptions) {
+          const again = (yield* decodeResponse(JSON.parse(responseBody), options)) as unknown as Record<string, any>
+          expect(again.x_gateway_trace).toBe("7d1f")
+          expect(again.output[1].content[0].x_part_extra).toBe(1)
+        }
+      }))
+
+    it("any unknown field survives a decode, at the top level, in an item and in a part", () =>
+      fc.assert(
+        fc.property(
+          unknownFields(Responses.Response),
+          unknownFields(Responses.OutputMessage),
+          unknownFields(Responses.OutputText),
+          (top, item, part) => {
+            const body = {
+              ...top,
+              id: "r",
+              output: [{ ...item, type: "message", content: [{ ...part, type: "output_text", text: "hi" }] }]
+            }
+            const decoded = Schema.decodeUnknownSync(Responses.Response)(body, { onExcessProperty: "error" })
+            expect(decoded).toEqual(body)
+          }
+        ),
+        { numRuns: 100 }
+      ))
+
+    it.effect("decodes Go zero values: null output, null strings of a function call", () =>
+      Effect.gen(function*() {
+        const response = yield* decodeResponse({
+          id: "r",
+          object: "",
+          created_at: 0,
+          status: "",
+          output: [
+            { type: "function_call", id: "", call_id: null, name: null, arguments: null, status: "" },
+            { type: "message", id: "m", content: null },
+            { type: "reasoning", summary: null }
+          ],
+          usage: null,
+          error: { code: 0, message: "" },
+          incomplete_details: null
+        })
+        expect(response.output[0]).toEqual({ type: "function_call", id: "", call_id: "", name: "", arguments: "", status: "" })
+        expect(response.output[1]).toEqual({ type: "message", id: "m", content: [] })
+        expect(response.error).toEqual({ code: 0, message: "" })
+        expect((yield* decodeResponse({ id: "r", output: null })).output).toEqual([])
       }))
 
     it.effect("fails with a SchemaError when output is not an array", () =>
@@ -120,8 +168,26 @@ describe("Responses", () => {
         expect(Responses.isEventType(delta, "response.output_text.delta") && delta.delta).toBe("Hel")
         expect((events[5] as unknown as Record<string, unknown>).delta).toBe("thinking")
         expect(Responses.isEventType(events[5], "response.output_text.delta")).toBe(false)
+        // the unknown event is kept whole
+        expect(events[5]).toEqual(JSON.parse(streamPayloads[5]))
       }))
 
+    it.effect("decodes deltas and errors with Go zero values", () =>
+      Effect.gen(function*() {
+        const [delta, args, gatewayError, openAiError] = yield* decodeAll([
+          `{"type":"response.output_text.delta","sequence_number":0,"item_id":"","output_index":0,"content_index":0,"delta":null}`,
+          `{"type":"response.function_call_arguments.delta","item_id":"fc_1","output_index":null}`,
+          `{"type":"response.error","error":{"code":"2008","message":"tpm limit"}}`,
+          `{"type":"error","code":"rate_limit_exceeded","message":"slow down","param":null}`
+        ])
+        expect(Responses.isEventType(delta, "response.output_text.delta") && delta.delta).toBe("")
+        expect(Responses.isEventType(args, "response.function_call_arguments.delta") && args.delta).toBe("")
+        expect(Responses.isEventType(gatewayError, "response.error") && gatewayError.error).toEqual({
+          code: "2008",
+          message: "tpm limit"
+        })
+        expect(Responses.isEventType(openAiError, "error") && openAiError.code).toBe("rate_limit_exceeded")
+      }))
   })
 
   describe("CreateResponseRequest", () => {
@@ -144,6 +210,7 @@ describe("Responses", () => {
         }
         const decoded = yield* decodeRequest(request)
         expect(decoded.x_vendor).toEqual({ a: 1 })
+        expect(yield* Schema.encodeUnknownEffect(Responses.CreateResponseRequest)(decoded)).toEqual(request)
         expect(Array.isArray(decoded.input) && decoded.input.length).toBe(4)
         const simple = yield* decodeRequest({ model: "m", input: "hi" })
         expect(simple.input).toBe("hi")
