@@ -187,6 +187,21 @@ describe("Chat", () => {
         expect(bare.choices).toEqual([])
       }))
 
+    it.effect("decodes tool-call fragments, the later ones without id or name", () =>
+      Effect.gen(function*() {
+        const chunks = yield* decodeAll(toolStreamPayloads)
+        expect(chunks[0].choices[0].delta.tool_calls?.[0]).toEqual({
+          index: 0,
+          id: "call_1",
+          type: "function",
+          function: { name: "get_weather", arguments: "" }
+        })
+        expect(chunks[1].choices[0].delta.tool_calls?.[0]).toEqual({ index: 0, function: { arguments: "{\"city\":" } })
+        expect(chunks[4].choices[0].delta).toEqual({})
+        expect(chunks[4].choices[0].finish_reason).toBe("tool_calls")
+        expect(chunks[5].usage?.total_tokens).toBe(50)
+      }))
+
     it.effect("keeps tool-call fragments with their null fields", () =>
       Effect.gen(function*() {
         const chunk = yield* decodeChunk({
