@@ -6,11 +6,12 @@
  */
 import * as Duration from "effect/Duration"
 import * as Redacted from "effect/Redacted"
-import type * as SkyError from "../SkyError.js"
+import * as SkyError from "../SkyError.js"
 // Type-only: the public module owns (and documents) the shapes of the input and the options.
 import type { DecodeOptions, ErrorResponse } from "../SkyWire.js"
 import * as Classify from "../../packages/core/src/classify.js"
 import * as Evidence from "../../packages/core/src/evidence.js"
+import type { WireError } from "../../packages/core/src/wire.js"
 import { construct } from "./construct.js"
 
 /** @internal */
@@ -59,4 +60,23 @@ export const decodeError = (input: ErrorResponse, options: DecodeOptions = {}): 
     attempts: options.attempts
   })
   return construct(tag, propsOf(fields))
+}
+
+/**
+ * An error as the core's encoder reads it: its tag and plain fields, `Duration`s as milliseconds.
+ *
+ * @internal
+ */
+export const wireErrorOf = (error: SkyError.SkyError): WireError => {
+  const code = SkyError.codeOf(error)
+  const fields: Classify.ErrorFields<unknown> = {
+    ...(error.status !== undefined ? { status: error.status } : {}),
+    message: error.message,
+    ...(code !== undefined ? { code } : {}),
+    ...(error.requestId !== undefined ? { requestId: error.requestId } : {}),
+    ...(error.errorType !== undefined ? { errorType: error.errorType } : {}),
+    ...(error.retryAfter !== undefined ? { retryAfterMillis: Duration.toMillis(error.retryAfter) } : {}),
+    ...(error.shouldRetry !== undefined ? { shouldRetry: error.shouldRetry } : {})
+  }
+  return { tag: error._tag, fields }
 }
