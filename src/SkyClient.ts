@@ -22,6 +22,7 @@ import * as Chat from "./Chat.js"
 import * as Embeddings from "./Embeddings.js"
 import * as Gemini from "./Gemini.js"
 import * as Client from "./internal/client.js"
+import * as Machine from "./internal/stream.js"
 import * as Request from "./internal/request.js"
 import { fastDecoder } from "./internal/fastDecode.js"
 import * as Json from "../packages/core/src/json.js"
@@ -61,7 +62,7 @@ export const defaultAnthropicVersion = "2023-06-01"
  * @since 0.1.0
  * @category constants
  */
-export const attemptHeader: string = Client.attemptHeader
+export const attemptHeader: string = Request.attemptHeader
 
 /**
  * The client's settings, with the names the official SDKs use.
@@ -207,7 +208,7 @@ type Decoder<A> = (u: unknown, options?: SchemaAST.ParseOptions) => Effect.Effec
 type EventDecoder<A> = (u: unknown) => Either.Either<A, ParseResult.ParseError>
 
 /** An error body the gateway sent inside a stream. */
-const errorStep = (error: unknown): Either.Either<Client.Step<never>, never> => Either.right({ error })
+const errorStep = (error: unknown): Either.Either<Machine.Step<never>, never> => Either.right({ error })
 
 /**
  * A surface whose events are JSON data payloads: an `event: error`, or a
@@ -218,10 +219,10 @@ const jsonSurface = <A>(options: {
   readonly endsAtEof: boolean
   readonly errorOf: (value: unknown) => unknown | undefined
   readonly decode: EventDecoder<A>
-  readonly step: (value: A, event: Sse.Event) => Client.Step<A>
+  readonly step: (value: A, event: Sse.Event) => Machine.Step<A>
   /** A data payload that is not JSON but means something (chat's `[DONE]`). */
-  readonly special?: (data: string) => Client.Step<A> | undefined
-}): Client.StreamSurface<A> => ({
+  readonly special?: (data: string) => Machine.Step<A> | undefined
+}): Machine.StreamSurface<A> => ({
   endsAtEof: options.endsAtEof,
   // Straight-line code, no Either combinators: this runs once per event, and each closure and wrapper it
   // allocated was paid per chunk of a stream.
@@ -245,7 +246,7 @@ const jsonSurface = <A>(options: {
 const typeOf = (value: { readonly type?: unknown }, event: Sse.Event): string =>
   typeof value.type === "string" ? value.type : event.event
 
-const chatSurface: Client.StreamSurface<Chat.ChatCompletionChunk> = jsonSurface({
+const chatSurface: Machine.StreamSurface<Chat.ChatCompletionChunk> = jsonSurface({
   endsAtEof: false,
   errorOf: Chat.errorOf,
   decode: fastDecoder(Chat.ChatCompletionChunk),
@@ -254,21 +255,21 @@ const chatSurface: Client.StreamSurface<Chat.ChatCompletionChunk> = jsonSurface(
   special: (data) => (data.charCodeAt(0) !== 123 && Chat.isDone(data) ? { end: true } : undefined)
 })
 
-const responsesSurface: Client.StreamSurface<Responses.ResponseStreamEvent> = jsonSurface({
+const responsesSurface: Machine.StreamSurface<Responses.ResponseStreamEvent> = jsonSurface({
   endsAtEof: false,
   errorOf: Responses.errorOf,
   decode: fastDecoder(Responses.ResponseStreamEvent),
   step: (emit, event) => ({ emit, end: Responses.isTerminal(typeOf(emit, event)) })
 })
 
-const messagesSurface: Client.StreamSurface<Messages.MessageStreamEvent> = jsonSurface({
+const messagesSurface: Machine.StreamSurface<Messages.MessageStreamEvent> = jsonSurface({
   endsAtEof: false,
   errorOf: Messages.errorOf,
   decode: fastDecoder(Messages.MessageStreamEvent),
   step: (emit, event) => ({ emit, end: Messages.isTerminal(typeOf(emit, event)) })
 })
 
-const geminiSurface: Client.StreamSurface<Gemini.GenerateContentResponse> = jsonSurface({
+const geminiSurface: Machine.StreamSurface<Gemini.GenerateContentResponse> = jsonSurface({
   endsAtEof: true,
   errorOf: Gemini.errorOf,
   decode: fastDecoder(Gemini.GenerateContentResponse),
@@ -285,7 +286,7 @@ const decodeMessage = fastDecoder(Messages.Message)
 const decodeGenerateContentResponse = fastDecoder(Gemini.GenerateContentResponse)
 const decodeCreateEmbeddingResponse = fastDecoder(Embeddings.CreateEmbeddingResponse)
 
-const settingsOf = (options: Options): Client.Settings => ({
+const settingsOf = (options: Options): Request.Settings => ({
   apiKey: options.apiKey,
   baseUrl: options.baseUrl ?? defaultBaseUrl,
   base: Request.baseUrlOf(options.baseUrl ?? defaultBaseUrl, [Redacted.value(options.apiKey)]),
@@ -334,16 +335,16 @@ export const make = (options: Options): Effect.Effect<Service, ConfigError.Confi
   Effect.zipRight(checkApiKey(options.apiKey, "apiKey"), Effect.map(HttpClient.HttpClient, (transportClient) => {
     const http = Request.transport(transportClient)
     const settings = settingsOf(options)
-    const json = <A>(endpoint: Client.Endpoint, decode: Decoder<A>, call?: CallOptions) =>
+    const json = <A>(endpoint: Request.Endpoint, decode: Decoder<A>, call?: CallOptions) =>
       Client.callJson(http, settings, endpoint, decode, call)
-    const stream = <A>(endpoint: Client.Endpoint, surface: Client.StreamSurface<A>, call?: CallOptions) =>
+    const stream = <A>(endpoint: Request.Endpoint, surface: Machine.StreamSurface<A>, call?: CallOptions) =>
       Client.callStream(http, settings, endpoint, surface, call)
     const post = (
       operation: string,
       path: string,
       body: { readonly [key: string]: unknown },
       headers?: Record<string, string>
-    ): Client.Endpoint => ({
+    ): Request.Endpoint => ({
       operation,
       method: "POST",
       path,
@@ -352,7 +353,7 @@ export const make = (options: Options): Effect.Effect<Service, ConfigError.Confi
       model: modelOf(body)
     })
     const anthropic = { "anthropic-version": settings.anthropicVersion }
-    const geminiEndpoint = (operation: string, request: Gemini.GenerateContentRequest, streamed: boolean): Client.Endpoint => {
+    const geminiEndpoint = (operation: string, request: Gemini.GenerateContentRequest, streamed: boolean): Request.Endpoint => {
       let path: string
       try {
         path = Gemini.path(request.model, streamed)
