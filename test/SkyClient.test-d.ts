@@ -57,7 +57,7 @@ describe("SkyClient types", () => {
   })
 
   it("the collect helpers keep the error channel", () => {
-    expectTypeOf(SkyClient.collectChatCompletion<never>).returns.toEqualTypeOf<
+    expectTypeOf(SkyClient.collect("chat")<never>).returns.toEqualTypeOf<
       Effect.Effect<Chat.ChatCompletion, SkyError.SkyError>
     >()
   })

@@ -11,7 +11,9 @@ import * as Option from "effect/Option"
 import type * as SkyError from "../SkyError.js"
 
 /**
- * A duration from an option, or `fallback` when the option is absent or not a duration.
+ * A duration from any input, or the fallback when the input is absent or
+ * unreadable (a string such as `"soon"` that slipped past the types): a bad
+ * setting never becomes a defect.
  *
  * @internal
  */

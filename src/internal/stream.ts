@@ -56,6 +56,49 @@ export interface StreamSurface<A> {
   readonly endsAtEof: boolean
 }
 
+/** Decodes one event's JSON payload, synchronously. */
+type EventDecoder<A> = (u: unknown) => Either.Either<A, { readonly message: string }>
+
+/** An error body the gateway sent inside a stream. */
+const errorStep = (error: unknown): Either.Either<Step<never>, never> => Either.right({ error })
+
+/**
+ * A surface whose events are JSON data payloads: an `event: error`, or a
+ * payload the surface recognises as an error, is an in-stream error; anything
+ * else is decoded into an element.
+ */
+export const jsonSurface = <A>(options: {
+  readonly endsAtEof: boolean
+  readonly errorOf: (value: unknown) => unknown | undefined
+  readonly decode: EventDecoder<A>
+  readonly step: (value: A, event: Sse.Event) => Step<A>
+  /** A data payload that is not JSON but means something (chat's `[DONE]`). */
+  readonly special?: (data: string) => Step<A> | undefined
+}): StreamSurface<A> => ({
+  endsAtEof: options.endsAtEof,
+  // Straight-line code, no Either combinators: this runs once per event, and each closure and wrapper it
+  // allocated was paid per chunk of a stream.
+  step: (event) => {
+    const special = options.special?.(event.data)
+    if (special !== undefined) return Either.right(special)
+    const parsed = parseJson(event.data)
+    if (event.event === "error" || event.event === "response.error") {
+      // An error event fails the stream whatever its data: JSON or plain text, decodeError reads both.
+      const data = parsed._tag === "Right" ? parsed.value : event.data
+      return errorStep(options.errorOf(data) ?? data)
+    }
+    if (parsed._tag === "Left") return Either.left({ message: `the event is ${parsed.problem.message}` })
+    const error = options.errorOf(parsed.value)
+    if (error !== undefined) return errorStep(error)
+    const decoded = options.decode(parsed.value)
+    return Either.isLeft(decoded) ? Either.left(decoded.left) : Either.right(options.step(decoded.right, event))
+  }
+})
+
+/** An event's type: its payload's `type`, else its SSE `event` name. */
+export const typeOf = (value: { readonly type?: unknown }, event: Sse.Event): string =>
+  typeof value.type === "string" ? value.type : event.event
+
 /**
  * SSE events from a byte stream (see `makeEventDecoder`: linear whatever the line endings). A chunk of bytes that
  * completes no event gives an empty chunk, which the idle deadline does not count as an event.
