@@ -404,7 +404,7 @@ describe("stream faults", () => {
 
   // Known failure, reported: the client decodes an in-stream error with the stream's HTTP status (200), so a
   // table error such as UpstreamTimeout says `status: 200` (and an in-stream UnknownGatewayError is never
-  // retried, since 200 is not a retryable status). See the report: src/internal/client.ts, openStream.
+  // retried, since 200 is not a retryable status). See src/internal/stream.ts, openStream.
   it.live("an in-stream 2003 carries the table's status 424, not the stream's 200", () =>
     Effect.gen(function*() {
       const { client } = yield* services
