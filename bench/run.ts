@@ -94,7 +94,8 @@ const percentile = (sorted: Float64Array, p: number): number =>
 const fmt = (n: number, digits = 0): string =>
   Number.isFinite(n) ? n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits }) : String(n)
 
-const ratio = (a: number, b: number): string => `${(a / b).toFixed(2)}x`
+const ratio = (a: number | undefined, b: number | undefined): string =>
+  a === undefined || b === undefined ? "-" : `${(a / b).toFixed(2)}x`
 
 const log = (line: string): void => {
   process.stdout.write(`[${((performance.now() - startedAt) / 1000).toFixed(1).padStart(6)} s] ${line}\n`)
@@ -243,7 +244,9 @@ interface ContenderSpec {
 }
 type Label = ContenderName | "before" | "sky4" | "platform4" | "openai4"
 const effect4Contenders = Path.join(root, "packages", "effect4", "bench", "contender.ts")
-const contenderSpecs: ReadonlyArray<ContenderSpec> = [
+/** `--line=1` or `--line=2` measures one line's contenders only (with the contenders without Effect). */
+const onlyLine = process.argv.find((a) => a.startsWith("--line="))?.slice("--line=".length)
+const allContenderSpecs: ReadonlyArray<ContenderSpec> = [
   { label: "sky", name: "sky", script: Path.join(here, "contender.ts"), node: process.execPath },
   { label: "platform", name: "platform", script: Path.join(here, "contender.ts"), node: process.execPath },
   { label: "openai", name: "openai", script: Path.join(here, "contender.ts"), node: process.execPath },
@@ -259,6 +262,9 @@ const contenderSpecs: ReadonlyArray<ContenderSpec> = [
     env: { ...process.env, BENCH_SKY_SRC: Path.resolve(root, beforeDir, "index.ts") }
   }])
 ]
+const contenderSpecs = allContenderSpecs.filter((c) =>
+  onlyLine === undefined || (onlyLine === "2") === (c.node === node22 && c.script === effect4Contenders)
+)
 const contenderNames: ReadonlyArray<Label> = contenderSpecs.map((c) => c.label)
 const overheadPaths = ["chat", "limited", "stream"] as const
 type OverheadPath = (typeof overheadPaths)[number]
@@ -355,9 +361,9 @@ const renderOverhead = (r: OverheadResults): string => {
   const p = r.byPath
   const row = (label: string, path: OverheadPath, unit: "call" | "chunk") =>
     `| ${label}, CPU per ${unit} | ${contenderNames.map((n) => `${fmt(p[path][n].cpu, 1)} µs`).join(" | ")} | ${
-      ratio(p[path].sky.cpu, p[path].platform.cpu)
-    } | ${ratio(p[path].sky.rate, p[path].openai.rate)} | ${ratio(p[path].sky4.cpu, p[path].platform4.cpu)} | ${
-      ratio(p[path].sky4.rate, p[path].openai4.rate)
+      ratio(p[path].sky?.cpu, p[path].platform?.cpu)
+    } | ${ratio(p[path].sky?.rate, p[path].openai?.rate)} | ${ratio(p[path].sky4?.cpu, p[path].platform4?.cpu)} | ${
+      ratio(p[path].sky4?.rate, p[path].openai4?.rate)
     } |${
       p[path].before === undefined ? "" : ` ${ratio(p[path].before.cpu, p[path].platform.cpu)} |`
     }`
