@@ -14,7 +14,7 @@ import { fieldLimits } from "../packages/core/src/limits.js"
 import { construct } from "./internal/construct.js"
 import * as Decode from "./internal/decode.js"
 import * as Evidence from "../packages/core/src/evidence.js"
-import type * as Classify from "../packages/core/src/classify.js"
+import * as Classify from "../packages/core/src/classify.js"
 import * as Wire from "../packages/core/src/wire.js"
 import * as SkyError from "./SkyError.js"
 
@@ -25,7 +25,7 @@ import * as SkyError from "./SkyError.js"
  * @since 0.1.0
  * @category constants
  */
-export const bodyLimit: number = Decode.defaultBodyLimit
+export const bodyLimit: number = Classify.defaultBodyLimit
 
 /**
  * Response headers in any common form: a plain record (string or string-array
@@ -42,7 +42,7 @@ export type HeadersInput = Evidence.HeadersInput
  * @since 0.2.0
  * @category constants
  */
-export const maxBodyLimit: number = Decode.maxBodyLimit
+export const maxBodyLimit: number = Classify.maxBodyLimit
 
 /**
  * A body read with a bound: its first bytes kept, the rest scanned for the facts
