@@ -2,7 +2,7 @@
 // the body bounded by its limit, and each classification route.
 import fc from "fast-check"
 import { describe, expect, it } from "vitest"
-import { bodyLimitOf, classifyError, defaultBodyLimit, maxBodyLimit, shouldRetryOf } from "../src/classify.js"
+import { bodyLimitOf, classifyError, defaultBodyLimit, maxBodyLimit, shouldRetryOf, unreadableError } from "../src/classify.js"
 import { catalogue, tags } from "../src/table.js"
 
 const key = "ak-" + "q7".repeat(16)
@@ -131,5 +131,33 @@ describe("classifyError's routes", () => {
     const gbk = new Uint8Array([0x7b, 0x22, 0x6d, 0x22, 0x3a, 0x22, 0xc4, 0xe3, 0xba, 0xc3, 0x22, 0x7d])
     const { fields } = classifyError({ status: 502, body: gbk })
     expect(fields.bodyBase64).toBe(Buffer.from(gbk).toString("base64"))
+  })
+})
+
+describe("unreadableError", () => {
+  it("keeps what can be read of a hostile response and scrubs the thrown text", () => {
+    const hostile = {
+      status: 503,
+      get headers(): never {
+        throw new Error(`no headers for ${key}`)
+      }
+    }
+    let thrown: unknown
+    try {
+      classifyError(hostile)
+    } catch (cause) {
+      thrown = cause
+    }
+    expect(thrown).toBeInstanceOf(Error)
+    const { fields, tag } = unreadableError(hostile, thrown, [key])
+    expect(tag).toBe("UnknownGatewayError")
+    expect(fields.status).toBe(503)
+    expect(fields.message).toBe("the error response could not be read: no headers for <redacted>")
+    const noStatus = {
+      get status(): number {
+        throw new Error("no status")
+      }
+    }
+    expect(unreadableError(noStatus, 42, []).fields).toEqual({ status: 0, message: "the error response could not be read: 42" })
   })
 })
