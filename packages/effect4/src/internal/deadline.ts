@@ -68,3 +68,14 @@ const withTimer = <A, E>(
         })),
         () => Fiber.interrupt(fiber)
       )))
+
+/**
+ * A duration from an option, or `fallback` when the option is absent, not a duration, or negative.
+ *
+ * @internal
+ */
+export const durationOr = (input: Duration.Input | undefined, fallback: Duration.Duration): Duration.Duration => {
+  if (input === undefined) return fallback
+  const decoded = Duration.fromInput(input)
+  return decoded._tag === "Some" && !Duration.isNegative(decoded.value) ? decoded.value : fallback
+}
