@@ -38,3 +38,18 @@ export * as Gemini from "./Gemini.js"
  * @since 2.0.0
  */
 export * as Embeddings from "./Embeddings.js"
+
+/**
+ * The error algebra: one tagged error class per code of the gateway's table, five client-side classes, their union,
+ * groups, guards, exhaustive handling and RFC 9457 rendering.
+ *
+ * @since 2.0.0
+ */
+export * as SkyError from "./SkyError.js"
+
+/**
+ * The retry policy: which errors are retried and how long to wait, following the server's hints.
+ *
+ * @since 2.0.0
+ */
+export * as SkyRetry from "./SkyRetry.js"
