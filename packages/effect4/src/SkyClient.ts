@@ -21,6 +21,7 @@ import * as Client from "./internal/client.js"
 import { durationOr } from "./internal/deadline.js"
 import { fastDecoder } from "./internal/fastDecode.js"
 import * as Request from "./internal/request.js"
+import type { StreamSurface } from "./internal/stream.js"
 import * as Streams from "./internal/streams.js"
 import * as Messages from "./Messages.js"
 import * as Responses from "./Responses.js"
@@ -246,8 +247,8 @@ export const make = (options: Options): Effect.Effect<Service, Config.ConfigErro
       const settings = settingsOf(options)
       const json = <A>(endpoint: Request.Endpoint, decode: Client.Decode<A>, call?: CallOptions) =>
         Client.callJson(http, settings, endpoint, decode, call)
-      const stream = <A>(endpoint: Request.Endpoint, surface: Streams.Surface, call?: CallOptions) =>
-        Client.callStream(http, settings, endpoint, Streams.surfaces[surface] as unknown as import("./internal/stream.js").StreamSurface<A>, call)
+      const stream = <S extends Streams.Surface>(endpoint: Request.Endpoint, surface: S, call?: CallOptions) =>
+        Client.callStream(http, settings, endpoint, Streams.surfaces[surface] as StreamSurface<Streams.Element[S]>, call)
       const post = (
         operation: string,
         path: string,

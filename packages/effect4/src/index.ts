@@ -53,3 +53,11 @@ export * as SkyError from "./SkyError.js"
  * @since 2.0.0
  */
 export * as SkyRetry from "./SkyRetry.js"
+
+/**
+ * The client: every call an `Effect<A, SkyError>`, every stream a `Stream<A, SkyError>`, the server's retry hints
+ * followed, a per-request timeout, and the key in no error, log or span.
+ *
+ * @since 2.0.0
+ */
+export * as SkyClient from "./SkyClient.js"

@@ -125,3 +125,19 @@ export const renderings = (span: RecordedSpan): Array<string> => {
     exit !== undefined && Exit.isSuccess(exit) ? String(JSON.stringify(exit.value)) : ""
   ]
 }
+
+/** A handler that answers every request with one fixed response. */
+export const answer = (status: number, body: string, headers: Record<string, string> = {}): Handler => (_req, res) => {
+  res.writeHead(status, { "content-type": "application/json", ...headers }).end(body)
+}
+
+/** A handler that answers each request with the next of `handlers` (the last one repeats). */
+export const inTurn = (...handlers: ReadonlyArray<Handler>): Handler => {
+  let i = 0
+  return (req, res, body) => handlers[Math.min(i++, handlers.length - 1)]!(req, res, body)
+}
+
+/** An event stream body. */
+export const sseHandler = (...events: ReadonlyArray<string>): Handler => (_req, res) => {
+  res.writeHead(200, { "content-type": "text/event-stream" }).end(events.join(""))
+}
