@@ -1,12 +1,10 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, Context, Deferred, Duration, Effect, Exit, Fiber, Layer, Stream } from "effect"
+import { Cause, Context, Deferred, Effect, Exit, Layer, Stream } from "effect"
 import * as FetchHttpClient from "effect/http/FetchHttpClient"
 import * as HttpClient from "effect/http/HttpClient"
 import type * as HttpClientError from "effect/http/HttpClientError"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
-import * as TestClock from "effect/testing/TestClock"
 import * as Zlib from "node:zlib"
-import { deadline } from "../src/internal/deadline.js"
 import * as Request from "../src/internal/request.js"
 import * as ResponseBody from "../src/internal/responseBody.js"
 import { recordingTracer, renderings, serve, transports } from "./support/loopback.js"
@@ -269,61 +267,4 @@ describe("response bodies", () => {
       expect(body.complete).toBe(false)
       expect(body.facts).toMatchObject({ error: { code: 2007 } })
     }).pipe(Effect.scoped))
-})
-
-// ---------------------------------------------------------------------------
-// The deadline
-// ---------------------------------------------------------------------------
-
-describe("the deadline", () => {
-  it.live("on the live clock: a passed deadline interrupts the work, waits for it, then fails", () =>
-    Effect.gen(function*() {
-      const events: Array<string> = []
-      const error = yield* Effect.flip(deadline(
-        Effect.never.pipe(Effect.onInterrupt(() => Effect.sync(() => events.push("interrupted")))),
-        Duration.millis(30),
-        () => "late"
-      ))
-      expect(error).toBe("late")
-      expect(events).toEqual(["interrupted"])
-    }))
-
-  it.live("on the live clock: work that ends in time gives its exit as it is", () =>
-    Effect.gen(function*() {
-      expect(yield* deadline(Effect.succeed(1), Duration.seconds(5), () => "late")).toBe(1)
-      expect(yield* Effect.flip(deadline(Effect.fail("own"), Duration.seconds(5), () => "late"))).toBe("own")
-      const slow = Effect.as(Effect.sleep("20 millis"), 2)
-      expect(yield* deadline(slow, Duration.seconds(5), () => "late")).toBe(2)
-      expect(yield* deadline(slow, Duration.infinity, () => "late")).toBe(2)
-    }))
-
-  it.live("on the live clock: the caller's interruption interrupts the work and stays an interruption", () =>
-    Effect.gen(function*() {
-      const started = yield* Deferred.make<void>()
-      const stopped = yield* Deferred.make<void>()
-      const fiber = yield* Effect.forkChild(deadline(
-        Deferred.succeed(started, void 0).pipe(
-          Effect.andThen(Effect.never),
-          Effect.onInterrupt(() => Deferred.succeed(stopped, void 0))
-        ),
-        Duration.seconds(30),
-        () => "late"
-      ))
-      yield* Deferred.await(started)
-      const exit = yield* Fiber.interrupt(fiber).pipe(Effect.andThen(Fiber.await(fiber)))
-      expect(Exit.hasInterrupts(exit)).toBe(true)
-      expect(yield* Deferred.isDone(stopped)).toBe(true)
-    }))
-
-  it.effect("on the TestClock: virtual time drives it", () =>
-    Effect.gen(function*() {
-      const fiber = yield* Effect.forkChild(
-        Effect.flip(deadline(Effect.as(Effect.sleep("10 seconds"), 1), Duration.seconds(5), () => "late"))
-      )
-      yield* TestClock.adjust("5 seconds")
-      expect(yield* Fiber.join(fiber)).toBe("late")
-      const inTime = yield* Effect.forkChild(deadline(Effect.as(Effect.sleep("1 second"), 1), Duration.seconds(5), () => "late"))
-      yield* TestClock.adjust("1 second")
-      expect(yield* Fiber.join(inTime)).toBe(1)
-    }))
 })
