@@ -6,7 +6,7 @@
  */
 import * as Duration from "effect/Duration"
 import * as Redacted from "effect/Redacted"
-import type * as SkyError from "../SkyError.js"
+import * as SkyError from "../SkyError.js"
 // Type-only: the public module owns (and documents) the shapes of the input and the options.
 import type { DecodeOptions, ErrorResponse } from "../SkyWire.js"
 import * as Classify from "../../packages/core/src/classify.js"
@@ -60,3 +60,10 @@ export const decodeError = (input: ErrorResponse, options: DecodeOptions = {}): 
   })
   return construct(tag, propsOf(fields))
 }
+
+/**
+ * An error as the core's encoder reads it: its tag and plain fields, `Duration`s as milliseconds.
+ *
+ * @internal
+ */
+export { wireErrorOf } from "./wireError.js"
