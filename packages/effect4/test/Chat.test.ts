@@ -218,6 +218,15 @@ describe("Chat", () => {
   })
 
   describe("CreateChatCompletionRequest", () => {
+    it("response types are closed structs, request types admit extra fields", () => {
+      const completion: Chat.ChatCompletion = { id: "x", model: "m", choices: [] }
+      // @ts-expect-error a misspelt field of a response does not compile
+      expect(completion.choises).toBeUndefined()
+      const request: Chat.CreateChatCompletionRequest = { model: "m", messages: [], enable_thinking: true }
+      expect(Schema.is(Chat.CreateChatCompletionRequest)(request)).toBe(true)
+      expect(Schema.is(Chat.ChatCompletion)(completion)).toBe(true)
+    })
+
     it.effect("accepts a full request with extra vendor fields and keeps them", () =>
       Effect.gen(function*() {
         const request: Chat.CreateChatCompletionRequest = {
