@@ -1,14 +1,14 @@
-import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, Context, Duration, Effect, Exit, Fiber, Layer, Option, Stream } from "effect"
 import * as HttpClient from "effect/http/HttpClient"
 import * as HttpClientResponse from "effect/http/HttpClientResponse"
 import * as TestClock from "effect/testing/TestClock"
+import type * as Scope from "effect/Scope"
 import type { ServerResponse } from "node:http"
 import { maxJsonDepth } from "../../core/src/json.js"
 import { SkyClient, SkyError } from "../src/index.js"
 import { apiKey } from "./support/client.js"
-import { answer, serve } from "./support/loopback.js"
+import { answer, serve, transports } from "./support/loopback.js"
 
 const chat = { model: "m", messages: [{ role: "user" as const, content: "hi" }] }
 
@@ -34,13 +34,13 @@ const failureOf = <A>(exit: Exit.Exit<A, SkyError.SkyError>): SkyError.SkyError 
 }
 
 /** The client over a loopback server answering every request with `body`, alive for the test's scope. */
-const over = (body: string, contentType = "text/event-stream") =>
+const over = (body: string, contentType = "text/event-stream", transport = transports[0]![1]) =>
   Effect.gen(function*() {
     const server = yield* serve(answer(200, body, { "content-type": contentType }))
     return Context.get(
       yield* Layer.build(
         SkyClient.layer({ apiKey, baseUrl: server.url, maxRetries: 0 }).pipe(
-          Layer.provide(NodeHttpClient.layerUndici),
+          Layer.provide(transport),
           Layer.orDie
         )
       ),
@@ -60,22 +60,29 @@ const startMessage = {
 }
 
 /** The four routes by which a server's JSON reaches a walk in the client, each carrying `json`. */
-const routes: ReadonlyArray<readonly [string, (json: string) => Effect.Effect<unknown, SkyError.SkyError, import("effect/Scope").Scope>]> = [
-  ["an SSE data event with an error field", (json) =>
-    Effect.flatMap(over(`data: {"error":${json}}\n\n`), (sky) => sky.chatCompletionsStream(chat).pipe(SkyClient.collect("chat")))],
-  ["a JSON answer to a stream request", (json) =>
+type Route = (
+  json: string,
+  transport?: Layer.Layer<HttpClient.HttpClient>
+) => Effect.Effect<unknown, SkyError.SkyError, Scope.Scope>
+
+const routes: ReadonlyArray<readonly [string, Route]> = [
+  ["an SSE data event with an error field", (json, transport) =>
+    Effect.flatMap(over(`data: {"error":${json}}\n\n`, undefined, transport), (sky) => sky.chatCompletionsStream(chat).pipe(SkyClient.collect("chat")))],
+  ["a JSON answer to a stream request", (json, transport) =>
     Effect.flatMap(
-      over(`{"error":${json}}`, "application/json"),
+      over(`{"error":${json}}`, "application/json", transport),
       (sky) => sky.chatCompletionsStream(chat).pipe(SkyClient.collect("chat"))
     )],
-  ["response.error of a failed response event", (json) =>
+  ["response.error of a failed response event", (json, transport) =>
     Effect.flatMap(
       over(
-        `data: {"type":"response.failed","sequence_number":1,"response":{"id":"r","object":"response","created_at":0,"status":"failed","model":"m","output":[],"error":${json}}}\n\n`
+        `data: {"type":"response.failed","sequence_number":1,"response":{"id":"r","object":"response","created_at":0,"status":"failed","model":"m","output":[],"error":${json}}}\n\n`,
+        undefined,
+        transport
       ),
       (sky) => sky.responsesStream({ model: "m", input: "hi" }).pipe(SkyClient.collect("responses"))
     )],
-  ["a usage field folded by collect(\"messages\")", (json) =>
+  ["a usage field folded by collect(\"messages\")", (json, transport) =>
     Effect.flatMap(
       over([
         `event: message_start\ndata: ${
@@ -83,17 +90,18 @@ const routes: ReadonlyArray<readonly [string, (json: string) => Effect.Effect<un
         }\n\n`,
         `event: message_delta\ndata: {"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":3,"extra":${json}}}\n\n`,
         `event: message_stop\ndata: {"type":"message_stop"}\n\n`
-      ].join("")),
+      ].join(""), undefined, transport),
       (sky) => sky.messagesStream({ model: "m", max_tokens: 10, messages: [] }).pipe(SkyClient.collect("messages"))
     )]
 ]
 
 describe("Streams: JSON nested without bound", () => {
   for (const [name, run] of routes) {
-    for (const levels of [5_000, 100_000]) {
-      it.live(`${name}, ${levels} levels deep, is an InvalidResponse, not a defect`, () =>
+    for (const [transportName, transport] of transports) {
+      const levels = transportName === "undici" ? 100_000 : 5_000
+      it.live(`${name}, ${levels} levels deep, is an InvalidResponse, not a defect (${transportName})`, () =>
         Effect.gen(function*() {
-          const error = failureOf(yield* Effect.exit(run(deep(levels))))
+          const error = failureOf(yield* Effect.exit(run(deep(levels), transport)))
           expect(error._tag).toBe("InvalidResponse")
           expect(error.message).toContain(`nested deeper than ${maxJsonDepth} levels`)
           // The error renders without walking the deep value.
@@ -298,7 +306,11 @@ const repeatEvery = (ms: number, piece: () => string) => (response: ServerRespon
 }
 
 /** Runs a chat stream against a loopback server, giving up after 10 s. */
-const liveRun = (write: (response: ServerResponse) => () => void, options: Partial<SkyClient.Options> = {}) =>
+const liveRun = (
+  write: (response: ServerResponse) => () => void,
+  options: Partial<SkyClient.Options> = {},
+  transport: Layer.Layer<HttpClient.HttpClient> = transports[0]![1]
+) =>
   Effect.scoped(Effect.gen(function*() {
     const server = yield* serve((_req, res) => {
       res.writeHead(200, { "content-type": "text/event-stream", ...idHeader })
@@ -309,7 +321,7 @@ const liveRun = (write: (response: ServerResponse) => () => void, options: Parti
     const sky = Context.get(
       yield* Layer.build(
         SkyClient.layer({ apiKey, baseUrl: server.url, maxRetries: 0, timeout: "300 millis", ...options }).pipe(
-          Layer.provide(NodeHttpClient.layerUndici),
+          Layer.provide(transport),
           Layer.orDie
         )
       ),
@@ -324,31 +336,32 @@ const liveRun = (write: (response: ServerResponse) => () => void, options: Parti
   }))
 
 describe("Stream deadlines (loopback)", () => {
-  it.live("a server sending `: ping` every 50 ms for ever ends in RequestTimeout after the idle timeout", () =>
-    Effect.gen(function*() {
-      const { count, exit } = yield* liveRun(repeatEvery(50, () => ": ping\n\n"))
-      expectTimeout(exit, 300, "no stream event")
-      expect(count).toBe(0)
-    }))
+  for (const [transportName, transport] of transports) {
+    it.live(`a server sending \`: ping\` every 50 ms for ever ends in RequestTimeout after the idle timeout (${transportName})`, () =>
+      Effect.gen(function*() {
+        const { count, exit } = yield* liveRun(repeatEvery(50, () => ": ping\n\n"), {}, transport)
+        expectTimeout(exit, 300, "no stream event")
+        expect(count).toBe(0)
+      }))
 
-  it.live("a server trickling an event a byte every 20 ms ends in RequestTimeout after the idle timeout", () =>
-    Effect.gen(function*() {
-      const text = chatEvent("slow")
-      let at = 0
-      const { count, exit } = yield* liveRun(repeatEvery(20, () => text[at++ % text.length]!))
-      expectTimeout(exit, 300, "no stream event")
-      expect(count).toBe(0)
-    }))
+    it.live(`a server trickling an event a byte every 20 ms ends in RequestTimeout after the idle timeout (${transportName})`, () =>
+      Effect.gen(function*() {
+        const text = chatEvent("slow")
+        let at = 0
+        const { count, exit } = yield* liveRun(repeatEvery(20, () => text[at++ % text.length]!), {}, transport)
+        expectTimeout(exit, 300, "no stream event")
+        expect(count).toBe(0)
+      }))
 
-  it.live("a server sending an event every 50 ms for ever ends in RequestTimeout at streamTimeout", () =>
-    Effect.gen(function*() {
-      const { count, exit } = yield* liveRun(repeatEvery(50, () => chatEvent("x")), {
-        // An idle timeout far above the gap between events: only streamTimeout can end this stream.
-        timeout: "5 seconds",
-        streamTimeout: "1 second"
-      })
-      expectTimeout(exit, 1000, "streamTimeout")
-      expect(count).toBeGreaterThan(0)
-    }))
+    it.live(`a server sending an event every 50 ms for ever ends in RequestTimeout at streamTimeout (${transportName})`, () =>
+      Effect.gen(function*() {
+        const { count, exit } = yield* liveRun(repeatEvery(50, () => chatEvent("x")), {
+          // An idle timeout far above the gap between events: only streamTimeout can end this stream.
+          timeout: "5 seconds",
+          streamTimeout: "1 second"
+        }, transport)
+        expectTimeout(exit, 1000, "streamTimeout")
+        expect(count).toBeGreaterThan(0)
+      }))
+  }
 })
-
