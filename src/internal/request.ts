@@ -21,79 +21,19 @@ import * as FiberRef from "effect/FiberRef"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Tracer from "effect/Tracer"
-import * as Evidence from "../../packages/core/src/evidence.js"
+import * as Facts from "../../packages/core/src/callEvidence.js"
 // Type-only: the public module owns (and documents) the per-call options.
 import type { CallOptions } from "../SkyClient.js"
 import type * as SkyError from "../SkyError.js"
 import * as SkyRetry from "../SkyRetry.js"
 import { durationOr } from "./deadline.js"
-import { describe, fromHttpError, invalidRequest, type ResponseContext } from "./failure.js"
+import { fromHttpError, invalidRequest, type ResponseContext } from "./failure.js"
 import { type AttemptLog, makeLog } from "./retry.js"
 
+import type { BaseUrl } from "../../packages/core/src/requestChecks.js"
+
 /** @internal */
-export type BaseUrl =
-  | { readonly _tag: "Valid"; readonly origin: string }
-  | { readonly _tag: "Invalid"; readonly reason: string }
-
-/** The base URL checked once: an absolute http(s) URL, or why it cannot be used (the key scrubbed from it). */
-export const baseUrlOf = (baseUrl: string, secrets: ReadonlyArray<string>): BaseUrl => {
-  const shown = Evidence.redactUrl(baseUrl, secrets)
-  let parsed: URL
-  try {
-    parsed = new URL(baseUrl)
-  } catch {
-    return { _tag: "Invalid", reason: `the base URL ${JSON.stringify(shown)} is not a valid URL` }
-  }
-  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
-    return { _tag: "Invalid", reason: `the base URL ${JSON.stringify(shown)} is not an http or https URL` }
-  }
-  return { _tag: "Valid", origin: parsed.origin }
-}
-
-/** An HTTP token (RFC 9110): what a header name may be. */
-const token = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
-
-/** A line break or NUL ends a header on the wire; text beyond Latin-1 cannot be written as header bytes. */
-const unsendableValue = /[\r\n\0]|[^\u0000-\u00ff]/
-
-/**
- * Why a header cannot be sent, or undefined. Only the header's name is named (a
- * value may hold the key); the caller scrubs the name too.
- */
-export const headersProblem = (headers: Readonly<Record<string, string>>): string | undefined => {
-  for (const name in headers) {
-    const value = headers[name]
-    if (!token.test(name)) return `the header name ${JSON.stringify(name)} is not an HTTP token`
-    if (typeof value !== "string") return `the header ${name} has a value that is not a string`
-    const bad = unsendableValue.exec(value)
-    if (bad !== null) {
-      return `the value of the header ${name} ${
-        bad[0] === "\r" || bad[0] === "\n" ? "holds a line break" : bad[0] === "\0" ? "holds a NUL" : "holds text outside Latin-1"
-      }`
-    }
-  }
-  return undefined
-}
-
-/** Control characters: C0, DEL and C1. */
-const control = /[\u0000-\u001f\u007f-\u009f]/
-
-/**
- * Why an API key is refused when the client is built, or undefined: empty, only
- * whitespace, or holding a control character (a line break would split the
- * header). The reason never shows the key.
- */
-export const apiKeyProblem = (key: string): string | undefined => {
-  if (key.length === 0) return "the API key is empty"
-  if (key.trim().length === 0) return "the API key is only whitespace"
-  const bad = control.exec(key)
-  if (bad !== null) {
-    return `the API key holds a control character (U+${
-      bad[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")
-    } at index ${bad.index})`
-  }
-  return undefined
-}
+export { apiKeyProblem, type BaseUrl, baseUrlOf, headersProblem } from "../../packages/core/src/requestChecks.js"
 
 const noPlatformSpan = (): boolean => true
 
@@ -173,7 +113,7 @@ export interface Endpoint {
 }
 
 /** The header that tells the server which attempt this is (1 for the first). @internal */
-export const attemptHeader = "x-sky-attempt"
+export const attemptHeader: string = Facts.attemptHeader
 
 /** A prepared request: what every attempt sends, and the evidence its errors keep. */
 export interface Call {
@@ -195,19 +135,6 @@ export interface Call {
   pendingError?: { readonly attempt: number; readonly ctx: () => ResponseContext } | undefined
 }
 
-const isAbsolute = (path: string): boolean => /^[a-z][a-z0-9+.-]*:\/\//i.test(path)
-
-const joinUrl = (base: string, path: string): string =>
-  isAbsolute(path) ? path : `${base.replace(/\/+$/, "")}/${path.replace(/^\/+/, "")}`
-
-const originOfUrl = (url: string): string | undefined => {
-  try {
-    return new URL(url).origin
-  } catch {
-    return undefined
-  }
-}
-
 /**
  * Prepares a call. Everything that would stop the request from being sent (a base URL or path that is not a
  * URL on the base's origin, a header a transport refuses, a body that is not JSON) fails here, before any
@@ -220,51 +147,22 @@ export const prepare = (
 ): Effect.Effect<Call, SkyError.SkyError> =>
   Effect.suspend(() => {
     const secretTexts = [Redacted.value(settings.apiKey)]
-    const scrubbed = (text: string) => Evidence.scrub(text, secretTexts)
-    if (endpoint.invalid !== undefined) return invalidRequest(endpoint, "", scrubbed(endpoint.invalid))
-    if (settings.base._tag === "Invalid") {
-      return invalidRequest(endpoint, Evidence.redactUrl(settings.baseUrl, secretTexts), settings.base.reason)
-    }
-    const url = joinUrl(settings.baseUrl, endpoint.path)
-    const secrets = [settings.apiKey]
-    const safeUrl = Evidence.redactUrl(url, secretTexts)
-    // A relative path stays on the base URL; only an absolute one can leave its origin.
-    if (isAbsolute(endpoint.path) && originOfUrl(url) !== settings.base.origin) {
-      // An absolute URL is accepted only on the base URL's origin: the key is never sent anywhere else.
-      return invalidRequest(endpoint, safeUrl, `${safeUrl} is not on the base URL's origin ${settings.base.origin}`)
-    }
-    let body: string | undefined
-    if (endpoint.body !== undefined) {
-      try {
-        body = JSON.stringify(endpoint.body)
-      } catch (cause) {
-        return invalidRequest(
-          endpoint,
-          safeUrl,
-          `its body could not be encoded as JSON (${describe(cause, secretTexts)})`
-        )
-      }
-      if (body === undefined) return invalidRequest(endpoint, safeUrl, "its body is not a JSON value")
-    }
-    const headers: Record<string, string> = {
-      accept: "application/json",
-      ...settings.headers,
-      ...endpoint.headers,
-      ...options?.headers,
-      authorization: `Bearer ${secretTexts[0]}`
-    }
-    const headerProblem = headersProblem(headers)
-    if (headerProblem !== undefined) return invalidRequest(endpoint, safeUrl, scrubbed(headerProblem))
-    const base = HttpClientRequest.make(endpoint.method)(url, { headers })
-    const withBody = body === undefined ? base : HttpClientRequest.bodyText(base, body, "application/json")
+    const planned = Facts.planRequest(
+      { apiKey: secretTexts[0]!, baseUrl: settings.baseUrl, base: settings.base, headers: settings.headers },
+      endpoint,
+      options?.headers
+    )
+    if (planned._tag === "Refuse") return invalidRequest(endpoint, planned.url, planned.reason)
+    const base = HttpClientRequest.make(endpoint.method)(planned.url, { headers: planned.headers })
+    const withBody = planned.body === undefined ? base : HttpClientRequest.bodyText(base, planned.body, "application/json")
     const policy = options?.maxRetries === undefined && options?.retry === undefined
       ? settings.retry
       : SkyRetry.policy({ ...options?.retry, maxRetries: options?.maxRetries ?? options?.retry?.maxRetries }, settings.retry)
     return Effect.succeed({
       endpoint,
-      url,
-      safeUrl,
-      secrets,
+      url: planned.url,
+      safeUrl: planned.safeUrl,
+      secrets: [settings.apiKey],
       secretTexts,
       timeout: durationOr(options?.timeout, settings.timeout),
       policy,
@@ -274,7 +172,7 @@ export const prepare = (
   })
 
 /** A 2xx status: the body is the answer. */
-export const isOk = (status: number): boolean => status >= 200 && status < 300
+export const isOk: (status: number) => boolean = Facts.isOk
 
 /** Sends one attempt; the status goes on `span` when the caller holds it, else on the current span. */
 export const execute = (

@@ -1,0 +1,461 @@
+import { describe, expect, it } from "@effect/vitest"
+import { Cause, Context, Deferred, Effect, Exit, Layer, Redacted, Stream, Tracer } from "effect"
+import * as FetchHttpClient from "effect/http/FetchHttpClient"
+import * as HttpClient from "effect/http/HttpClient"
+import type * as HttpClientError from "effect/http/HttpClientError"
+import * as HttpClientRequest from "effect/http/HttpClientRequest"
+import * as Zlib from "node:zlib"
+import * as Request from "../src/internal/request.js"
+import * as ResponseBody from "../src/internal/responseBody.js"
+import { chatRequest, clientFor } from "./support/client.js"
+import { recordingTracer, renderings, serve, transports } from "./support/loopback.js"
+
+const key = "ak-TRANSPORTsecretTRANSPORT01234567"
+
+/** The transport over a layer's client, as the library sends with it. */
+const transportOf = (layer: Layer.Layer<HttpClient.HttpClient>) =>
+  Effect.map(Layer.build(layer), (context) => Request.transport(Context.get(context, HttpClient.HttpClient)))
+
+const post = (url: string) =>
+  HttpClientRequest.post(url, { headers: { authorization: `Bearer ${key}`, accept: "application/json" } })
+
+// ---------------------------------------------------------------------------
+// The transport wrapper
+// ---------------------------------------------------------------------------
+
+describe("the transport", () => {
+  for (const [name, layer] of transports) {
+    it.live(`${name}: effect/http's own span is off; ours is propagated; the key is in no span`, () => {
+      const { spans, tracer } = recordingTracer()
+      return Effect.gen(function*() {
+        const server = yield* serve((_req, res) => {
+          res.writeHead(200, { "content-type": "application/json", "x-echo": `Bearer ${key}` }).end("{}")
+        })
+        const http = yield* transportOf(layer)
+        // Our span ends with what the client makes of the response, never with the response itself.
+        const text = yield* http.execute(post(`${server.url}/v1/x`)).pipe(
+          Effect.flatMap((response) => response.text),
+          Effect.withSpan("SkyClient.test", { kind: "client" })
+        )
+        expect(text).toBe("{}")
+        expect(spans.map((s) => s.name)).toEqual(["SkyClient.test"])
+        for (const span of spans) for (const text of renderings(span)) expect(text).not.toContain(key)
+        expect(server.seen[0]!.headers.traceparent).toBe(
+          `00-0123456789abcdef0123456789abcdef-${spans[0]!.span.spanId}-01`
+        )
+        expect(server.seen[0]!.headers.b3).toBe(`0123456789abcdef0123456789abcdef-${spans[0]!.span.spanId}-1`)
+        expect(server.seen[0]!.headers.authorization).toBe(`Bearer ${key}`)
+      }).pipe(Effect.scoped, Effect.withTracer(tracer))
+    })
+
+    it.live(`${name}: no trace headers when propagation is off (either switch), or outside any span`, () =>
+      Effect.gen(function*() {
+        const server = yield* serve((_req, res) => res.writeHead(204).end())
+        const http = yield* transportOf(layer)
+        yield* http.execute(post(server.url)).pipe(
+          Effect.withSpan("SkyClient.test"),
+          Effect.provideService(HttpClient.TracerPropagationEnabled, false)
+        )
+        yield* http.execute(post(server.url))
+        yield* http.execute(post(server.url)).pipe(
+          Effect.withSpan("SkyClient.test"),
+          Effect.provideService(Tracer.DisablePropagation, true)
+        )
+        expect(server.seen.map((s) => s.headers.traceparent)).toEqual([undefined, undefined, undefined])
+      }).pipe(Effect.scoped))
+
+    for (const status of [301, 302, 307, 308]) {
+      it.live(`${name}: a ${status} is never followed`, () =>
+        Effect.gen(function*() {
+          const elsewhere = yield* serve((_req, res) => res.writeHead(200).end("{}"))
+          const server = yield* serve((_req, res) => {
+            res.writeHead(status, { location: `${elsewhere.url}/steal?key=${key}` }).end()
+          })
+          const http = yield* transportOf(layer)
+          const response = yield* http.execute(post(server.url))
+          expect(response.status).toBe(status)
+          expect(response.headers.location).toBe(`${elsewhere.url}/steal?key=${key}`)
+          expect(server.seen).toHaveLength(1)
+          expect(elsewhere.seen).toHaveLength(0)
+        }).pipe(Effect.scoped))
+    }
+  }
+
+  it.live("fetch: the caller's RequestInit is kept, with redirects made manual", () =>
+    Effect.gen(function*() {
+      const elsewhere = yield* serve((_req, res) => res.writeHead(200).end("{}"))
+      const server = yield* serve((_req, res) => res.writeHead(302, { location: elsewhere.url }).end())
+      const http = yield* transportOf(FetchHttpClient.layer)
+      const response = yield* http.execute(post(server.url)).pipe(
+        Effect.provideService(FetchHttpClient.RequestInit, { headers: { "x-from-init": "yes" }, redirect: "follow" })
+      )
+      expect(response.status).toBe(302)
+      expect(server.seen[0]!.headers["x-from-init"]).toBe("yes")
+      expect(elsewhere.seen).toHaveLength(0)
+    }).pipe(Effect.scoped))
+})
+
+// ---------------------------------------------------------------------------
+// Response bodies
+// ---------------------------------------------------------------------------
+
+const encoders = {
+  gzip: (b: Buffer) => Zlib.gzipSync(b),
+  deflate: (b: Buffer) => Zlib.deflateSync(b),
+  "raw-deflate": (b: Buffer) => Zlib.deflateRawSync(b),
+  br: (b: Buffer) => Zlib.brotliCompressSync(b),
+  "gzip, br": (b: Buffer) => Zlib.brotliCompressSync(Zlib.gzipSync(b))
+} as const
+
+const header = (coding: keyof typeof encoders): string => (coding === "raw-deflate" ? "deflate" : coding)
+
+const errorBody = JSON.stringify({ error: { code: 2007, message: "too many requests per minute" } })
+
+// 256 MiB of spaces after a 2007 envelope's head: about 48 KB of br.
+const head = `{"error":{"code":2007,"message":"slow down"},"pad":"`
+const bomb = Zlib.brotliCompressSync(Buffer.concat([Buffer.from(head), Buffer.alloc(256 * 1024 * 1024, 32)]), {
+  params: { [Zlib.constants.BROTLI_PARAM_QUALITY]: 1 }
+})
+
+describe("response bodies", () => {
+  for (const [name, layer] of transports) {
+    it.live(`${name}: gzip, deflate (zlib and raw), br and two codings decode, whole, streamed and bounded`, () =>
+      Effect.gen(function*() {
+        const server = yield* serve((req, res) => {
+          const coding = decodeURIComponent((req.url ?? "/").slice(1)) as keyof typeof encoders
+          res.writeHead(429, { "content-type": "application/json", "content-encoding": header(coding) })
+            .end(encoders[coding](Buffer.from(errorBody)))
+        })
+        const http = yield* transportOf(layer)
+        for (const coding of Object.keys(encoders)) {
+          const url = `${server.url}/${encodeURIComponent(coding)}`
+          expect(yield* Effect.flatMap(http.execute(post(url)), ResponseBody.decodedText)).toBe(errorBody)
+          const collected = yield* Effect.flatMap(http.execute(post(url)), ResponseBody.collectedBody)
+          expect(collected.complete).toBe(true)
+          expect(ResponseBody.textOf(collected)).toBe(errorBody)
+          expect(collected.facts).toMatchObject({ error: { code: 2007 } })
+        }
+      }).pipe(Effect.scoped))
+
+    it.live(`${name}: an endless error body is read with bounds and the socket released early`, () =>
+      Effect.gen(function*() {
+        const closed = yield* Deferred.make<number>()
+        const server = yield* serve((_req, res) => {
+          let written = 0
+          const block = Buffer.alloc(64 * 1024, "x")
+          res.writeHead(500, { "content-type": "application/json" })
+          res.write(`{"error":{"code":2001,"message":"big","padding":"`)
+          const pump = () => {
+            while (!res.destroyed && written < 2 * 1024 * 1024 * 1024) {
+              written += block.length
+              if (!res.write(block)) return void res.once("drain", pump)
+            }
+          }
+          res.on("close", () => Deferred.doneUnsafe(closed, Exit.succeed(written)))
+          pump()
+        })
+        const http = yield* transportOf(layer)
+        const body = yield* Effect.flatMap(http.execute(post(server.url)), ResponseBody.collectedBody)
+        expect(body.complete).toBe(false)
+        expect(body.bytes.length).toBeLessThanOrEqual(65_536)
+        expect(body.facts).toMatchObject({ error: { code: 2001 } })
+        const written = yield* Deferred.await(closed).pipe(Effect.timeout("10 seconds"))
+        expect(written).toBeLessThan(64 * 1024 * 1024)
+      }).pipe(Effect.scoped))
+
+    it.live(`${name}: a gzipped event stream flushed event by event decodes to its text, split characters whole`, () =>
+      Effect.gen(function*() {
+        const events = Array.from({ length: 200 }, (_, i) => `data: é${i}☃\n\n`)
+        const server = yield* serve((_req, res) => {
+          res.writeHead(200, { "content-type": "text/event-stream", "content-encoding": "gzip" })
+          const gzip = Zlib.createGzip()
+          gzip.pipe(res)
+          let i = 0
+          const next = () => {
+            if (i === events.length) return void gzip.end()
+            const bytes = Buffer.from(events[i++]!)
+            // A character cut between two flushes.
+            gzip.write(bytes.subarray(0, 7))
+            gzip.flush(() => {
+              gzip.write(bytes.subarray(7))
+              gzip.flush(() => (i % 50 === 0 ? setTimeout(next, 1) : next()))
+            })
+          }
+          next()
+        })
+        const http = yield* transportOf(layer)
+        const response = yield* http.execute(post(server.url))
+        const texts = yield* Stream.runCollect(ResponseBody.decodedEventText(ResponseBody.decodedStream(response)))
+        expect(texts.join("")).toBe(events.join(""))
+        expect(texts.every((t) => !t.includes("\uFFFD"))).toBe(true)
+      }).pipe(Effect.scoped))
+
+    it.live(`${name}: a corrupt gzip body fails to decode as a DecodeError`, () =>
+      Effect.gen(function*() {
+        const server = yield* serve((_req, res) => {
+          const good = Zlib.gzipSync(Buffer.from(errorBody))
+          res.writeHead(200, { "content-encoding": "gzip" }).end(Buffer.concat([good.subarray(0, 12), Buffer.alloc(40, 0xff)]))
+        })
+        const http = yield* transportOf(layer)
+        const exit = yield* Effect.exit(Effect.flatMap(http.execute(post(server.url)), ResponseBody.decodedText))
+        expect(Exit.isFailure(exit)).toBe(true)
+        if (name === "undici" && Exit.isFailure(exit)) {
+          const error = Cause.squash(exit.cause) as HttpClientError.HttpClientError
+          expect(error.reason._tag).toBe("DecodeError")
+          expect(error.message).toContain("content-encoding")
+        }
+      }).pipe(Effect.scoped))
+  }
+
+  it.effect("a gzip header over bytes that are not gzip passes them through", () =>
+    Effect.gen(function*() {
+      const out = yield* Stream.runCollect(
+        ResponseBody.undoCodings(Stream.make(new TextEncoder().encode(errorBody)), ["gzip"], (cause) => cause)
+      )
+      expect(new TextDecoder().decode(Buffer.concat(out))).toBe(errorBody)
+    }))
+
+  it.effect("a decompression bomb is decoded at most maxDecodedPerChunk at a time, then fails", () =>
+    Effect.gen(function*() {
+      let largest = 0
+      let total = 0
+      const exit = yield* Effect.exit(
+        Stream.runForEach(
+          ResponseBody.undoCodings(Stream.make(new Uint8Array(bomb)), ["br"], (cause) => cause),
+          (bytes) =>
+            Effect.sync(() => {
+              largest = Math.max(largest, bytes.byteLength)
+              total += bytes.byteLength
+            })
+        )
+      )
+      expect(Exit.isFailure(exit)).toBe(true)
+      expect(String(Exit.isFailure(exit) ? Cause.squash(exit.cause) : "")).toContain("decodes to more than")
+      expect(total).toBeLessThanOrEqual(ResponseBody.maxDecodedPerChunk + 1024 * 1024)
+      expect(largest).toBeLessThanOrEqual(ResponseBody.maxDecodedPerChunk + 1024 * 1024)
+    }))
+
+  it.live("undici: a bomb as a 429's body still gives the code at its head", () =>
+    Effect.gen(function*() {
+      const server = yield* serve((_req, res) => {
+        res.writeHead(429, { "content-type": "application/json", "content-encoding": "br" }).end(bomb)
+      })
+      const http = yield* transportOf(transports[0]![1])
+      const body = yield* Effect.flatMap(http.execute(post(server.url)), ResponseBody.collectedBody)
+      expect(body.complete).toBe(false)
+      expect(body.facts).toMatchObject({ error: { code: 2007 } })
+    }).pipe(Effect.scoped))
+})
+
+// ---------------------------------------------------------------------------
+// Through the client
+// ---------------------------------------------------------------------------
+
+const okChat = JSON.stringify({
+  id: "c1",
+  object: "chat.completion",
+  created: 0,
+  model: "m",
+  choices: [{ index: 0, message: { role: "assistant", content: "decoded fine" }, finish_reason: "stop" }],
+  usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 }
+})
+
+const chunkEvent = (content: string) =>
+  `data: ${
+    JSON.stringify({ id: "c1", object: "chat.completion.chunk", created: 0, model: "m", choices: [{ index: 0, delta: { content } }] })
+  }\n\n`
+
+const sse = chunkEvent("one") + chunkEvent("two") + "data: [DONE]\n\n"
+
+describe("the client's transport", () => {
+  for (const [name, layer] of transports) {
+    it.live(`${name}: no span (ours or effect/http's) renders the key, for plain, streamed and redirected calls`, () => {
+      const { spans, tracer } = recordingTracer()
+      return Effect.gen(function*() {
+        const server = yield* serve((req, res) => {
+          const echo = { "x-echo": `Bearer ${key}`, "x-request-id": "r-1" }
+          if (req.url === "/v1/redirect") {
+            res.writeHead(302, { ...echo, location: `http://127.0.0.1:1/steal?key=${key}&x=1` }).end()
+          } else if (req.headers.accept === "text/event-stream") {
+            res.writeHead(200, { ...echo, "content-type": "text/event-stream" }).end(sse)
+          } else {
+            res.writeHead(200, { ...echo, "content-type": "application/json" }).end(okChat)
+          }
+        })
+        const sky = yield* clientFor(server.url, layer, { apiKey: Redacted.make(key) })
+        const completion = yield* sky.chatCompletions(chatRequest)
+        expect(completion.choices[0]?.message.content).toBe("decoded fine")
+        expect(yield* Stream.runCollect(sky.chatCompletionsStream(chatRequest))).toHaveLength(2)
+        const redirected = yield* Effect.flip(sky.request({ path: "/v1/redirect", body: {} }))
+        expect(redirected.status).toBe(302)
+        expect(JSON.stringify(redirected) + redirected.message).not.toContain(key)
+        expect(spans.map((s) => s.name)).toEqual([
+          "SkyClient.chatCompletions",
+          "SkyClient.chatCompletionsStream",
+          "SkyClient.request"
+        ])
+        for (const span of spans) for (const text of renderings(span)) expect(text).not.toContain(key)
+      }).pipe(Effect.scoped, Effect.withTracer(tracer))
+    })
+
+    it.live(`${name}: gzip, deflate and br bodies decode: errors, successes and streams`, () =>
+      Effect.gen(function*() {
+        const server = yield* serve((req, res) => {
+          const [, coding, kind] = (req.url ?? "").split("/") as [string, "gzip" | "deflate" | "br", string]
+          const encode = encoders[coding]
+          if (kind === "limited") {
+            res.writeHead(429, { "content-type": "application/json", "content-encoding": coding }).end(encode(Buffer.from(errorBody)))
+          } else if (req.headers.accept === "text/event-stream") {
+            res.writeHead(200, { "content-type": "text/event-stream", "content-encoding": coding }).end(encode(Buffer.from(sse)))
+          } else {
+            res.writeHead(200, { "content-type": "application/json", "content-encoding": coding }).end(encode(Buffer.from(okChat)))
+          }
+        })
+        for (const coding of ["gzip", "deflate", "br"]) {
+          const sky = yield* clientFor(`${server.url}/${coding}`, layer)
+          const limited = yield* Effect.flip(sky.request({ path: "/limited", body: {} }))
+          expect(limited._tag).toBe("RpmLimitExceeded")
+          const ok = yield* sky.request({ path: "/ok", body: {} })
+          expect(ok).toMatchObject({ choices: [{ message: { content: "decoded fine" } }] })
+          const events = yield* Stream.runCollect(
+            sky.chatCompletionsStream(chatRequest).pipe(Stream.map((c) => c.choices[0]?.delta.content))
+          )
+          expect(events).toEqual(["one", "two"])
+        }
+      }).pipe(Effect.scoped))
+
+    it.live(`${name}: an endless error body ends in a typed error and the socket is released early`, () =>
+      Effect.gen(function*() {
+        const closed = yield* Deferred.make<number>()
+        const server = yield* serve((_req, res) => {
+          let written = 0
+          const block = Buffer.alloc(64 * 1024, "x")
+          res.writeHead(500, { "content-type": "application/json", "x-request-id": "r-big" })
+          res.write(`{"error":{"code":2001,"message":"big","padding":"`)
+          const pump = () => {
+            while (!res.destroyed && written < 2 * 1024 * 1024 * 1024) {
+              written += block.length
+              if (!res.write(block)) return void res.once("drain", pump)
+            }
+          }
+          res.on("close", () => Deferred.doneUnsafe(closed, Exit.succeed(written)))
+          pump()
+        })
+        const sky = yield* clientFor(server.url, layer)
+        const error = yield* Effect.flip(sky.chatCompletions(chatRequest))
+        expect(error._tag).toBe("UnclassifiedLlmError")
+        expect(error.status).toBe(500)
+        expect(error.requestId).toBe("r-big")
+        expect(error.bodyTruncated).toBe(true)
+        expect(error.body!.length).toBeLessThanOrEqual(65_536)
+        expect(yield* Deferred.await(closed).pipe(Effect.timeout("10 seconds"))).toBeLessThan(64 * 1024 * 1024)
+      }).pipe(Effect.scoped))
+
+    it.live(`${name}: a deadline passed while an error body is read keeps its status, request id and headers`, () =>
+      Effect.gen(function*() {
+        const server = yield* serve((_req, res) => {
+          res.writeHead(503, { "content-type": "application/json", "x-request-id": "r-stall" })
+          res.write(`{"error":`)
+        })
+        const sky = yield* clientFor(server.url, layer, { timeout: "300 millis" })
+        const plain = yield* Effect.flip(sky.chatCompletions(chatRequest))
+        const streamed = yield* Effect.flip(Stream.runDrain(sky.chatCompletionsStream(chatRequest)))
+        for (const error of [plain, streamed]) {
+          expect(error._tag).toBe("RequestTimeout")
+          expect(error.status).toBe(503)
+          expect(error.requestId).toBe("r-stall")
+          expect(error.headers?.["x-request-id"]).toBe("r-stall")
+          expect(error.message).toContain("HTTP 503")
+        }
+      }).pipe(Effect.scoped))
+
+    for (const status of [301, 302, 307, 308]) {
+      it.live(`${name}: a cross-origin ${status} is the server's answer, its Location redacted, the key sent nowhere else`, () =>
+        Effect.gen(function*() {
+          const elsewhere = yield* serve((_req, res) => res.writeHead(200, { "content-type": "application/json" }).end(okChat))
+          const server = yield* serve((_req, res) => {
+            res.writeHead(status, { location: `${elsewhere.url}/v1/chat/completions?key=${key}` }).end()
+          })
+          const sky = yield* clientFor(server.url, layer, { apiKey: Redacted.make(key), maxRetries: 2 })
+          const error = yield* Effect.flip(sky.chatCompletions(chatRequest))
+          expect(error._tag).toBe("UnknownGatewayError")
+          expect(error.status).toBe(status)
+          expect(error.message).toContain("redirects are not followed")
+          expect(error.headers?.["location"]).toBe(`${elsewhere.url}/v1/chat/completions?key=%3Credacted%3E`)
+          expect(JSON.stringify(error) + error.message).not.toContain(key)
+          expect(server.seen).toHaveLength(1)
+          expect(elsewhere.seen).toHaveLength(0)
+        }).pipe(Effect.scoped))
+    }
+
+    it.live(`${name}: a 20 MB success body of the wrong shape is an InvalidResponse whose texts stay within their limits`, () =>
+      Effect.gen(function*() {
+        const huge = JSON.stringify({ unexpected: "x".repeat(20_000_000) })
+        const server = yield* serve((_req, res) => res.writeHead(200, { "content-type": "application/json" }).end(huge))
+        const sky = yield* clientFor(server.url, layer)
+        const error = yield* Effect.flip(sky.chatCompletions(chatRequest))
+        expect(error._tag).toBe("InvalidResponse")
+        expect(error.message.length).toBeLessThanOrEqual(8_192)
+        if (error._tag === "InvalidResponse") expect((error.issue ?? "").length).toBeLessThanOrEqual(8_192)
+        expect((error.body ?? "").length).toBeLessThanOrEqual(65_536)
+        expect(error.bodyTruncated).toBe(true)
+        expect(JSON.stringify(error).length).toBeLessThan(200_000)
+      }).pipe(Effect.scoped))
+  }
+
+  it.live("a request that cannot be sent is InvalidRequest, before any attempt", () =>
+    Effect.gen(function*() {
+      const server = yield* serve((_req, res) => res.writeHead(200, { "content-type": "application/json" }).end(okChat))
+      const sky = yield* clientFor(server.url, transports[0]![1], { apiKey: Redacted.make(key), maxRetries: 2 })
+      const throwing = {
+        toJSON: () => {
+          throw new Error(`cannot encode ${key}`)
+        }
+      }
+      const failures = yield* Effect.all([
+        Effect.flip(sky.chatCompletions(chatRequest, { headers: { "bad name": "x" } })),
+        Effect.flip(sky.chatCompletions(chatRequest, { headers: { "x-a": "one\r\nx-injected: two" } })),
+        Effect.flip(sky.chatCompletions(chatRequest, { headers: { "x-a": "caf\u00e9 \u2603" } })),
+        Effect.flip(sky.request({ path: "/v1/x", body: { value: throwing } })),
+        Effect.flip(sky.generateContent({ model: "gemini-\uD800", contents: [] })),
+        Effect.flip(Stream.runDrain(sky.streamGenerateContent({ model: "gemini-\uD800", contents: [] }))),
+        Effect.flip(sky.request({ path: "http://127.0.0.2:9/elsewhere", body: {} }))
+      ])
+      const reasons = [
+        "is not an HTTP token",
+        "holds a line break",
+        "outside Latin-1",
+        "could not be encoded as JSON",
+        "cannot be put in a URL",
+        "cannot be put in a URL",
+        "not on the base URL's origin"
+      ]
+      failures.forEach((error, i) => {
+        expect(error._tag).toBe("InvalidRequest")
+        expect(error.status).toBeUndefined()
+        expect((error as { reason?: string }).reason).toContain(reasons[i])
+        expect(JSON.stringify(error) + error.message).not.toContain(key)
+      })
+      expect(failures[3]!.message).toContain("<redacted>")
+      expect(server.seen).toHaveLength(0)
+      for (const baseUrl of ["not a url", "ftp://127.0.0.1/"]) {
+        const broken = yield* clientFor(baseUrl, transports[0]![1], { maxRetries: 2 })
+        const error = yield* Effect.flip(broken.chatCompletions(chatRequest))
+        expect(error._tag).toBe("InvalidRequest")
+        expect(error.status).toBeUndefined()
+        expect(error.attempts ?? []).toHaveLength(0)
+      }
+    }).pipe(Effect.scoped))
+
+  it.live("undici: a decompression bomb as a 429's body still classifies by the code at its head", () =>
+    Effect.gen(function*() {
+      const server = yield* serve((_req, res) => {
+        res.writeHead(429, { "content-type": "application/json", "content-encoding": "br" }).end(bomb)
+      })
+      const sky = yield* clientFor(server.url, transports[0]![1])
+      const error = yield* Effect.flip(sky.chatCompletions(chatRequest))
+      expect(error._tag).toBe("RpmLimitExceeded")
+      expect(error.status).toBe(429)
+      expect(error.bodyTruncated).toBe(true)
+    }).pipe(Effect.scoped))
+})
