@@ -7,7 +7,9 @@
  */
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
+import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
 import * as HttpClient from "effect/http/HttpClient"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
@@ -20,6 +22,31 @@ import {
   openai,
   undici
 } from "../../../bench/contenderProtocol.js"
+
+/** SkyClient 2.x, as a user gets it: the default retry policy (the 429 path turns retries off per call). */
+const sky = async (url: string): Promise<Contender> => {
+  const { SkyClient } = await import("../src/index.js")
+  const runtime = ManagedRuntime.make(
+    SkyClient.layer({ apiKey: Redacted.make(benchApiKey), baseUrl: url }).pipe(Layer.provide(NodeHttpClient.layerUndici))
+  )
+  const client = await runtime.runPromise(Effect.service(SkyClient.SkyClient))
+  const chat = client.chatCompletions(chatRequest).pipe(Effect.map((c) => {
+    if (c.choices.length !== 1) throw new Error("sky: unexpected chat completion")
+  }))
+  const limited = Effect.flip(client.chatCompletions(chatRequest, { headers: limitedHeaders, maxRetries: 0 })).pipe(
+    Effect.map((e) => {
+      if (e._tag !== "RpmLimitExceeded") throw new Error(`sky: expected RpmLimitExceeded, got ${e._tag}`)
+    })
+  )
+  const many = (effect: Effect.Effect<unknown, unknown>, count: number, width: number) =>
+    runtime.runPromise(Effect.forEach(Array.from({ length: count }), () => effect, { concurrency: width, discard: true }))
+  return {
+    chat: (count, width) => many(chat, count, width),
+    limited: (count, width) => many(limited, count, width),
+    stream: () => runtime.runPromise(Stream.runCount(client.chatCompletionsStream(chatRequest))),
+    close: () => runtime.dispose()
+  }
+}
 
 /** The floor this design can reach on Effect 4: `HttpClient.execute` and `response.json` over the same undici layer. */
 const platform = async (url: string): Promise<Contender> => {
@@ -71,6 +98,6 @@ const platform = async (url: string): Promise<Contender> => {
 }
 
 /** The contenders, by the name `bench/run.ts` passes. */
-export const contenders = { platform, openai, undici } as const
+export const contenders = { sky, platform, openai, undici } as const
 
 if (process.argv[1]?.endsWith("contender.ts") === true) contenderProcess(contenders)
