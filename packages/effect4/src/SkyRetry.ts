@@ -12,6 +12,7 @@ import * as Option from "effect/Option"
 import * as Random from "effect/Random"
 import * as Schedule from "effect/Schedule"
 import * as SkyError from "./SkyError.js"
+import { durationOr } from "./internal/deadline.js"
 
 /**
  * @since 2.0.0
@@ -65,17 +66,6 @@ export const defaultPolicy: RetryPolicy = {
 
 const nonNegativeInt = (n: number | undefined, fallback: number): number =>
   n !== undefined && Number.isFinite(n) && n >= 0 ? Math.floor(n) : fallback
-
-/**
- * A duration from any input, or the fallback when the input is absent or
- * unreadable (a string such as `"soon"` that slipped past the types): a bad
- * setting never becomes a defect.
- *
- * @since 2.0.0
- * @category constructors
- */
-export const durationOr = (input: Duration.Input | undefined, fallback: Duration.Duration): Duration.Duration =>
-  input === undefined ? fallback : Option.getOrElse(Duration.fromInput(input), () => fallback)
 
 /**
  * A policy from options laid over a base (default: `defaultPolicy`). Invalid
