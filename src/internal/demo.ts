@@ -12,6 +12,7 @@ import * as SkyClient from "../SkyClient.js"
 import * as SkyError from "../SkyError.js"
 import * as SkyMock from "../SkyMock.js"
 import * as SkyWire from "../SkyWire.js"
+import { width, wrap } from "../../packages/core/src/demo.js"
 
 type Expected = SkyError.Tag | "success"
 
@@ -74,25 +75,6 @@ const cases: ReadonlyArray<Case> = [
   { name: "error mid-stream", fault: "mid-stream-error:2003", shape: "event stream", stream: true, expected: "UpstreamTimeout" },
   { name: "stream cut short", fault: "stream-cut", shape: "event stream cut short", stream: true, expected: "InvalidResponse" }
 ]
-
-/** The demo's output fits this many columns. */
-export const width = 100
-
-/** Breaks a text into lines of at most `columns` characters, at spaces; a longer word gets a line of its own. */
-export const wrap = (text: string, columns: number, indent: string): Array<string> => {
-  const lines: Array<string> = []
-  let line = ""
-  for (const word of text.split(/\s+/).filter((w) => w.length > 0)) {
-    if (line === "") line = indent + word
-    else if (line.length + 1 + word.length <= columns) line += " " + word
-    else {
-      lines.push(line)
-      line = indent + word
-    }
-  }
-  if (line !== "") lines.push(line)
-  return lines
-}
 
 /** What the application does for each tag: the exhaustive handler of the demo. */
 const handler = <R>(self: Effect.Effect<string, SkyError.SkyError, R>): Effect.Effect<string, never, R> =>

@@ -1,6 +1,6 @@
-import { describe, expect, it } from "@effect/vitest"
-import { chatArgumentProblem, useColour } from "../src/internal/cli.js"
-import { wrap } from "../src/internal/demo.js"
+import { describe, expect, it } from "vitest"
+import { chatArgumentProblem, missingPackages, missingPeersMessage, portProblem, useColour } from "../src/command.js"
+import { wrap } from "../src/demo.js"
 
 describe("sky chat's arguments", () => {
   it("accepts its options, with their values, and any words", () => {
@@ -18,6 +18,33 @@ describe("sky chat's arguments", () => {
     expect(chatArgumentProblem(["--model", "m", "--temperature", "2", "hi"])).toBe("unknown option --temperature")
     expect(chatArgumentProblem(["-t", "hi"])).toBe("unknown option -t")
     expect(chatArgumentProblem(["--stream=yes", "hi"])).toBe("--stream takes no value")
+  })
+})
+
+describe("sky mock's port", () => {
+  it("is 0 to 65535", () => {
+    expect(portProblem(0)).toBeUndefined()
+    expect(portProblem(65535)).toBeUndefined()
+    expect(portProblem(65536)).toBe("--port must be 0 to 65535, got 65536")
+    expect(portProblem(-1)).toBe("--port must be 0 to 65535, got -1")
+  })
+})
+
+describe("missing peers", () => {
+  it("are the names the resolver cannot find", () => {
+    const resolve = (name: string): string => {
+      if (name === "effect") return "file:///x/effect/index.js"
+      throw new Error(`Cannot find package '${name}'`)
+    }
+    expect(missingPackages(["effect", "@effect/platform-node"], resolve)).toEqual(["@effect/platform-node"])
+    expect(missingPackages(["effect"], resolve)).toEqual([])
+  })
+
+  it("are named, with one npm i command at the package's own peer ranges", () => {
+    const message = missingPeersMessage(["@effect/platform-node", "x"], { "@effect/platform-node": "^4.1.0" })
+    expect(message).toContain("packages it needs are not installed: @effect/platform-node, x.")
+    expect(message).toContain(`npm i "@effect/platform-node@^4.1.0" "x@latest"`)
+    expect(missingPeersMessage(["effect"], {})).toContain("a package it needs is not installed: effect.")
   })
 })
 
