@@ -8,14 +8,14 @@
  *
  * @since 0.1.0
  */
-import * as Duration from "effect/Duration"
 import type * as Redacted from "effect/Redacted"
 import type * as BoundedBody from "../packages/core/src/boundedBody.js"
 import { fieldLimits } from "../packages/core/src/limits.js"
 import { construct } from "./internal/construct.js"
 import * as Decode from "./internal/decode.js"
 import * as Evidence from "../packages/core/src/evidence.js"
-import { compact } from "../packages/core/src/json.js"
+import type * as Classify from "../packages/core/src/classify.js"
+import * as Wire from "../packages/core/src/wire.js"
 import * as SkyError from "./SkyError.js"
 
 /**
@@ -63,11 +63,7 @@ export type CollectedBody = BoundedBody.CollectedBody
  * @since 0.1.0
  * @category models
  */
-export interface ErrorResponse {
-  readonly status: number
-  readonly headers?: HeadersInput | undefined
-  readonly body?: unknown
-}
+export interface ErrorResponse extends Classify.ErrorResponse {}
 
 /**
  * What the decoder may also know about the request.
@@ -158,7 +154,7 @@ const describeThrown = (cause: unknown): string => {
  * @since 0.1.0
  * @category encoding
  */
-export type Shape = "gateway" | "anthropic" | "openai" | "problem"
+export type Shape = Wire.Shape
 
 /**
  * Every shape, for iteration.
@@ -166,7 +162,7 @@ export type Shape = "gateway" | "anthropic" | "openai" | "problem"
  * @since 0.1.0
  * @category encoding
  */
-export const shapes: ReadonlyArray<Shape> = ["gateway", "anthropic", "openai", "problem"]
+export const shapes: ReadonlyArray<Shape> = Wire.shapes
 
 /**
  * An HTTP response ready to send.
@@ -174,82 +170,13 @@ export const shapes: ReadonlyArray<Shape> = ["gateway", "anthropic", "openai", "
  * @since 0.1.0
  * @category encoding
  */
-export interface WireResponse {
-  readonly status: number
-  readonly headers: Readonly<Record<string, string>>
-  readonly body: string
-}
+export interface WireResponse extends Wire.WireResponse {}
 
 /**
  * @since 0.1.0
  * @category encoding
  */
-export interface EncodeOptions {
-  /** Default: `gateway`. */
-  readonly shape?: Shape | undefined
-}
-
-const anthropicTypes: Readonly<Record<number, string>> = {
-  400: "invalid_request_error",
-  401: "authentication_error",
-  403: "permission_error",
-  404: "not_found_error",
-  413: "request_too_large",
-  429: "rate_limit_error",
-  500: "api_error",
-  529: "overloaded_error"
-}
-
-/** The `type` a body carries: the table's type, the body's own for an unknown error, the tag for a client-side kind. */
-const typeOf = (error: SkyError.SkyError): string => {
-  const meta = SkyError.catalogue[error._tag]
-  if (meta.code !== undefined) return meta.type
-  if (error._tag === "UnknownGatewayError") return error.errorType ?? "Unknown"
-  return error._tag
-}
-
-
-/**
- * The tag of a kind the table does not cover, written as `error.tag` so that decoding gives back the same class
- * (an unknown error relayed with status 401 or code 2007 stays unknown); absent for table errors, whose code says it.
- */
-const markerOf = (error: SkyError.SkyError): SkyError.Tag | undefined =>
-  SkyError.catalogue[error._tag].code === undefined ? error._tag : undefined
-
-const bodyOf = (error: SkyError.SkyError, shape: Shape, status: number): unknown => {
-  const code = SkyError.codeOf(error)
-  const tag = markerOf(error)
-  switch (shape) {
-    case "gateway":
-      return {
-        error: compact({
-          code,
-          message: error.message,
-          type: typeOf(error),
-          tag,
-          details: [],
-          trace_id: error.requestId
-        })
-      }
-    case "anthropic": {
-      // The gateway puts the fixed English message of 2101-2106 in error.type; otherwise Anthropic's own names.
-      const meta = SkyError.catalogue[error._tag]
-      const type = meta.fixedMessage ??
-        (meta.code !== undefined ? anthropicTypes[status] ?? "api_error" : typeOf(error))
-      return compact({
-        type: "error",
-        request_id: error.requestId,
-        error: compact({ type, message: error.message, code, tag })
-      })
-    }
-    case "openai":
-      return {
-        error: compact({ code: code ?? null, message: error.message, param: "", type: typeOf(error), tag })
-      }
-    case "problem":
-      return SkyError.toProblemDetails(error)
-  }
-}
+export interface EncodeOptions extends Wire.EncodeOptions {}
 
 /**
  * Encodes an error as the gateway would answer it, in the chosen shape, with
@@ -260,20 +187,5 @@ const bodyOf = (error: SkyError.SkyError, shape: Shape, status: number): unknown
  * @since 0.1.0
  * @category encoding
  */
-export const encodeError = (error: SkyError.SkyError, options?: EncodeOptions): WireResponse => {
-  const shape = options?.shape ?? "gateway"
-  const status = SkyError.httpStatusOf(error)
-  const headers: Record<string, string> = {
-    "content-type": shape === "problem" ? "application/problem+json" : "application/json"
-  }
-  if (error.requestId !== undefined) headers["x-request-id"] = error.requestId
-  if (error.retryAfter !== undefined) {
-    const millis = Duration.toMillis(error.retryAfter)
-    if (Number.isFinite(millis)) {
-      headers["retry-after"] = String(Math.ceil(millis / 1000))
-      headers["retry-after-ms"] = String(millis)
-    }
-  }
-  if (error.shouldRetry !== undefined) headers["x-should-retry"] = String(error.shouldRetry)
-  return { status, headers, body: JSON.stringify(bodyOf(error, shape, status)) }
-}
+export const encodeError = (error: SkyError.SkyError, options?: EncodeOptions): WireResponse =>
+  Wire.encodeError(Decode.wireErrorOf(error), options)

@@ -1,6 +1,6 @@
 /**
- * Classifying an error response. Every branch is total: whatever the status,
- * headers and body, the result is a `SkyError`.
+ * Classifying an error response into a `SkyError`: the Effect-free core classifies (`classifyError`, plain data);
+ * this adapter opens the `Redacted` secrets, turns milliseconds into `Duration`s and builds the class.
  *
  * @internal
  */
@@ -9,326 +9,19 @@ import * as Redacted from "effect/Redacted"
 import * as SkyError from "../SkyError.js"
 // Type-only: the public module owns (and documents) the shapes of the input and the options.
 import type { DecodeOptions, ErrorResponse } from "../SkyWire.js"
-import * as BoundedBody from "../../packages/core/src/boundedBody.js"
-import { fieldLimits } from "../../packages/core/src/limits.js"
-import { construct } from "./construct.js"
+import * as Classify from "../../packages/core/src/classify.js"
 import * as Evidence from "../../packages/core/src/evidence.js"
-import { compact, isRecord } from "../../packages/core/src/json.js"
-
+import type { WireError } from "../../packages/core/src/wire.js"
+import { construct } from "./construct.js"
 
 /** @internal */
-export const defaultBodyLimit = 65_536
+export const defaultBodyLimit: number = Classify.defaultBodyLimit
 
-/** The largest `bodyLimit` honoured (16 MiB); a larger one (or `Infinity`) keeps this much. */
-export const maxBodyLimit = 16_777_216
+/** @internal */
+export const maxBodyLimit: number = Classify.maxBodyLimit
 
-/**
- * The body limit asked for, made usable: not a number, `NaN` or negative means the default; a fraction is
- * floored; anything above `maxBodyLimit` (`Infinity` too) is `maxBodyLimit`. Never throws.
- */
-const bodyLimitOf = (u: unknown): number => BoundedBody.sizeOr(u, defaultBodyLimit, maxBodyLimit)
-
-const scrubMargin = Evidence.scrubMargin
-const scrubCut = Evidence.scrubCut
-
-type Json = Record<string, unknown>
-
-
-const nonEmptyString = (u: unknown): string | undefined =>
-  typeof u === "string" && u.trim().length > 0 ? u : undefined
-
-/** A code as sent: an integer, or a string of digits. */
-const numericCode = (u: unknown): number | undefined => {
-  if (typeof u === "number") return Number.isInteger(u) ? u : undefined
-  if (typeof u === "string" && /^\s*\d{1,9}\s*$/.test(u)) return Number(u)
-  return undefined
-}
-
-/**
- * The kinds the table does not cover, as `SkyWire.encodeError` marks them (`error.tag`, the problem's `tag`, or
- * `error.type` for a client-side kind), so that a relayed error decodes to the same class.
- */
-const markedTags: ReadonlySet<string> = new Set([...SkyError.groups.Client, "UnknownGatewayError"])
-
-const fixedMessages: ReadonlyArray<readonly [string, SkyError.CatalogueEntry]> = SkyError.tags.flatMap((tag) => {
-  const entry: SkyError.CatalogueEntry = SkyError.catalogue[tag]
-  return entry.fixedMessage === undefined ? [] : [[normalize(entry.fixedMessage), entry] as const]
-})
-
-function normalize(text: string): string {
-  return text.trim().replace(/[.。!]+$/, "").toLowerCase()
-}
-
-/**
- * The statuses that name exactly one row of the table: 401 is only 2101,
- * 499 only 2106, 500 only 2105. Every other error status is ambiguous or absent.
- */
-const statusOnly: ReadonlyMap<number, SkyError.TableTag> = new Map([
-  [401, "InvalidApiKey"],
-  [499, "ClientClosedRequest"],
-  [500, "InternalError"]
-])
-
-const problemCode = (type: unknown): number | undefined => {
-  if (typeof type !== "string" || !type.startsWith(SkyError.problemTypePrefix)) return undefined
-  return numericCode(type.slice(SkyError.problemTypePrefix.length))
-}
-
-interface Parsed {
-  readonly root: Json | undefined
-  readonly error: Json | undefined
-}
-
-const parse = (body: Body): Parsed => {
-  const { facts, parseable, text } = body
-  if (facts !== undefined) return { root: facts as Json, error: isRecord(facts.error) ? facts.error : undefined }
-  if (!parseable || text.length === 0) return { root: undefined, error: undefined }
-  let value: unknown
-  try {
-    value = JSON.parse(text)
-  } catch {
-    return { root: undefined, error: undefined }
-  }
-  if (!isRecord(value)) return { root: undefined, error: undefined }
-  return { root: value, error: isRecord(value.error) ? value.error : undefined }
-}
-
-const detailsOf = (error: Json | undefined): ReadonlyArray<Json> =>
-  error !== undefined && Array.isArray(error.details) ? error.details.filter(isRecord) : []
-
-/** Where a code can sit, most specific first. */
-const codeCandidates = ({ error, root }: Parsed): ReadonlyArray<unknown> => [
-  error?.code,
-  root?.code,
-  ...detailsOf(error).map((d) => d.code),
-  problemCode(root?.type)
-]
-
-/** Where a message can sit: the server's own words, most specific first. */
-const messageCandidates = ({ error, root }: Parsed): ReadonlyArray<string | undefined> => [
-  messageText(error?.message),
-  nonEmptyString(error?.msg),
-  messageText(root?.message),
-  nonEmptyString(root?.msg),
-  nonEmptyString(root?.detail),
-  nonEmptyString(root?.error),
-  ...detailsOf(error).map((d) => nonEmptyString(d.message))
-]
-
-/** A message as sent: a string, or a structured one (`{"en": ..., "zh": ...}`) kept as its JSON. */
-const messageText = (u: unknown): string | undefined => {
-  if (typeof u === "string") return nonEmptyString(u)
-  if (typeof u === "object" && u !== null && Object.keys(u).length > 0) {
-    try {
-      return JSON.stringify(u)
-    } catch {
-      return undefined
-    }
-  }
-  return undefined
-}
-
-const matchFixedMessage = (
-  texts: ReadonlyArray<string | undefined>,
-  status: number
-): SkyError.CatalogueEntry | undefined => {
-  const normalized = texts.flatMap((t) => (t === undefined ? [] : [normalize(t)]))
-  for (const text of normalized) {
-    for (const [fixed, entry] of fixedMessages) if (text === fixed) return entry
-  }
-  // A fixed message inside a longer one only counts where the status agrees with the table.
-  for (const text of normalized) {
-    for (const [fixed, entry] of fixedMessages) if (entry.status === status && text.includes(fixed)) return entry
-  }
-  return undefined
-}
-
-const requestIdOf = ({ error, root }: Parsed, headers: Record<string, string>): string | undefined =>
-  nonEmptyString(root?.request_id) ??
-    nonEmptyString(error?.request_id) ??
-    nonEmptyString(error?.trace_id) ??
-    nonEmptyString(root?.trace_id) ??
-    Evidence.requestIdFromHeaders(headers) ??
-    instanceId(root?.instance)
-
-/** A problem's `instance` names the occurrence; it is a request id unless it is a path or a URI. */
-const instanceId = (u: unknown): string | undefined => {
-  const text = nonEmptyString(u)
-  return text === undefined || text.startsWith("/") || /^[a-z][a-z0-9+.-]*:/i.test(text) ? undefined : text
-}
-
-const nonNegativeMillis = (millis: number): Duration.Duration | undefined =>
-  Number.isFinite(millis) && millis >= 0 ? Duration.millis(millis) : undefined
-
-/** An HTTP date (RFC 9110 5.6.7: IMF-fixdate, RFC 850 or asctime): a day name, then the date with hh:mm:ss. */
-const httpDate = /^\s*(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*,?\s.*\b\d{1,2}:\d{2}:\d{2}\b/i
-
-/** `retry-after-ms`, else `retry-after` (seconds or an HTTP date), else the body's `retry_after` (seconds). */
-const retryAfterOf = (
-  headers: Record<string, string>,
-  parsed: Parsed,
-  now: number
-): Duration.Duration | undefined => {
-  const ms = headers["retry-after-ms"]
-  if (ms !== undefined && /^\s*\d+(\.\d+)?\s*$/.test(ms)) return nonNegativeMillis(Number(ms))
-  const after = headers["retry-after"]
-  if (after !== undefined) {
-    if (/^\s*\d+(\.\d+)?\s*$/.test(after)) return nonNegativeMillis(Number(after) * 1000)
-    // Only an HTTP date: V8's Date.parse also reads garbage ("later 2099") as a date.
-    const date = httpDate.test(after) ? Date.parse(after) : Number.NaN
-    if (!Number.isNaN(date)) return nonNegativeMillis(date - now)
-  }
-  const body = parsed.root?.retry_after ?? parsed.error?.retry_after
-  return typeof body === "number" ? nonNegativeMillis(body * 1000) : undefined
-}
-
-export const shouldRetryOf = (headers: Record<string, string>): boolean | undefined => {
-  const value = headers["x-should-retry"]?.trim().toLowerCase()
-  return value === "true" ? true : value === "false" ? false : undefined
-}
-
-
-/** The body as decoding sees it. */
-interface Body {
-  /** The text kept as evidence (at least the limit's worth when there is that much). */
-  readonly text: string
-  /** Whether `text` is the whole body and small enough to give to `JSON.parse`. */
-  readonly parseable: boolean
-  /** What the incremental scanner found in a body too large to parse (or cut while read). */
-  readonly facts: BoundedBody.JsonFacts | undefined
-  /** Whether `text` is less than the whole body. */
-  readonly truncated: boolean
-  /** The bytes `text` was decoded from as UTF-8 by default (no BOM, no other charset), to keep when invalid. */
-  readonly utf8Bytes: Uint8Array | undefined
-}
-
-const emptyBody: Body = { text: "", parseable: false, facts: undefined, truncated: false, utf8Bytes: undefined }
-
-const bytesOf = (u: unknown): Uint8Array | undefined =>
-  u instanceof Uint8Array
-    ? u
-    : u instanceof ArrayBuffer
-    ? new Uint8Array(u)
-    : ArrayBuffer.isView(u)
-    ? new Uint8Array(u.buffer, u.byteOffset, u.byteLength)
-    : undefined
-
-/** Whether the scanner's facts (read as UTF-8) hold for this body: UTF-8 or undeclared, and no UTF-16 BOM. */
-const scannable = (label: string | undefined): boolean => label === undefined || /^utf-?8$/i.test(label)
-
-/** A body too large to parse (bytes or text), scanned in slices: the kept head and the facts. */
-const scanWhole = (body: Uint8Array | string, keep: number): BoundedBody.CollectedBody => {
-  const collector = BoundedBody.makeCollector({ keep })
-  const slice = 1_048_576
-  if (typeof body === "string") {
-    const encoder = new TextEncoder()
-    for (let i = 0; i < body.length; i += slice) {
-      let end = Math.min(body.length, i + slice)
-      // Never split a surrogate pair between two slices.
-      const last = body.charCodeAt(end - 1)
-      if (end < body.length && last >= 0xd800 && last <= 0xdbff) end += 1
-      if (!collector.push(encoder.encode(body.slice(i, end)))) break
-      i = end - slice
-    }
-  } else {
-    for (let i = 0; i < body.length; i += slice) {
-      if (!collector.push(body.subarray(i, i + slice))) break
-    }
-  }
-  return collector.result()
-}
-
-const readBody = (body: unknown, contentType: string | undefined, limit: number): Body => {
-  if (body === undefined || body === null) return emptyBody
-  if (typeof body === "string") {
-    const text = body.charCodeAt(0) === 0xfeff ? body.slice(1) : body
-    if (text.length <= Evidence.maxParseBytes) {
-      return { text, parseable: true, facts: undefined, truncated: false, utf8Bytes: undefined }
-    }
-    const scanned = scanWhole(text, 0)
-    return { text, parseable: false, facts: scanned.facts, truncated: false, utf8Bytes: undefined }
-  }
-  if (BoundedBody.isCollectedBody(body)) {
-    const whole = body.complete && body.seenBytes <= body.bytes.length
-    if (whole) return readBody(body.bytes, contentType, limit)
-    const label = Evidence.encodingOf(body.bytes, contentType)
-    return {
-      text: Evidence.bytesToText(body.bytes, contentType),
-      parseable: false,
-      facts: scannable(label) ? body.facts : undefined,
-      truncated: true,
-      utf8Bytes: scannable(label) ? body.bytes : undefined
-    }
-  }
-  const bytes = bytesOf(body)
-  if (bytes === undefined) {
-    // Already-parsed JSON handed in by a caller: keep it as JSON text.
-    try {
-      const text = JSON.stringify(body)
-      return typeof text === "string" ? readBody(text, contentType, limit) : emptyBody
-    } catch {
-      return emptyBody
-    }
-  }
-  const label = Evidence.encodingOf(bytes, contentType)
-  if (bytes.byteLength <= Evidence.maxParseBytes) {
-    return {
-      text: Evidence.bytesToText(bytes, contentType),
-      parseable: true,
-      facts: undefined,
-      truncated: false,
-      utf8Bytes: scannable(label) ? bytes : undefined
-    }
-  }
-  // Too large to parse: the head as evidence (up to four bytes a character), the facts from a scan.
-  const scanned = scanWhole(bytes, Math.min(bytes.byteLength, limit * 4 + 4))
-  return {
-    text: Evidence.bytesToText(scanned.bytes, contentType),
-    parseable: false,
-    facts: scannable(label) ? scanned.facts : undefined,
-    truncated: true,
-    utf8Bytes: scannable(label) ? scanned.bytes : undefined
-  }
-}
-
-const fatalUtf8 = new TextDecoder("utf-8", { fatal: true })
-
-/**
- * The body's bytes as base64 when they are not valid UTF-8 (an undeclared charset such as GBK): the text kept in
- * `body` is then lossy, these bytes are not. At most `limit` bytes; secrets scrubbed in the bytes first (read one
- * character a byte) and in the result.
- */
-const bodyBase64Of = (
-  body: Body,
-  limit: number,
-  secrets: ReadonlyArray<string>
-): string | undefined => {
-  const bytes = body.utf8Bytes
-  // Valid UTF-8 never decodes to U+FFFD unless it says U+FFFD: the cheap test first.
-  if (bytes === undefined || limit === 0 || !body.text.includes("\uFFFD")) return undefined
-  try {
-    fatalUtf8.decode(bytes, { stream: body.truncated })
-    if (body.truncated) fatalUtf8.decode()
-    return undefined
-  } catch {
-    // Not UTF-8: keep the bytes.
-  }
-  const kept = bytes.subarray(0, limit)
-  let latin1 = ""
-  for (let i = 0; i < kept.length; i += 8_192) {
-    latin1 += String.fromCharCode(...kept.subarray(i, i + 8_192))
-  }
-  return Evidence.scrub(btoa(Evidence.scrub(latin1, secrets)), secrets)
-}
-
-const scrubOptional = (text: string | undefined, max: number, secrets: ReadonlyArray<string>): string | undefined =>
-  text === undefined ? undefined : scrubCut(text, max, secrets)
-
-const scrubCode = (code: unknown, secrets: ReadonlyArray<string>): number | string | undefined =>
-  typeof code === "string" ? scrubCut(code, fieldLimits.code, secrets) : typeof code === "number" ? code : undefined
-
-const capUrl = (url: string): string =>
-  url.length > fieldLimits.url + scrubMargin ? url.slice(0, fieldLimits.url + scrubMargin) : url
+/** @internal */
+export const shouldRetryOf: (headers: Record<string, string>) => boolean | undefined = Classify.shouldRetryOf
 
 /**
  * The secrets to scrub, as plain text: a `Redacted` is opened here, and only here, to be looked for.
@@ -340,80 +33,50 @@ export const secretsOf = (
 ): ReadonlyArray<string> =>
   Evidence.secretTexts(secrets?.map((s) => (Redacted.isRedacted(s) ? Redacted.value(s) : s)))
 
+/**
+ * The class's props from the core's plain fields, in the same order: milliseconds become `Duration`s.
+ *
+ * @internal
+ */
+export const propsOf = (fields: Classify.ErrorFields<unknown>): Record<string, unknown> => {
+  const props: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(fields)) {
+    if (value === undefined) continue
+    if (key === "retryAfterMillis") props.retryAfter = Duration.millis(value as number)
+    else if (key === "timeoutMillis") props.timeout = Duration.millis(value as number)
+    else props[key] = value
+  }
+  return props
+}
+
 /** @internal */
 export const decodeError = (input: ErrorResponse, options: DecodeOptions = {}): SkyError.SkyError => {
-  const status = typeof input.status === "number" && Number.isFinite(input.status) ? Math.trunc(input.status) : 0
-  const secrets = secretsOf(options.secrets)
-  const limit = bodyLimitOf(options.bodyLimit)
-  const rawHeaders = Evidence.normalizeHeaders(input.headers)
-  const body = readBody(input.body, rawHeaders["content-type"], limit)
-  const text = body.text
-  const parsed = parse(body)
-
-  const codes = codeCandidates(parsed)
-  let entry: SkyError.CatalogueEntry | undefined
-  for (const candidate of codes) {
-    const numeric = numericCode(candidate)
-    entry = numeric === undefined ? undefined : SkyError.entryOfCode(numeric)
-    if (entry !== undefined) break
-  }
-  // `error.tag` is this library's own mark (SkyWire.encodeError writes it for the kinds the table does not
-  // cover) and decides. A kind named in `error.type` or in a problem's type URI counts only when no table code does.
-  const marked = typeof parsed.error?.tag === "string" && markedTags.has(parsed.error.tag)
-    ? parsed.error.tag as SkyError.Tag
-    : undefined
-  const problemKind = typeof parsed.root?.type === "string" && parsed.root.type.startsWith(SkyError.problemTypePrefix)
-    ? parsed.root.type.slice(SkyError.problemTypePrefix.length)
-    : undefined
-  const typed = [parsed.error?.type, problemKind, parsed.root?.tag].find(
-    (t): t is SkyError.Tag => typeof t === "string" && markedTags.has(t)
-  )
-  const messages = messageCandidates(parsed)
-  const errorType = nonEmptyString(parsed.error?.type)
-  const tag: SkyError.Tag = marked ?? entry?.tag ?? typed ??
-    matchFixedMessage([...messages, errorType], status)?.tag ??
-    statusOnly.get(status) ??
-    "UnknownGatewayError"
-
-  // Scrub before cutting (the snippet below, the body further down), so that a secret that straddles a cut
-  // cannot survive in part.
-  const evidence = scrubCut(text, limit, secrets)
-  const serverMessage = messages.find((m) => m !== undefined)
-  const meta: SkyError.CatalogueEntry = SkyError.catalogue[tag]
-  const described = text.trim().length === 0
-    ? `${Evidence.statusLine(status)} (empty body)`
-    : parsed.root === undefined
-    ? `${Evidence.statusLine(status)}: ${Evidence.snippetOf(evidence)}`
-    : undefined
-  const message = serverMessage ?? meta.fixedMessage ?? described ??
-    (meta.code !== undefined ? meta.meaning : `${Evidence.statusLine(status)}: ${meta.meaning}`)
-
-  const rawCode = codes.find((c) => typeof c === "number" || (typeof c === "string" && c.length > 0))
-  const requestId = scrubOptional(requestIdOf(parsed, rawHeaders), fieldLimits.requestId, secrets)
-  const props = compact({
-    status,
-    message: scrubCut(message, fieldLimits.message, secrets),
-    code: tag === "UnknownGatewayError" ? scrubCode(rawCode, secrets) : undefined,
-    requestId,
-    errorType: scrubOptional(errorType, fieldLimits.errorType, secrets),
-    retryAfter: retryAfterOf(rawHeaders, parsed, options.now ?? Date.now()),
-    shouldRetry: shouldRetryOf(rawHeaders),
-    body: evidence.length === 0 || limit === 0 ? undefined : evidence.length > limit ? evidence.slice(0, limit) : evidence,
-    bodyTruncated: evidence.length > limit || body.truncated ? true : undefined,
-    bodyBase64: bodyBase64Of(body, limit, secrets),
-    headers: Evidence.redactHeaders(rawHeaders, secrets),
+  const { tag, fields } = Classify.classifyError<SkyError.Attempt>(input, {
     method: options.method,
-    url: options.url === undefined ? undefined : Evidence.redactUrl(capUrl(options.url), secrets),
-    attempts: options.attempts === undefined ? undefined : [
-      ...options.attempts,
-      compact({
-        attempt: options.attempts.length + 1,
-        tag,
-        status,
-        code: tag === "UnknownGatewayError" ? scrubCode(rawCode, secrets) : meta.code,
-        requestId
-      })
-    ]
+    url: options.url,
+    secrets: secretsOf(options.secrets),
+    now: options.now,
+    bodyLimit: options.bodyLimit,
+    attempts: options.attempts
   })
-  return construct(tag, props)
+  return construct(tag, propsOf(fields))
+}
+
+/**
+ * An error as the core's encoder reads it: its tag and plain fields, `Duration`s as milliseconds.
+ *
+ * @internal
+ */
+export const wireErrorOf = (error: SkyError.SkyError): WireError => {
+  const code = SkyError.codeOf(error)
+  const fields: Classify.ErrorFields<unknown> = {
+    ...(error.status !== undefined ? { status: error.status } : {}),
+    message: error.message,
+    ...(code !== undefined ? { code } : {}),
+    ...(error.requestId !== undefined ? { requestId: error.requestId } : {}),
+    ...(error.errorType !== undefined ? { errorType: error.errorType } : {}),
+    ...(error.retryAfter !== undefined ? { retryAfterMillis: Duration.toMillis(error.retryAfter) } : {}),
+    ...(error.shouldRetry !== undefined ? { shouldRetry: error.shouldRetry } : {})
+  }
+  return { tag: error._tag, fields }
 }
