@@ -3,4 +3,38 @@
  *
  * @since 2.0.0
  */
-export {}
+
+/**
+ * OpenAI chat completions: request, response and stream-chunk schemas.
+ *
+ * @since 2.0.0
+ */
+export * as Chat from "./Chat.js"
+
+/**
+ * OpenAI responses: request, response and stream-event schemas.
+ *
+ * @since 2.0.0
+ */
+export * as Responses from "./Responses.js"
+
+/**
+ * Anthropic messages: request, response and stream-event schemas.
+ *
+ * @since 2.0.0
+ */
+export * as Messages from "./Messages.js"
+
+/**
+ * Gemini generateContent: request and response schemas.
+ *
+ * @since 2.0.0
+ */
+export * as Gemini from "./Gemini.js"
+
+/**
+ * OpenAI embeddings: request and response schemas.
+ *
+ * @since 2.0.0
+ */
+export * as Embeddings from "./Embeddings.js"
