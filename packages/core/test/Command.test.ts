@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest"
 import { chatArgumentProblem, missingPackages, missingPeersMessage, portProblem, useColour } from "../src/command.js"
-import { wrap } from "../src/demo.js"
 
 describe("sky chat's arguments", () => {
   it("accepts its options, with their values, and any words", () => {
@@ -55,15 +54,5 @@ describe("colour", () => {
     expect(useColour({}, {})).toBe(false)
     expect(useColour({ isTTY: true }, { NO_COLOR: "1" })).toBe(false)
     expect(useColour({ isTTY: true }, { NO_COLOR: "" })).toBe(true)
-  })
-})
-
-describe("the demo's line breaking", () => {
-  it("breaks at spaces, never inside a word, within the width", () => {
-    const text = "The answer: \"echo: a rather long sentence that has to be broken somewhere sensible\"."
-    const lines = wrap(text, 30, "  ")
-    for (const line of lines) expect(line.length).toBeLessThanOrEqual(30)
-    expect(lines.map((l) => l.trim()).join(" ")).toBe(text)
-    expect(wrap("x".repeat(40), 30, "")).toEqual(["x".repeat(40)])
   })
 })
