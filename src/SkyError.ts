@@ -68,7 +68,15 @@ export type {
    */
   Tag
 } from "../packages/core/src/table.js"
-import { catalogue, type CatalogueEntry, groups, isRetryableStatus, tags, type Tag } from "../packages/core/src/table.js"
+import {
+  catalogue,
+  type CatalogueEntry,
+  groups,
+  isRetryableStatus,
+  type TableTag,
+  type Tag,
+  tags
+} from "../packages/core/src/table.js"
 
 // ---------------------------------------------------------------------------
 // Fields
@@ -133,13 +141,6 @@ const evidence = {
 const withDefault = <S extends Schema.Schema.Any>(schema: S, make: () => Schema.Schema.Type<S>) =>
   schema.pipe(Schema.propertySignature, Schema.withConstructorDefault(make))
 
-const tableFields = <const C extends number>(e: CatalogueEntry & { readonly code: C; readonly status: number }) => ({
-  ...evidence,
-  code: withDefault(Schema.Literal<[C]>(e.code), () => e.code),
-  status: withDefault(Schema.Number, () => e.status),
-  message: withDefault(Schema.String, () => e.fixedMessage ?? e.meaning)
-})
-
 const clientFields = (defaultMessage: string) => ({
   ...evidence,
   status: Schema.optional(Schema.Number),
@@ -150,19 +151,35 @@ const clientFields = (defaultMessage: string) => ({
 // The fourteen table classes
 // ---------------------------------------------------------------------------
 
+/** The fields of a table class: the evidence, and the code, status and message its catalogue row gives. */
+const tableFields = <T extends TableTag>(tag: T) => {
+  type Row = typeof catalogue[T]
+  const e: CatalogueEntry = catalogue[tag]
+  return {
+    ...evidence,
+    code: withDefault(Schema.Literal(e.code!) as Schema.Literal<[Row["code"]]>, () => e.code as Row["code"]),
+    status: withDefault(Schema.Number, () => e.status!),
+    message: withDefault(Schema.String, () => e.fixedMessage ?? e.meaning)
+  }
+}
+
+/**
+ * The base of the class of a table row: a `Schema.TaggedError` whose fields and static `meta` come from the
+ * row's catalogue entry, so a class states nothing but its name.
+ */
+const TableError = <Self>() => <T extends TableTag>(tag: T) =>
+  Object.assign(Schema.TaggedError<Self>()(tag, tableFields(tag)), {
+    /** The table row of this class. */
+    meta: catalogue[tag]
+  })
+
 /**
  * 2001 (400 BadRequest): a model error the gateway did not classify further.
  *
  * @since 0.1.0
  * @category errors
  */
-export class UnclassifiedLlmError extends Schema.TaggedError<UnclassifiedLlmError>()(
-  "UnclassifiedLlmError",
-  tableFields(catalogue.UnclassifiedLlmError)
-) {
-  /** The table row of this class. */
-  static readonly meta = catalogue.UnclassifiedLlmError
-}
+export class UnclassifiedLlmError extends TableError<UnclassifiedLlmError>()("UnclassifiedLlmError") {}
 
 /**
  * 2002 (424 FailedDependency): the downstream model is unavailable (upstream 5xx).
@@ -170,13 +187,7 @@ export class UnclassifiedLlmError extends Schema.TaggedError<UnclassifiedLlmErro
  * @since 0.1.0
  * @category errors
  */
-export class UpstreamUnavailable extends Schema.TaggedError<UpstreamUnavailable>()(
-  "UpstreamUnavailable",
-  tableFields(catalogue.UpstreamUnavailable)
-) {
-  /** The table row of this class. */
-  static readonly meta = catalogue.UpstreamUnavailable
-}
+export class UpstreamUnavailable extends TableError<UpstreamUnavailable>()("UpstreamUnavailable") {}
 
 /**
  * 2003 (424 FailedDependency): the downstream model timed out.
@@ -184,13 +195,7 @@ export class UpstreamUnavailable extends Schema.TaggedError<UpstreamUnavailable>
  * @since 0.1.0
  * @category errors
  */
-export class UpstreamTimeout extends Schema.TaggedError<UpstreamTimeout>()(
-  "UpstreamTimeout",
-  tableFields(catalogue.UpstreamTimeout)
-) {
-  /** The table row of this class. */
-  static readonly meta = catalogue.UpstreamTimeout
-}
+export class UpstreamTimeout extends TableError<UpstreamTimeout>()("UpstreamTimeout") {}
 
 /**
  * 2004 (400 BadRequest): a model parameter is invalid.
@@ -198,13 +203,7 @@ export class UpstreamTimeout extends Schema.TaggedError<UpstreamTimeout>()(
  * @since 0.1.0
  * @category errors
  */
-export class InvalidModelParameter extends Schema.TaggedError<InvalidModelParameter>()(
-  "InvalidModelParameter",
-  tableFields(catalogue.InvalidModelParameter)
-) {
-  /** The table row of this class. */
-  static readonly meta = catalogue.InvalidModelParameter
-}
+export class InvalidModelParameter extends TableError<InvalidModelParameter>()("InvalidModelParameter") {}
 
 /**
  * 2005 (400 BadRequest): the request parameters could not be parsed.
@@ -212,13 +211,7 @@ export class InvalidModelParameter extends Schema.TaggedError<InvalidModelParame
  * @since 0.1.0
  * @category errors
  */
-export class RequestParseFailed extends Schema.TaggedError<RequestParseFailed>()(
-  "RequestParseFailed",
-  tableFields(catalogue.RequestParseFailed)
-) {
-  /** The table row of this class. */
-  static readonly meta = catalogue.RequestParseFailed
-}
+export class RequestParseFailed extends TableError<RequestParseFailed>()("RequestParseFailed") {}
 
 /**
  * 2006 (424 FailedDependency): the gateway could not parse the model's response.
@@ -226,13 +219,7 @@ export class RequestParseFailed extends Schema.TaggedError<RequestParseFailed>()
  * @since 0.1.0
  * @category errors
  */
-export class ResponseParseFailed extends Schema.TaggedError<ResponseParseFailed>()(
-  "ResponseParseFailed",
-  tableFields(catalogue.ResponseParseFailed)
-) {
-  /** The table row of this class. */
-  static readonly meta = catalogue.ResponseParseFailed
-}
+export class ResponseParseFailed extends TableError<ResponseParseFailed>()("ResponseParseFailed") {}
 
 /**
  * 2007 (429 TooManyRequests): the model's requests-per-minute limit was reached.
@@ -240,13 +227,7 @@ export class ResponseParseFailed extends Schema.TaggedError<ResponseParseFailed>
  * @since 0.1.0
  * @category errors
  */
-export class RpmLimitExceeded extends Schema.TaggedError<RpmLimitExceeded>()(
-  "RpmLimitExceeded",
-  tableFields(catalogue.RpmLimitExceeded)
-) {
-  /** The table row of this class. */
-  static readonly meta = catalogue.RpmLimitExceeded
-}
+export class RpmLimitExceeded extends TableError<RpmLimitExceeded>()("RpmLimitExceeded") {}
 
 /**
  * 2008 (429 TooManyRequests): the model's tokens-per-minute limit was reached.
@@ -254,13 +235,7 @@ export class RpmLimitExceeded extends Schema.TaggedError<RpmLimitExceeded>()(
  * @since 0.1.0
  * @category errors
  */
-export class TpmLimitExceeded extends Schema.TaggedError<TpmLimitExceeded>()(
-  "TpmLimitExceeded",
-  tableFields(catalogue.TpmLimitExceeded)
-) {
-  /** The table row of this class. */
-  static readonly meta = catalogue.TpmLimitExceeded
-}
+export class TpmLimitExceeded extends TableError<TpmLimitExceeded>()("TpmLimitExceeded") {}
 
 /**
  * 2101 (401 Unauthorized): the API key is missing or invalid.
@@ -268,13 +243,7 @@ export class TpmLimitExceeded extends Schema.TaggedError<TpmLimitExceeded>()(
  * @since 0.1.0
  * @category errors
  */
-export class InvalidApiKey extends Schema.TaggedError<InvalidApiKey>()(
-  "InvalidApiKey",
-  tableFields(catalogue.InvalidApiKey)
-) {
-  /** The table row of this class. */
-  static readonly meta = catalogue.InvalidApiKey
-}
+export class InvalidApiKey extends TableError<InvalidApiKey>()("InvalidApiKey") {}
 
 /**
  * 2102 (403 Forbidden): the key may not use the requested model.
@@ -282,13 +251,7 @@ export class InvalidApiKey extends Schema.TaggedError<InvalidApiKey>()(
  * @since 0.1.0
  * @category errors
  */
-export class ModelAccessDenied extends Schema.TaggedError<ModelAccessDenied>()(
-  "ModelAccessDenied",
-  tableFields(catalogue.ModelAccessDenied)
-) {
-  /** The table row of this class. */
-  static readonly meta = catalogue.ModelAccessDenied
-}
+export class ModelAccessDenied extends TableError<ModelAccessDenied>()("ModelAccessDenied") {}
 
 /**
  * 2103 (403 Forbidden): the account has an overdue balance.
@@ -296,13 +259,7 @@ export class ModelAccessDenied extends Schema.TaggedError<ModelAccessDenied>()(
  * @since 0.1.0
  * @category errors
  */
-export class AccountOverdue extends Schema.TaggedError<AccountOverdue>()(
-  "AccountOverdue",
-  tableFields(catalogue.AccountOverdue)
-) {
-  /** The table row of this class. */
-  static readonly meta = catalogue.AccountOverdue
-}
+export class AccountOverdue extends TableError<AccountOverdue>()("AccountOverdue") {}
 
 /**
  * 2104 (400 BadRequest, not 404): the model does not exist.
@@ -310,13 +267,7 @@ export class AccountOverdue extends Schema.TaggedError<AccountOverdue>()(
  * @since 0.1.0
  * @category errors
  */
-export class ModelNotFound extends Schema.TaggedError<ModelNotFound>()(
-  "ModelNotFound",
-  tableFields(catalogue.ModelNotFound)
-) {
-  /** The table row of this class. */
-  static readonly meta = catalogue.ModelNotFound
-}
+export class ModelNotFound extends TableError<ModelNotFound>()("ModelNotFound") {}
 
 /**
  * 2105 (500 InternalServerError): internal gateway error.
@@ -324,13 +275,7 @@ export class ModelNotFound extends Schema.TaggedError<ModelNotFound>()(
  * @since 0.1.0
  * @category errors
  */
-export class InternalError extends Schema.TaggedError<InternalError>()(
-  "InternalError",
-  tableFields(catalogue.InternalError)
-) {
-  /** The table row of this class. */
-  static readonly meta = catalogue.InternalError
-}
+export class InternalError extends TableError<InternalError>()("InternalError") {}
 
 /**
  * 2106 (499 ClientClosedRequest): the client cancelled the request.
@@ -338,13 +283,7 @@ export class InternalError extends Schema.TaggedError<InternalError>()(
  * @since 0.1.0
  * @category errors
  */
-export class ClientClosedRequest extends Schema.TaggedError<ClientClosedRequest>()(
-  "ClientClosedRequest",
-  tableFields(catalogue.ClientClosedRequest)
-) {
-  /** The table row of this class. */
-  static readonly meta = catalogue.ClientClosedRequest
-}
+export class ClientClosedRequest extends TableError<ClientClosedRequest>()("ClientClosedRequest") {}
 
 // ---------------------------------------------------------------------------
 // The five classes the table does not cover
@@ -438,33 +377,6 @@ export class InvalidResponse extends Schema.TaggedError<InvalidResponse>()("Inva
 // ---------------------------------------------------------------------------
 
 /**
- * Every error a SkyEngine call can fail with.
- *
- * @since 0.1.0
- * @category models
- */
-export type SkyError =
-  | UnclassifiedLlmError
-  | UpstreamUnavailable
-  | UpstreamTimeout
-  | InvalidModelParameter
-  | RequestParseFailed
-  | ResponseParseFailed
-  | RpmLimitExceeded
-  | TpmLimitExceeded
-  | InvalidApiKey
-  | ModelAccessDenied
-  | AccountOverdue
-  | ModelNotFound
-  | InternalError
-  | ClientClosedRequest
-  | UnknownGatewayError
-  | ConnectionError
-  | RequestTimeout
-  | InvalidRequest
-  | InvalidResponse
-
-/**
  * The class of every tag.
  *
  * @since 0.1.0
@@ -500,27 +412,15 @@ export const classes = {
  * @since 0.1.0
  * @category schemas
  */
-export const SkyError = Schema.Union(
-  UnclassifiedLlmError,
-  UpstreamUnavailable,
-  UpstreamTimeout,
-  InvalidModelParameter,
-  RequestParseFailed,
-  ResponseParseFailed,
-  RpmLimitExceeded,
-  TpmLimitExceeded,
-  InvalidApiKey,
-  ModelAccessDenied,
-  AccountOverdue,
-  ModelNotFound,
-  InternalError,
-  ClientClosedRequest,
-  UnknownGatewayError,
-  ConnectionError,
-  RequestTimeout,
-  InvalidRequest,
-  InvalidResponse
-)
+export const SkyError: Schema.Schema<SkyError, Encoded> = Schema.Union(...tags.map((tag) => classes[tag]))
+
+/**
+ * Every error a SkyEngine call can fail with: an instance of one of the nineteen `classes`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type SkyError = InstanceType<typeof classes[Tag]>
 
 /**
  * The plain-object form of a `SkyError`, as `Schema.encode(SkyError)` gives it.
@@ -528,7 +428,7 @@ export const SkyError = Schema.Union(
  * @since 0.1.0
  * @category schemas
  */
-export type Encoded = Schema.Schema.Encoded<typeof SkyError>
+export type Encoded = Schema.Schema.Encoded<typeof classes[Tag]>
 
 /**
  * The shared brand, keyed with `Symbol.for` so that two copies of this package
@@ -564,12 +464,20 @@ const hasTagIn = (u: unknown, set: ReadonlySet<string>): boolean =>
 export const isSkyError = (u: unknown): u is SkyError => hasTagIn(u, tagSet)
 
 /**
+ * The errors of one group of the table's "type" column: the classes whose tags `groups[G]` lists.
+ *
+ * @since 1.0.0
+ * @category groups
+ */
+export type Group<G extends keyof typeof groups> = Extract<SkyError, { readonly _tag: typeof groups[G][number] }>
+
+/**
  * The errors of the table's BadRequest rows (2001, 2004, 2005, 2104).
  *
  * @since 0.1.0
  * @category groups
  */
-export type BadRequest = UnclassifiedLlmError | InvalidModelParameter | RequestParseFailed | ModelNotFound
+export type BadRequest = Group<"BadRequest">
 
 /**
  * The errors of the table's FailedDependency rows (2002, 2003, 2006).
@@ -577,7 +485,7 @@ export type BadRequest = UnclassifiedLlmError | InvalidModelParameter | RequestP
  * @since 0.1.0
  * @category groups
  */
-export type FailedDependency = UpstreamUnavailable | UpstreamTimeout | ResponseParseFailed
+export type FailedDependency = Group<"FailedDependency">
 
 /**
  * The errors of the table's TooManyRequests rows (2007, 2008).
@@ -585,7 +493,7 @@ export type FailedDependency = UpstreamUnavailable | UpstreamTimeout | ResponseP
  * @since 0.1.0
  * @category groups
  */
-export type TooManyRequests = RpmLimitExceeded | TpmLimitExceeded
+export type TooManyRequests = Group<"TooManyRequests">
 
 /**
  * The error of the table's Unauthorized row (2101).
@@ -593,7 +501,7 @@ export type TooManyRequests = RpmLimitExceeded | TpmLimitExceeded
  * @since 0.1.0
  * @category groups
  */
-export type Unauthorized = InvalidApiKey
+export type Unauthorized = Group<"Unauthorized">
 
 /**
  * The errors of the table's Forbidden rows (2102, 2103).
@@ -601,19 +509,25 @@ export type Unauthorized = InvalidApiKey
  * @since 0.1.0
  * @category groups
  */
-export type Forbidden = ModelAccessDenied | AccountOverdue
+export type Forbidden = Group<"Forbidden">
 
 /**
- * The client-side errors: no response, deadline passed, undecodable success.
+ * The client-side errors: no response, deadline passed, request not built, undecodable success.
  *
  * @since 0.1.0
  * @category groups
  */
-export type ClientFailure = ConnectionError | RequestTimeout | InvalidRequest | InvalidResponse
+export type ClientFailure = Group<"Client">
 
-const groupGuard = <A>(members: ReadonlyArray<Tag>): (u: unknown) => u is A => {
-  const set: ReadonlySet<string> = new Set(members)
-  return (u: unknown): u is A => hasTagIn(u, set)
+/**
+ * The guard of a group: true for an error whose tag `groups[group]` lists.
+ *
+ * @since 1.0.0
+ * @category groups
+ */
+export const isGroup = <G extends keyof typeof groups>(group: G): (u: unknown) => u is Group<G> => {
+  const set: ReadonlySet<string> = new Set(groups[group])
+  return (u: unknown): u is Group<G> => hasTagIn(u, set)
 }
 
 /**
@@ -622,7 +536,7 @@ const groupGuard = <A>(members: ReadonlyArray<Tag>): (u: unknown) => u is A => {
  * @since 0.1.0
  * @category groups
  */
-export const isBadRequest: (u: unknown) => u is BadRequest = groupGuard(groups.BadRequest)
+export const isBadRequest: (u: unknown) => u is BadRequest = isGroup("BadRequest")
 
 /**
  * Narrows to the FailedDependency rows.
@@ -630,7 +544,7 @@ export const isBadRequest: (u: unknown) => u is BadRequest = groupGuard(groups.B
  * @since 0.1.0
  * @category groups
  */
-export const isFailedDependency: (u: unknown) => u is FailedDependency = groupGuard(groups.FailedDependency)
+export const isFailedDependency: (u: unknown) => u is FailedDependency = isGroup("FailedDependency")
 
 /**
  * Narrows to the TooManyRequests rows (RPM and TPM limits).
@@ -638,7 +552,7 @@ export const isFailedDependency: (u: unknown) => u is FailedDependency = groupGu
  * @since 0.1.0
  * @category groups
  */
-export const isTooManyRequests: (u: unknown) => u is TooManyRequests = groupGuard(groups.TooManyRequests)
+export const isTooManyRequests: (u: unknown) => u is TooManyRequests = isGroup("TooManyRequests")
 
 /**
  * Narrows to the Unauthorized row.
@@ -646,7 +560,7 @@ export const isTooManyRequests: (u: unknown) => u is TooManyRequests = groupGuar
  * @since 0.1.0
  * @category groups
  */
-export const isUnauthorized: (u: unknown) => u is Unauthorized = groupGuard(groups.Unauthorized)
+export const isUnauthorized: (u: unknown) => u is Unauthorized = isGroup("Unauthorized")
 
 /**
  * Narrows to the Forbidden rows.
@@ -654,7 +568,7 @@ export const isUnauthorized: (u: unknown) => u is Unauthorized = groupGuard(grou
  * @since 0.1.0
  * @category groups
  */
-export const isForbidden: (u: unknown) => u is Forbidden = groupGuard(groups.Forbidden)
+export const isForbidden: (u: unknown) => u is Forbidden = isGroup("Forbidden")
 
 /**
  * Narrows to the client-side failures.
@@ -662,7 +576,7 @@ export const isForbidden: (u: unknown) => u is Forbidden = groupGuard(groups.For
  * @since 0.1.0
  * @category groups
  */
-export const isClientFailure: (u: unknown) => u is ClientFailure = groupGuard(groups.Client)
+export const isClientFailure: (u: unknown) => u is ClientFailure = isGroup("Client")
 
 /**
  * Whether the error is worth retrying. The server's `x-should-retry` verdict
@@ -730,26 +644,6 @@ export const handleAll: <E extends Tagged, Cases extends Handlers<E, Cases>>(
   self: Effect.Effect<A, E, R>
 ) => Effect.Effect<A | CaseOutput<Cases, 0>, CaseOutput<Cases, 1>, R | CaseOutput<Cases, 2>> = (cases) => (self) =>
   Effect.catchAll(self, (error) => (cases as Record<string, (e: unknown) => Effect.Effect<any, any, any>>)[error._tag](error))
-
-/**
- * One function per tag of E, for matching an error value (not an Effect).
- *
- * @since 0.1.0
- * @category handling
- */
-export type Cases<E extends Tagged, Out, C> =
-  & { readonly [K in E["_tag"]]: (error: Extract<E, { readonly _tag: K }>) => Out }
-  & { readonly [K in Exclude<keyof C, E["_tag"]>]: never }
-
-/**
- * Matches an error value exhaustively: every tag of E needs a case, and no
- * other key is allowed. `Match.valueTags` from `effect` does the same.
- *
- * @since 0.1.0
- * @category handling
- */
-export const match = <E extends Tagged, Out, C extends Cases<E, Out, C>>(error: E, cases: C): Out =>
-  (cases as unknown as Record<string, (e: E) => Out>)[error._tag](error)
 
 // ---------------------------------------------------------------------------
 // RFC 9457

@@ -1,4 +1,4 @@
-import { Effect } from "effect"
+import { Effect, Match, Schema } from "effect"
 import { describe, expectTypeOf, it } from "vitest"
 import { SkyError } from "../src/index.js"
 
@@ -152,7 +152,34 @@ describe("group refinements with Effect.catchIf", () => {
   })
 })
 
+describe("group types follow groups", () => {
+  it("each group is the union of its members' classes", () => {
+    expectTypeOf<SkyError.BadRequest>().toEqualTypeOf<
+      SkyError.UnclassifiedLlmError | SkyError.InvalidModelParameter | SkyError.RequestParseFailed | SkyError.ModelNotFound
+    >()
+    expectTypeOf<SkyError.FailedDependency>().toEqualTypeOf<
+      SkyError.UpstreamUnavailable | SkyError.UpstreamTimeout | SkyError.ResponseParseFailed
+    >()
+    expectTypeOf<SkyError.Unauthorized>().toEqualTypeOf<SkyError.InvalidApiKey>()
+    expectTypeOf<SkyError.Forbidden>().toEqualTypeOf<SkyError.ModelAccessDenied | SkyError.AccountOverdue>()
+    expectTypeOf<SkyError.ClientFailure>().toEqualTypeOf<
+      SkyError.ConnectionError | SkyError.RequestTimeout | SkyError.InvalidRequest | SkyError.InvalidResponse
+    >()
+    expectTypeOf<SkyError.Group<"TooManyRequests">>().toEqualTypeOf<SkyError.TooManyRequests>()
+  })
+})
+
 describe("types", () => {
+  it("the table classes are distinct and keep their literal tag and code", () => {
+    expectTypeOf<SkyError.RpmLimitExceeded>().not.toEqualTypeOf<SkyError.TpmLimitExceeded>()
+    expectTypeOf<SkyError.RpmLimitExceeded["_tag"]>().toEqualTypeOf<"RpmLimitExceeded">()
+    expectTypeOf(SkyError.RpmLimitExceeded.meta.code).toEqualTypeOf<2007>()
+    expectTypeOf(new SkyError.RpmLimitExceeded()).toEqualTypeOf<SkyError.RpmLimitExceeded>()
+    expectTypeOf<Schema.Schema.Type<typeof SkyError.SkyError>>().toEqualTypeOf<SkyError.SkyError>()
+    expectTypeOf<Schema.Schema.Type<typeof SkyError.ModelNotFound>>().toEqualTypeOf<SkyError.ModelNotFound>()
+  })
+
+
   it("Tag equals SkyError['_tag']", () => {
     expectTypeOf<SkyError.Tag>().toEqualTypeOf<SkyError.SkyError["_tag"]>()
     expectTypeOf<SkyError.SkyError["_tag"]>().toEqualTypeOf<SkyError.Tag>()
@@ -167,7 +194,7 @@ describe("types", () => {
   })
 })
 
-describe("SkyError.match", () => {
+describe("Match.valueTags (what replaced SkyError.match)", () => {
   const cases = {
     UnclassifiedLlmError: () => 1,
     UpstreamUnavailable: () => 2,
@@ -191,8 +218,8 @@ describe("SkyError.match", () => {
   }
 
   it("accepts every tag", () => {
-    SkyError.match(error, cases)
-    SkyError.match(error, {
+    Match.valueTags(error, cases)
+    Match.valueTags(error, {
       ...cases,
       RpmLimitExceeded: (e) => {
         expectTypeOf(e).toEqualTypeOf<SkyError.RpmLimitExceeded>()
@@ -204,11 +231,11 @@ describe("SkyError.match", () => {
   it("requires every tag", () => {
     const { InvalidResponse: _omitted, ...rest } = cases
     // @ts-expect-error InvalidResponse has no case
-    SkyError.match(error, rest)
+    Match.valueTags(error, rest)
   })
 
   it("rejects an unknown key", () => {
     // @ts-expect-error NotATag is not a tag
-    SkyError.match(error, { ...cases, NotATag: () => 0 })
+    Match.valueTags(error, { ...cases, NotATag: () => 0 })
   })
 })

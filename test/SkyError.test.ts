@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Duration, Effect, Either, Equal, Exit } from "effect"
+import { Duration, Effect, Either, Equal, Exit, Match, Schema } from "effect"
 import { SkyError } from "../src/index.js"
 
 /**
@@ -324,7 +324,7 @@ const matchCases = {
   InvalidResponse: (e: SkyError.InvalidResponse) => `InvalidResponse:${e.requestId}`
 }
 
-describe("handleAll and match", () => {
+describe("handleAll, and Match.valueTags for a value", () => {
   it.each(samples)("handleAll recovers $_tag with its own handler", (e) => {
     const program: Effect.Effect<string, SkyError.SkyError> = Effect.fail(e)
     const [ran, seen] = Effect.runSync(program.pipe(SkyError.handleAll(handlers)))
@@ -346,8 +346,8 @@ describe("handleAll and match", () => {
     expect(exit).toEqual(Exit.fail("handler failed"))
   })
 
-  it.each(samples)("match dispatches $_tag to its own case", (e) => {
-    expect(SkyError.match(e, matchCases)).toBe(`${e._tag}:req-${e._tag}`)
+  it.each(samples)("Match.valueTags dispatches $_tag to its own case", (e) => {
+    expect(Match.valueTags(e, matchCases)).toBe(`${e._tag}:req-${e._tag}`)
   })
 })
 
@@ -405,6 +405,39 @@ describe("toProblemDetails", () => {
     expect(p.status).toBe(row.status)
     expect(p.code).toBe(row.code)
     expect(p.instance).toBe("r")
+  })
+})
+
+describe("the SkyError Schema", () => {
+  it.each(SkyError.tags)("%s: encodes to plain JSON (durations as millis) and decodes to the same class", (tag) => {
+    const e = make(tag, {
+      requestId: "r",
+      message: "m",
+      retryAfter: Duration.millis(1500),
+      attempts: [{ attempt: 1, tag, wait: Duration.seconds(2) }],
+      ...(tag === "RequestTimeout" ? { timeout: Duration.seconds(30) } : {})
+    })
+    const encoded = Schema.encodeSync(SkyError.SkyError)(e)
+    const json = JSON.parse(JSON.stringify(encoded))
+    expect(json).toMatchObject({ _tag: tag, message: "m", retryAfter: 1500, attempts: [{ attempt: 1, tag, wait: 2000 }] })
+    const decoded = Schema.decodeUnknownSync(SkyError.SkyError)(json)
+    expect(decoded).toBeInstanceOf(SkyError.classes[tag])
+    expect(decoded._tag).toBe(tag)
+    expect(Schema.encodeSync(SkyError.SkyError)(decoded)).toEqual(encoded)
+    expect(SkyError.isSkyError(decoded)).toBe(true)
+  })
+
+  it("a table class decodes only its own code", () => {
+    const decode = Schema.decodeUnknownEither(SkyError.SkyError)
+    expect(Either.isRight(decode({ _tag: "RpmLimitExceeded", code: 2007, status: 429, message: "x" }))).toBe(true)
+    expect(Either.isLeft(decode({ _tag: "RpmLimitExceeded", code: 2008, status: 429, message: "x" }))).toBe(true)
+    expect(Either.isLeft(decode({ _tag: "NotATag", message: "x" }))).toBe(true)
+  })
+
+  it("each class is its own: instanceof tells the nineteen apart", () => {
+    for (const e of samples) {
+      for (const tag of SkyError.tags) expect(e instanceof SkyError.classes[tag]).toBe(tag === e._tag)
+    }
   })
 })
 

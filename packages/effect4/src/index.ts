@@ -5,6 +5,21 @@
  */
 
 /**
+ * The error algebra: one tagged error class per code of the gateway's table, five client-side classes, their union,
+ * groups, guards, exhaustive handling and RFC 9457 rendering.
+ *
+ * @since 2.0.0
+ */
+export * as SkyError from "./SkyError.js"
+
+/**
+ * The retry policy: which errors are retried and how long to wait, following the server's hints.
+ *
+ * @since 2.0.0
+ */
+export * as SkyRetry from "./SkyRetry.js"
+
+/**
  * OpenAI chat completions: request, response and stream-chunk schemas.
  *
  * @since 2.0.0

@@ -1,0 +1,138 @@
+/**
+ * The retry policy: which errors are retried, and how long to wait before each
+ * retry. The wait follows the server's hint (`retry-after-ms`, `retry-after`)
+ * up to a cap, and otherwise backs off exponentially with jitter.
+ *
+ * @since 2.0.0
+ */
+import * as Cause from "effect/Cause"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Random from "effect/Random"
+import * as Schedule from "effect/Schedule"
+import * as SkyError from "./SkyError.js"
+
+/**
+ * @since 2.0.0
+ * @category models
+ */
+export interface RetryPolicy {
+  /** Retries after the first attempt; 0 turns retries off. Default 2. */
+  readonly maxRetries: number
+  /** The first backoff wait. Default 0.5 s. */
+  readonly initialDelay: Duration.Duration
+  /** The longest backoff wait. Default 8 s. */
+  readonly maxDelay: Duration.Duration
+  /** The share of a backoff wait that jitter may take off, 0..1. Default 0.25. */
+  readonly jitter: number
+  /**
+   * The longest a server's `retry-after` may make the client wait. A longer
+   * hint is cut to this cap. Default 60 s.
+   */
+  readonly maxRetryAfter: Duration.Duration
+}
+
+/**
+ * The policy's settings as a caller writes them: any subset, durations in any
+ * `Duration.Input` form.
+ *
+ * @since 2.0.0
+ * @category models
+ */
+export interface RetryOptions {
+  readonly maxRetries?: number | undefined
+  readonly initialDelay?: Duration.Input | undefined
+  readonly maxDelay?: Duration.Input | undefined
+  readonly jitter?: number | undefined
+  readonly maxRetryAfter?: Duration.Input | undefined
+}
+
+/**
+ * The defaults of the official SDKs: 2 retries, 0.5 s doubling to 8 s, up to
+ * 25 % jitter, server hints obeyed up to 60 s.
+ *
+ * @since 2.0.0
+ * @category constructors
+ */
+export const defaultPolicy: RetryPolicy = {
+  maxRetries: 2,
+  initialDelay: Duration.millis(500),
+  maxDelay: Duration.seconds(8),
+  jitter: 0.25,
+  maxRetryAfter: Duration.seconds(60)
+}
+
+const nonNegativeInt = (n: number | undefined, fallback: number): number =>
+  n !== undefined && Number.isFinite(n) && n >= 0 ? Math.floor(n) : fallback
+
+/**
+ * A duration from any input, or the fallback when the input is absent or
+ * unreadable (a string such as `"soon"` that slipped past the types): a bad
+ * setting never becomes a defect.
+ *
+ * @since 2.0.0
+ * @category constructors
+ */
+export const durationOr = (input: Duration.Input | undefined, fallback: Duration.Duration): Duration.Duration =>
+  input === undefined ? fallback : Option.getOrElse(Duration.fromInput(input), () => fallback)
+
+/**
+ * A policy from options laid over a base (default: `defaultPolicy`). Invalid
+ * numbers (negative, NaN) fall back to the base's.
+ *
+ * @since 2.0.0
+ * @category constructors
+ */
+export const policy = (options: RetryOptions | undefined, base: RetryPolicy = defaultPolicy): RetryPolicy => ({
+  maxRetries: nonNegativeInt(options?.maxRetries, base.maxRetries),
+  initialDelay: durationOr(options?.initialDelay, base.initialDelay),
+  maxDelay: durationOr(options?.maxDelay, base.maxDelay),
+  jitter: options?.jitter !== undefined && options.jitter >= 0 && options.jitter <= 1 ? options.jitter : base.jitter,
+  maxRetryAfter: durationOr(options?.maxRetryAfter, base.maxRetryAfter)
+})
+
+/**
+ * The wait before retry number `retry + 1` (so `retry` is 0 before the first
+ * retry) after `error`: the server's hint capped at `maxRetryAfter`, else
+ * `initialDelay * 2^retry` capped at `maxDelay`, less up to `jitter` of it.
+ *
+ * @since 2.0.0
+ * @category waits
+ */
+export const delayFor = (
+  policy: RetryPolicy,
+  retry: number,
+  error: SkyError.SkyError
+): Effect.Effect<Duration.Duration> => {
+  if (error.retryAfter !== undefined) return Effect.succeed(Duration.min(error.retryAfter, policy.maxRetryAfter))
+  const backoff = Duration.min(Duration.times(policy.initialDelay, Math.pow(2, retry)), policy.maxDelay)
+  if (policy.jitter === 0) return Effect.succeed(backoff)
+  return Effect.map(
+    Random.next,
+    (r) => Duration.millis(Math.round(Duration.toMillis(backoff) * (1 - policy.jitter * r)))
+  )
+}
+
+/**
+ * The policy as a `Schedule` over the errors of a call: it continues while the
+ * error is retryable (`SkyError.isRetryable`, so `x-should-retry` decides when
+ * the server sent it) and retries remain, waits `delayFor`, and outputs the
+ * wait it chose (`None` on the step where it stops).
+ *
+ * @since 2.0.0
+ * @category schedules
+ */
+export const schedule = (
+  policy: RetryPolicy
+): Schedule.Schedule<Option.Option<Duration.Duration>, SkyError.SkyError> =>
+  Schedule.fromStep(Effect.sync(() => {
+    let retries = 0
+    return (_now: number, error: SkyError.SkyError) =>
+      retries >= policy.maxRetries || !SkyError.isRetryable(error)
+        ? Cause.done(Option.none<Duration.Duration>())
+        : Effect.map(delayFor(policy, retries++, error), (wait): [Option.Option<Duration.Duration>, Duration.Duration] => [
+          Option.some(wait),
+          wait
+        ])
+  }))
