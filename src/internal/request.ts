@@ -18,72 +18,9 @@ import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
 import * as Option from "effect/Option"
 import * as Tracer from "effect/Tracer"
-import * as Evidence from "../../packages/core/src/evidence.js"
 
 /** @internal */
-export type BaseUrl =
-  | { readonly _tag: "Valid"; readonly origin: string }
-  | { readonly _tag: "Invalid"; readonly reason: string }
-
-/** The base URL checked once: an absolute http(s) URL, or why it cannot be used (the key scrubbed from it). */
-export const baseUrlOf = (baseUrl: string, secrets: ReadonlyArray<string>): BaseUrl => {
-  const shown = Evidence.redactUrl(baseUrl, secrets)
-  let parsed: URL
-  try {
-    parsed = new URL(baseUrl)
-  } catch {
-    return { _tag: "Invalid", reason: `the base URL ${JSON.stringify(shown)} is not a valid URL` }
-  }
-  if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
-    return { _tag: "Invalid", reason: `the base URL ${JSON.stringify(shown)} is not an http or https URL` }
-  }
-  return { _tag: "Valid", origin: parsed.origin }
-}
-
-/** An HTTP token (RFC 9110): what a header name may be. */
-const token = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
-
-/** A line break or NUL ends a header on the wire; text beyond Latin-1 cannot be written as header bytes. */
-const unsendableValue = /[\r\n\0]|[^\u0000-\u00ff]/
-
-/**
- * Why a header cannot be sent, or undefined. Only the header's name is named (a
- * value may hold the key); the caller scrubs the name too.
- */
-export const headersProblem = (headers: Readonly<Record<string, string>>): string | undefined => {
-  for (const name in headers) {
-    const value = headers[name]
-    if (!token.test(name)) return `the header name ${JSON.stringify(name)} is not an HTTP token`
-    if (typeof value !== "string") return `the header ${name} has a value that is not a string`
-    const bad = unsendableValue.exec(value)
-    if (bad !== null) {
-      return `the value of the header ${name} ${
-        bad[0] === "\r" || bad[0] === "\n" ? "holds a line break" : bad[0] === "\0" ? "holds a NUL" : "holds text outside Latin-1"
-      }`
-    }
-  }
-  return undefined
-}
-
-/** Control characters: C0, DEL and C1. */
-const control = /[\u0000-\u001f\u007f-\u009f]/
-
-/**
- * Why an API key is refused when the client is built, or undefined: empty, only
- * whitespace, or holding a control character (a line break would split the
- * header). The reason never shows the key.
- */
-export const apiKeyProblem = (key: string): string | undefined => {
-  if (key.length === 0) return "the API key is empty"
-  if (key.trim().length === 0) return "the API key is only whitespace"
-  const bad = control.exec(key)
-  if (bad !== null) {
-    return `the API key holds a control character (U+${
-      bad[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")
-    } at index ${bad.index})`
-  }
-  return undefined
-}
+export { apiKeyProblem, type BaseUrl, baseUrlOf, headersProblem } from "../../packages/core/src/requestChecks.js"
 
 const noPlatformSpan = (): boolean => true
 

@@ -10,51 +10,18 @@ import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
-import * as Zlib from "node:zlib"
+import { type Coding, codingsOf, type Decoded, makeChunkDecoder } from "../../packages/core/src/contentDecoding.js"
 import { type CollectedBody, makeCollector, wholeBody } from "../../packages/core/src/boundedBody.js"
 
-/**
- * The codings this client decodes, as `content-encoding` names them.
- *
- * @internal
- */
-export type Coding = "gzip" | "deflate" | "br"
-
-const codingOf = (name: string): Coding | "identity" | undefined => {
-  switch (name) {
-    case "gzip":
-    case "x-gzip":
-      return "gzip"
-    case "deflate":
-      return "deflate"
-    case "br":
-      return "br"
-    case "identity":
-    case "":
-      return "identity"
-    default:
-      return undefined
-  }
-}
+/** @internal */
+export { type Coding, maxDecodedPerChunk } from "../../packages/core/src/contentDecoding.js"
 
 /**
  * The codings still to undo, last applied first; empty when the body is plain
- * (or already decoded by the transport). An unknown coding stops decoding there:
- * the bytes are kept as they came.
+ * (or already decoded by the transport).
  */
-const codingsToUndo = (response: HttpClientResponse.HttpClientResponse): ReadonlyArray<Coding> => {
-  const header = response.headers["content-encoding"]
-  if (header === undefined || header === "" || header === "identity") return []
-  if (transportDecodes(response)) return []
-  const applied = header.toLowerCase().split(",").map((name) => codingOf(name.trim()))
-  const undo: Array<Coding> = []
-  for (let i = applied.length - 1; i >= 0; i--) {
-    const coding = applied[i]
-    if (coding === undefined) break
-    if (coding !== "identity") undo.push(coding)
-  }
-  return undo
-}
+const codingsToUndo = (response: HttpClientResponse.HttpClientResponse): ReadonlyArray<Coding> =>
+  transportDecodes(response) ? [] : codingsOf(response.headers["content-encoding"])
 
 /**
  * True when the transport decodes bodies itself: `fetch` (a web `Response`
@@ -70,115 +37,28 @@ const transportDecodes = (response: HttpClientResponse.HttpClientResponse): bool
   return false
 }
 
-const isGzip = (bytes: Uint8Array): boolean => bytes[0] === 0x1f && bytes[1] === 0x8b
-
-/** A zlib header (RFC 1950): deflate method, and the check bits make the first two bytes a multiple of 31. */
-const isZlib = (bytes: Uint8Array): boolean =>
-  bytes.length >= 2 && (bytes[0]! & 0x0f) === 8 && ((bytes[0]! << 8) | bytes[1]!) % 31 === 0
-
-/** The decoder for a coding, chosen by the body's first bytes where they say more than the header. */
-const decoderFor = (coding: Coding, first: Uint8Array): Zlib.Gunzip | Zlib.Inflate | Zlib.InflateRaw | Zlib.BrotliDecompress | undefined => {
-  // Flushing what is there lets a truncated body still give what it has (and a stream give each event as it comes).
-  const flush = { finishFlush: Zlib.constants.Z_SYNC_FLUSH }
-  switch (coding) {
-    case "gzip":
-      // Bytes that are not gzip were decoded on the way (a transport or proxy that kept the header).
-      return isGzip(first) ? Zlib.createGunzip(flush) : undefined
-    case "deflate":
-      // "deflate" is a zlib stream by the RFC, but servers also send raw deflate.
-      return isZlib(first) ? Zlib.createInflate(flush) : Zlib.createInflateRaw(flush)
-    case "br":
-      return Zlib.createBrotliDecompress({ finishFlush: Zlib.constants.BROTLI_OPERATION_FLUSH })
-  }
-}
-
-/**
- * The most that one network chunk (or the end of the body) may decode to. A decoder runs through a whole input
- * chunk before it can hand anything on, so this is what decoding may hold at once: a few hundred bytes of br can
- * decode to half a gigabyte, which is a decompression bomb, not a body. Past it what was decoded is handed on and
- * the body fails to decode: an error body is still classified from its head, any other read fails.
- *
- * @internal
- */
-export const maxDecodedPerChunk = 16 * 1024 * 1024
-
-/** One coding undone over a byte stream, chunk by chunk, holding at most `maxDecodedPerChunk` at once. */
+/** One coding undone over a byte stream, chunk by chunk (see `makeChunkDecoder`). */
 const undo = <E>(
   bytes: Stream.Stream<Uint8Array, E>,
   coding: Coding,
   onError: (cause: unknown) => E
 ): Stream.Stream<Uint8Array, E> =>
   Stream.suspend(() => {
-    let decoder: ReturnType<typeof decoderFor> | undefined
-    let passThrough = false
-    let failure: unknown
-    let output: Array<Uint8Array> = []
-    let held = 0
-    /** Resumes the feed or finish waiting on the decoder, once. */
-    let settle: ((outcome: Effect.Effect<Chunk.Chunk<Uint8Array>, E>) => void) | undefined
-    const settleWith = (cause: unknown): void => {
-      const resume = settle
-      settle = undefined
-      if (resume === undefined) return
-      if (cause != null) return resume(Effect.fail(onError(cause)))
-      const out = Chunk.unsafeFromArray(output)
-      output = []
-      held = 0
-      resume(Effect.succeed(out))
-    }
-    const open = (first: Uint8Array): void => {
-      decoder = decoderFor(coding, first)
-      if (decoder === undefined) {
-        passThrough = true
-        return
-      }
-      const target = decoder
-      target.on("data", (data: Uint8Array) => {
-        if (failure !== undefined) return
-        output.push(data)
-        held += data.byteLength
-        if (held > maxDecodedPerChunk) {
-          // What was decoded so far is handed on (an error body's code is usually at its head); the body ends here.
-          failure = new Error(`the body decodes to more than ${maxDecodedPerChunk} bytes from one network chunk`)
-          target.destroy()
-          settleWith(null)
-        }
-      })
-      target.on("error", (cause) => {
-        failure ??= cause
-        settleWith(failure)
-      })
-    }
-    const feed = (chunk: Chunk.Chunk<Uint8Array>): Effect.Effect<Chunk.Chunk<Uint8Array>, E> => {
-      const parts = Chunk.toReadonlyArray(chunk).filter((part) => part.byteLength > 0)
-      if (parts.length === 0) return Effect.succeed(Chunk.empty())
-      if (decoder === undefined && !passThrough) open(parts[0]!)
-      if (passThrough) return Effect.succeed(Chunk.unsafeFromArray(parts))
-      if (failure !== undefined) return Effect.fail(onError(failure))
-      const target = decoder!
-      return Effect.async<Chunk.Chunk<Uint8Array>, E>((resume) => {
-        settle = resume
-        for (let i = 0; i < parts.length; i++) {
-          const last = i === parts.length - 1
-          target.write(parts[i], last ? (cause) => settleWith(failure ?? cause) : undefined)
-        }
-      })
-    }
-    const finish = Effect.suspend((): Effect.Effect<Chunk.Chunk<Uint8Array>, E> => {
-      const target = decoder
-      if (target === undefined || passThrough) return Effect.succeed(Chunk.empty())
-      if (failure !== undefined) return Effect.fail(onError(failure))
-      return Effect.async<Chunk.Chunk<Uint8Array>, E>((resume) => {
-        settle = resume
-        target.once("end", () => settleWith(failure))
-        target.end()
-        target.resume()
-      })
-    })
+    const decoder = makeChunkDecoder(coding)
+    const resumeWith = (resume: (effect: Effect.Effect<Chunk.Chunk<Uint8Array>, E>) => void) => (decoded: Decoded) =>
+      resume(
+        decoded._tag === "Failed"
+          ? Effect.fail(onError(decoded.cause))
+          : Effect.succeed(Chunk.unsafeFromArray(decoded.bytes))
+      )
     return bytes.pipe(
-      Stream.mapChunksEffect(feed),
-      Stream.concat(Stream.flattenChunks(Stream.fromEffect(finish))),
-      Stream.ensuring(Effect.sync(() => decoder?.destroy()))
+      Stream.mapChunksEffect((chunk) =>
+        Effect.async<Chunk.Chunk<Uint8Array>, E>((resume) => decoder.feed(Chunk.toReadonlyArray(chunk), resumeWith(resume)))
+      ),
+      Stream.concat(Stream.flattenChunks(Stream.fromEffect(
+        Effect.async<Chunk.Chunk<Uint8Array>, E>((resume) => decoder.finish(resumeWith(resume)))
+      ))),
+      Stream.ensuring(Effect.sync(() => decoder.destroy()))
     )
   })
 

@@ -1,0 +1,90 @@
+/**
+ * The calls of `SkyClient`, composed from one job per module: `request.ts` prepares the request and sends an
+ * attempt, `deadline.ts` bounds it, `retry.ts` retries it in the call's span, `failure.ts` turns every failure
+ * into a `SkyError`, `stream.ts` runs a stream's events through its surface's rules (`streams.ts`).
+ *
+ * @internal
+ */
+import * as Effect from "effect/Effect"
+import type * as HttpClient from "effect/http/HttpClient"
+import * as Stream from "effect/Stream"
+import { parseJson } from "../../../core/src/json.js"
+import type { CallOptions } from "../SkyClient.js"
+import type * as SkyError from "../SkyError.js"
+import { deadline, durationOr } from "./deadline.js"
+import { contextOf, fromHttpError, invalidResponse, type ResponseContext, statusError, timeoutError } from "./failure.js"
+import { type Call, type Endpoint, execute, isOk, prepare, type Settings } from "./request.js"
+import { decodedText } from "./responseBody.js"
+import { retried, retriedStream } from "./retry.js"
+import { openStream, type StreamSurface } from "./stream.js"
+
+/**
+ * A body decoder: a value, or the decoder's complaint.
+ *
+ * @internal
+ */
+export type Decode<A> = (u: unknown) => Effect.Effect<A, { readonly message: string }>
+
+/**
+ * One JSON call with timeout and retries: `Effect<A, SkyError>`.
+ *
+ * @internal
+ */
+export const callJson = <A>(
+  client: HttpClient.HttpClient,
+  settings: Settings,
+  endpoint: Endpoint,
+  decode: Decode<A>,
+  options: CallOptions | undefined
+): Effect.Effect<A, SkyError.SkyError> =>
+  Effect.flatMap(prepare(settings, endpoint, options), (call) =>
+    retried(call, (attempt, span) => {
+      // Set once the headers are in, so that a deadline passed while reading the body keeps status and id.
+      let headersIn: (() => ResponseContext) | undefined
+      return deadline(
+        Effect.flatMap(execute(client, call, attempt, span), (response) => {
+          if (!isOk(response.status)) return statusError(response, call)
+          const ctx = contextOf(response, call)
+          headersIn = ctx
+          return decodedText(response).pipe(
+            Effect.mapError((e) => fromHttpError(e, call, ctx())),
+            Effect.flatMap((text) => decodeJson(text, decode, call, ctx))
+          )
+        }),
+        call.timeout,
+        () =>
+          headersIn === undefined
+            ? timeoutError(call, undefined, "no response")
+            : timeoutError(call, headersIn(), "the response was not complete")
+      )
+    }))
+
+/**
+ * One streamed call: `Stream<A, SkyError>`, retried only while nothing has been emitted.
+ *
+ * @internal
+ */
+export const callStream = <A>(
+  client: HttpClient.HttpClient,
+  settings: Settings,
+  endpoint: Endpoint,
+  surface: StreamSurface<A>,
+  options: CallOptions | undefined
+): Stream.Stream<A, SkyError.SkyError> => {
+  const streamTimeout = durationOr(options?.streamTimeout, settings.streamTimeout)
+  return Stream.unwrap(Effect.map(
+    prepare(settings, { ...endpoint, headers: { accept: "text/event-stream", ...endpoint.headers } }, options),
+    (call) => retriedStream(call, (attempt) => openStream(client, call, attempt, surface, streamTimeout))
+  ))
+}
+
+const decodeJson = <A>(
+  text: string,
+  decode: Decode<A>,
+  call: Call,
+  ctx: () => ResponseContext
+): Effect.Effect<A, SkyError.SkyError> => {
+  const parsed = parseJson(text)
+  if (parsed._tag === "Left") return Effect.fail(invalidResponse(call, ctx(), text, `the body is ${parsed.problem.message}`))
+  return decode(parsed.value).pipe(Effect.mapError((e) => invalidResponse(call, ctx(), text, e)))
+}

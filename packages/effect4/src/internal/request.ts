@@ -1,0 +1,237 @@
+/**
+ * What a request must be before it is sent (a call prepared once, for all its attempts), and the transport it
+ * is sent with. The transport a request is sent with: the caller's `HttpClient` with `effect/http`'s own client span turned
+ * off (it would record the request's `authorization` header and the response headers unredacted), our own
+ * span's trace context propagated in its place, and redirects never followed. What a request must be before it
+ * is sent (a base URL that is one, headers a transport can write, a usable key) is checked in core.
+ *
+ * @internal
+ */
+import * as Context from "effect/Context"
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import { constTrue } from "effect/Function"
+import * as FetchHttpClient from "effect/http/FetchHttpClient"
+import * as HttpClient from "effect/http/HttpClient"
+import * as HttpClientRequest from "effect/http/HttpClientRequest"
+import type * as HttpClientResponse from "effect/http/HttpClientResponse"
+import * as HttpTraceContext from "effect/http/HttpTraceContext"
+import * as Redacted from "effect/Redacted"
+import * as Tracer from "effect/Tracer"
+import * as Evidence from "../../../core/src/evidence.js"
+import { type BaseUrl, headersProblem, isAbsolute, joinUrl, originOfUrl } from "../../../core/src/requestChecks.js"
+import type { CallOptions } from "../SkyClient.js"
+import type * as SkyError from "../SkyError.js"
+import * as SkyRetry from "../SkyRetry.js"
+import { durationOr } from "./deadline.js"
+import { describe, fromHttpError, invalidRequest, type ResponseContext } from "./failure.js"
+import { type AttemptLog, makeLog } from "./retry.js"
+
+/** @internal */
+export {
+  apiKeyProblem,
+  type BaseUrl,
+  baseUrlOf,
+  headersProblem,
+  isAbsolute,
+  joinUrl,
+  originOfUrl
+} from "../../../core/src/requestChecks.js"
+
+/**
+ * Our own span's context, sent as `effect/http`'s span would have sent its own (when propagation is on): read
+ * from the fiber in one step.
+ */
+const withTraceHeaders = (
+  request: HttpClientRequest.HttpClientRequest
+): Effect.Effect<HttpClientRequest.HttpClientRequest> =>
+  Effect.withFiber((fiber) => {
+    if (fiber.getRef(Tracer.DisablePropagation) || !fiber.getRef(HttpClient.TracerPropagationEnabled)) {
+      return Effect.succeed(request)
+    }
+    const span = Context.getOrUndefined(fiber.context, Tracer.ParentSpan)
+    return Effect.succeed(
+      span !== undefined && span._tag === "Span"
+        ? HttpClientRequest.setHeaders(request, HttpTraceContext.toHeaders(span))
+        : request
+    )
+  })
+
+/**
+ * `fetch` follows redirects by default; every other transport does not. Made the same: none follows. The
+ * platform's span is turned off in the same step (one update of the fiber's context).
+ */
+const noRedirectsNoPlatformSpan = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+  Effect.updateContext(effect, (context: Context.Context<R>) =>
+    Context.add(
+      Context.add(context, HttpClient.TracerDisabledWhen, constTrue),
+      FetchHttpClient.RequestInit,
+      { ...Context.getOrUndefined(context, FetchHttpClient.RequestInit), redirect: "manual" }
+    ) as Context.Context<R>)
+
+/**
+ * The caller's client as this library sends with it. `effect/http` opens a child span per request that records
+ * the request (headers on opt-in, its exit with the request) and the response headers; that span is turned off,
+ * and our own `SkyClient.*` span (a client span) is propagated in its place. Redirects are never followed.
+ *
+ * @internal
+ */
+export const transport = (http: HttpClient.HttpClient): HttpClient.HttpClient =>
+  http.pipe(
+    HttpClient.mapRequestEffect(withTraceHeaders),
+    HttpClient.transform(noRedirectsNoPlatformSpan)
+  )
+
+/**
+ * The client's settings, resolved once when it is built.
+ *
+ * @internal
+ */
+export interface Settings {
+  readonly apiKey: Redacted.Redacted<string>
+  readonly baseUrl: string
+  readonly timeout: Duration.Duration
+  readonly retry: SkyRetry.RetryPolicy
+  readonly headers: Readonly<Record<string, string>>
+  readonly anthropicVersion: string
+  /** The deadline of one attempt's whole stream; none when infinite. */
+  readonly streamTimeout: Duration.Duration
+  /** The base URL's origin, or why the base URL cannot be used (checked once, when the settings are made). */
+  readonly base: BaseUrl
+}
+
+/**
+ * One operation of the gateway: where it goes and what it sends.
+ *
+ * @internal
+ */
+export interface Endpoint {
+  readonly operation: string
+  readonly method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE"
+  readonly path: string
+  readonly body?: unknown
+  readonly headers?: Readonly<Record<string, string>> | undefined
+  readonly model?: string | undefined
+  /** Set when the endpoint itself could not be built (a model name that cannot go in a URL): never sent. */
+  readonly invalid?: string | undefined
+}
+
+/**
+ * The header that tells the server which attempt this is (1 for the first).
+ *
+ * @internal
+ */
+export const attemptHeader = "x-sky-attempt"
+
+/**
+ * A prepared request: what every attempt sends, and the evidence its errors keep.
+ *
+ * @internal
+ */
+export interface Call {
+  readonly endpoint: Endpoint
+  readonly url: string
+  readonly safeUrl: string
+  readonly secrets: ReadonlyArray<Redacted.Redacted<string>>
+  /** The same secrets as text, for scrubbing what an error keeps. */
+  readonly secretTexts: ReadonlyArray<string>
+  readonly timeout: Duration.Duration
+  readonly policy: SkyRetry.RetryPolicy
+  readonly request: (attempt: number) => HttpClientRequest.HttpClientRequest
+  /** The attempts that failed so far: every error of the call is built with it, so none is built twice. */
+  readonly log: AttemptLog
+  /**
+   * The status and headers of the attempt whose error body is being read: a deadline that passes while it is
+   * read keeps them. Tagged with the attempt's number, so that a later attempt never reports them.
+   */
+  pendingError?: { readonly attempt: number; readonly ctx: () => ResponseContext } | undefined
+}
+
+/**
+ * Prepares a call. Everything that would stop the request from being sent (a base URL or path that is not a URL
+ * on the base's origin, a header a transport refuses, a body that is not JSON) fails here, before any attempt,
+ * as `InvalidRequest`.
+ *
+ * @internal
+ */
+export const prepare = (
+  settings: Settings,
+  endpoint: Endpoint,
+  options: CallOptions | undefined
+): Effect.Effect<Call, SkyError.SkyError> =>
+  Effect.suspend(() => {
+    const secretTexts = [Redacted.value(settings.apiKey)]
+    const scrubbed = (text: string) => Evidence.scrub(text, secretTexts)
+    if (endpoint.invalid !== undefined) return invalidRequest(endpoint, "", scrubbed(endpoint.invalid))
+    if (settings.base._tag === "Invalid") {
+      return invalidRequest(endpoint, Evidence.redactUrl(settings.baseUrl, secretTexts), settings.base.reason)
+    }
+    const url = joinUrl(settings.baseUrl, endpoint.path)
+    const safeUrl = Evidence.redactUrl(url, secretTexts)
+    // A relative path stays on the base URL; only an absolute one can leave its origin, and the key never does.
+    if (isAbsolute(endpoint.path) && originOfUrl(url) !== settings.base.origin) {
+      return invalidRequest(endpoint, safeUrl, `${safeUrl} is not on the base URL's origin ${settings.base.origin}`)
+    }
+    let body: string | undefined
+    if (endpoint.body !== undefined) {
+      try {
+        body = JSON.stringify(endpoint.body)
+      } catch (cause) {
+        return invalidRequest(endpoint, safeUrl, `its body could not be encoded as JSON (${describe(cause, secretTexts)})`)
+      }
+      if (body === undefined) return invalidRequest(endpoint, safeUrl, "its body is not a JSON value")
+    }
+    const headers: Record<string, string> = {
+      accept: "application/json",
+      ...settings.headers,
+      ...endpoint.headers,
+      ...options?.headers,
+      authorization: `Bearer ${secretTexts[0]}`
+    }
+    const headerProblem = headersProblem(headers)
+    if (headerProblem !== undefined) return invalidRequest(endpoint, safeUrl, scrubbed(headerProblem))
+    const base = HttpClientRequest.make(endpoint.method)(url, { headers })
+    const withBody = body === undefined ? base : HttpClientRequest.bodyText(base, body, "application/json")
+    const policy = options?.maxRetries === undefined && options?.retry === undefined
+      ? settings.retry
+      : SkyRetry.policy({ ...options?.retry, maxRetries: options?.maxRetries ?? options?.retry?.maxRetries }, settings.retry)
+    return Effect.succeed({
+      endpoint,
+      url,
+      safeUrl,
+      secrets: [settings.apiKey],
+      secretTexts,
+      timeout: durationOr(options?.timeout, settings.timeout),
+      policy,
+      request: (attempt) => HttpClientRequest.setHeader(withBody, attemptHeader, String(attempt)),
+      log: makeLog()
+    })
+  })
+
+/**
+ * A 2xx status: the body is the answer.
+ *
+ * @internal
+ */
+export const isOk = (status: number): boolean => status >= 200 && status < 300
+
+/**
+ * Sends one attempt; the status goes on `span` when the caller holds it, else on the current span.
+ *
+ * @internal
+ */
+export const execute = (
+  client: HttpClient.HttpClient,
+  call: Call,
+  attempt: number,
+  span?: Tracer.Span
+): Effect.Effect<HttpClientResponse.HttpClientResponse, SkyError.SkyError> =>
+  client.execute(call.request(attempt)).pipe(
+    Effect.mapError((e) => fromHttpError(e, call, undefined)),
+    span === undefined
+      ? Effect.tap((response) => Effect.annotateCurrentSpan("http.response.status_code", response.status))
+      : Effect.map((response) => {
+        span.attribute("http.response.status_code", response.status)
+        return response
+      })
+  )

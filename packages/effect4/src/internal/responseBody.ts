@@ -1,0 +1,181 @@
+/**
+ * Every read of a response body goes through here: `content-encoding` is decoded the same way on every
+ * `HttpClient` (core's chunk decoder, at most 16 MiB from one network chunk), an error body is read with bounds
+ * (core's collector), then the socket is released, and an event stream's bytes become text.
+ *
+ * @internal
+ */
+import type * as Arr from "effect/Array"
+import * as Cause from "effect/Cause"
+import * as Effect from "effect/Effect"
+import * as HttpClientError from "effect/http/HttpClientError"
+import type * as HttpClientResponse from "effect/http/HttpClientResponse"
+import * as Pull from "effect/Pull"
+import * as Scope from "effect/Scope"
+import * as Stream from "effect/Stream"
+import { type CollectedBody, makeCollector, wholeBody } from "../../../core/src/boundedBody.js"
+import { type Coding, codingsOf, type Decoded, makeChunkDecoder } from "../../../core/src/contentDecoding.js"
+
+/** @internal */
+export { type Coding, maxDecodedPerChunk } from "../../../core/src/contentDecoding.js"
+
+/**
+ * True when the transport decodes bodies itself: `fetch` (a web `Response` underneath) undoes gzip, deflate and
+ * br but keeps the header. The response may be wrapped (`effect/http` wraps it to abort on interruption).
+ */
+const transportDecodes = (response: HttpClientResponse.HttpClientResponse): boolean => {
+  let current: unknown = response
+  for (let depth = 0; depth < 4 && typeof current === "object" && current !== null; depth++) {
+    const source = (current as { source?: unknown }).source
+    if (typeof globalThis.Response === "function" && source instanceof globalThis.Response) return true
+    current = (current as { original?: unknown }).original
+  }
+  return false
+}
+
+/** The codings still to undo, last applied first; empty when the body is plain or the transport decoded it. */
+const codingsToUndo = (response: HttpClientResponse.HttpClientResponse): ReadonlyArray<Coding> =>
+  transportDecodes(response) ? [] : codingsOf(response.headers["content-encoding"])
+
+/** One coding undone over a byte stream in one stage: each pulled chunk is fed, an empty output pulls again. */
+const undo = <E>(
+  bytes: Stream.Stream<Uint8Array, E>,
+  coding: Coding,
+  onError: (cause: unknown) => E
+): Stream.Stream<Uint8Array, E> =>
+  Stream.transformPull(bytes, (pull, scope) =>
+    Effect.map(Effect.sync(() => makeChunkDecoder(coding)), (decoder) => {
+      const settled = (start: (done: (decoded: Decoded) => void) => void) =>
+        Effect.callback<ReadonlyArray<Uint8Array>, E>((resume) =>
+          start((decoded) =>
+            resume(decoded._tag === "Failed" ? Effect.fail(onError(decoded.cause)) : Effect.succeed(decoded.bytes))
+          )
+        )
+      let ended = false
+      const next: Pull.Pull<Arr.NonEmptyReadonlyArray<Uint8Array>, E> = Effect.suspend(() =>
+        ended ? Cause.done() : pull.pipe(
+          Effect.flatMap((chunk) => settled((done) => decoder.feed(chunk, done))),
+          Pull.catchDone(() => {
+            ended = true
+            return settled(decoder.finish)
+          }),
+          Effect.flatMap((out) => (out.length > 0 ? Effect.succeed(out as Arr.NonEmptyReadonlyArray<Uint8Array>) : next))
+        )
+      )
+      return Effect.as(Scope.addFinalizer(scope, Effect.sync(decoder.destroy)), next)
+    }).pipe(Effect.flatten))
+
+/**
+ * A byte stream with the given codings undone, last applied first.
+ *
+ * @internal
+ */
+export const undoCodings = <E>(
+  bytes: Stream.Stream<Uint8Array, E>,
+  codings: ReadonlyArray<Coding>,
+  onError: (cause: unknown) => E
+): Stream.Stream<Uint8Array, E> => {
+  let stream = bytes
+  for (const coding of codings) stream = undo(stream, coding, onError)
+  return stream
+}
+
+/**
+ * The response's body as bytes with every `content-encoding` undone; the one body reader for success, error and
+ * stream bodies alike.
+ *
+ * @internal
+ */
+export const decodedStream = (
+  response: HttpClientResponse.HttpClientResponse
+): Stream.Stream<Uint8Array, HttpClientError.HttpClientError> => {
+  const codings = codingsToUndo(response)
+  if (codings.length === 0) return response.stream
+  const onError = (cause: unknown): HttpClientError.HttpClientError =>
+    new HttpClientError.HttpClientError({
+      reason: new HttpClientError.DecodeError({
+        request: response.request,
+        response,
+        cause,
+        description: `the body could not be decoded from its content-encoding (${
+          cause instanceof Error ? cause.message : "invalid data"
+        })`
+      })
+    })
+  return undoCodings(response.stream, codings, onError)
+}
+
+const utf8 = new TextDecoder("utf-8")
+
+const concat = (parts: ReadonlyArray<Uint8Array>): Uint8Array => {
+  if (parts.length === 1) return parts[0]!
+  let size = 0
+  for (const part of parts) size += part.byteLength
+  const out = new Uint8Array(size)
+  let offset = 0
+  for (const part of parts) {
+    out.set(part, offset)
+    offset += part.byteLength
+  }
+  return out
+}
+
+/**
+ * The whole body as UTF-8 text, decoded; a body without a coding is read by the transport directly.
+ *
+ * @internal
+ */
+export const decodedText = (
+  response: HttpClientResponse.HttpClientResponse
+): Effect.Effect<string, HttpClientError.HttpClientError> =>
+  codingsToUndo(response).length === 0
+    ? response.text
+    : Effect.map(Stream.runCollect(decodedStream(response)), (chunks) => utf8.decode(concat(chunks)))
+
+/** Bodies announced this small (and not encoded) are read in one piece: the collector's bounds hold anyway. */
+const smallBody = 65_536
+
+/**
+ * A body read with bounds (an error body, or JSON where events were expected): decoded chunk by chunk into a
+ * collector, and reading stops (releasing the socket) as soon as the collector has enough. A read that fails
+ * keeps what came.
+ *
+ * @internal
+ */
+export const collectedBody = (response: HttpClientResponse.HttpClientResponse): Effect.Effect<CollectedBody> =>
+  Effect.suspend(() => {
+    const length = Number(response.headers["content-length"])
+    if (codingsToUndo(response).length === 0 && Number.isFinite(length) && length <= smallBody) {
+      // The buffer is this read's own: kept as it is (no collector copy, no scanner until the facts are asked for).
+      return Effect.orElseSucceed(
+        Effect.map(response.arrayBuffer, (buffer) => wholeBody(new Uint8Array(buffer))),
+        // A read that fails keeps what came: nothing, from a whole-body read.
+        () => ({ ...makeCollector().result(), complete: false })
+      )
+    }
+    const collector = makeCollector()
+    const read = Effect.as(
+      Stream.runForEachWhile(decodedStream(response), (chunk) => Effect.sync(() => collector.push(chunk))),
+      true
+    )
+    return Effect.map(Effect.orElseSucceed(read, () => false), (read) => {
+      const result = collector.result()
+      return read ? result : { ...result, complete: false }
+    })
+  })
+
+/**
+ * A bounded body's kept bytes as text (UTF-8).
+ *
+ * @internal
+ */
+export const textOf = (body: CollectedBody): string => utf8.decode(body.bytes)
+
+/**
+ * An event stream's bytes as text, decoded as UTF-8 across chunk boundaries (a character split between two
+ * network chunks is whole in the text).
+ *
+ * @internal
+ */
+export const decodedEventText = <E>(bytes: Stream.Stream<Uint8Array, E>): Stream.Stream<string, E> =>
+  Stream.decodeText(bytes)

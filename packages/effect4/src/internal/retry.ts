@@ -1,0 +1,166 @@
+/**
+ * The attempts of a call: the loop that retries a failed attempt as the policy says (the server's hints first,
+ * through `SkyRetry.delayFor`), the log of the attempts that failed (every error of the call lists them), and the
+ * call's span with the attributes it ends with.
+ *
+ * @internal
+ */
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Stream from "effect/Stream"
+import type * as Tracer from "effect/Tracer"
+import * as Evidence from "../../../core/src/evidence.js"
+import * as SkyError from "../SkyError.js"
+import * as SkyRetry from "../SkyRetry.js"
+import type { Call } from "./request.js"
+
+/**
+ * Every failed attempt of a call and the wait after it.
+ *
+ * @internal
+ */
+export interface AttemptLog {
+  readonly attempts: ReadonlyArray<SkyError.Attempt>
+  readonly failed: (error: SkyError.SkyError) => void
+  readonly waited: (wait: Duration.Duration) => void
+}
+
+/**
+ * An empty attempt log.
+ *
+ * @internal
+ */
+export const makeLog = (): AttemptLog => {
+  let attempts: ReadonlyArray<SkyError.Attempt> = []
+  return {
+    get attempts() {
+      return attempts
+    },
+    // An error of an attempt lists the attempts so far, its own last: that list is the log from now on.
+    failed: (error) => {
+      if (error.attempts !== undefined && error.attempts.length > attempts.length) attempts = error.attempts
+    },
+    waited: (wait) => {
+      const last = attempts[attempts.length - 1]
+      if (last !== undefined) attempts = [...attempts.slice(0, -1), { ...last, wait }]
+    }
+  }
+}
+
+/**
+ * The attributes a failed call's span gets.
+ *
+ * @internal
+ */
+export const failureAttributes = (error: SkyError.SkyError, attempts: number): Record<string, unknown> => {
+  const code = SkyError.codeOf(error)
+  return {
+    "sky.attempts": attempts,
+    "sky.error.tag": error._tag,
+    ...(code !== undefined ? { "sky.error.code": code } : {}),
+    ...(error.requestId !== undefined ? { "sky.request_id": error.requestId } : {}),
+    ...(error.status !== undefined ? { "http.response.status_code": error.status } : {})
+  }
+}
+
+/**
+ * The options of a call's span: a client span whose attributes are scrubbed of the key.
+ *
+ * @internal
+ */
+export const spanOptions = (call: Call): Tracer.SpanOptions => ({
+  kind: "client",
+  // The name and attributes say where the span is; capturing a stack per call costs ~10 µs.
+  captureStackTrace: false,
+  attributes: {
+    "sky.operation": call.endpoint.operation,
+    "http.request.method": call.endpoint.method,
+    // Both come from the caller and may hold the key (a path segment, a pasted model name): scrubbed like every
+    // other text the call reports (a text shorter than the key is returned at once).
+    "url.path": Evidence.scrub(call.endpoint.path.split("?")[0]!, call.secretTexts),
+    ...(call.endpoint.model !== undefined
+      ? { "gen_ai.request.model": Evidence.scrub(call.endpoint.model, call.secretTexts) }
+      : {})
+  }
+})
+
+/**
+ * A call of one value in its span `SkyClient.<operation>`: `once(attempt, span)` runs each attempt (numbered from
+ * 1), and a failed attempt is retried while the policy allows it and the error is retryable. The span is held
+ * directly: the status, the attempt count and a failure's attributes are set on it in place.
+ *
+ * @internal
+ */
+export const retried = <A>(
+  call: Call,
+  once: (attempt: number, span: Tracer.Span) => Effect.Effect<A, SkyError.SkyError>
+): Effect.Effect<A, SkyError.SkyError> =>
+  Effect.useSpan(`SkyClient.${call.endpoint.operation}`, spanOptions(call), (span) => {
+    const log = call.log
+    const policy = call.policy
+    let attempt = 0
+    const next = Effect.suspend(() => {
+      attempt += 1
+      return once(attempt, span)
+    })
+    // The policy's decisions are made only when an attempt fails: a first attempt that succeeds pays nothing.
+    const from = (retries: number): Effect.Effect<A, SkyError.SkyError> =>
+      Effect.catch(next, (error) => {
+        log.failed(error)
+        if (retries >= policy.maxRetries || !SkyError.isRetryable(error)) {
+          for (const [key, value] of Object.entries(failureAttributes(error, attempt))) span.attribute(key, value)
+          return Effect.fail(error)
+        }
+        return Effect.flatMap(SkyRetry.delayFor(policy, retries, error), (wait) => {
+          log.waited(wait)
+          return Effect.andThen(Effect.sleep(wait), from(retries + 1))
+        })
+      })
+    return Effect.withParentSpan(
+      Effect.map(from(0), (value) => {
+        span.attribute("sky.attempts", attempt)
+        return value
+      }),
+      span
+    )
+  })
+
+/**
+ * A streamed call in its span `SkyClient.<operation>`: `once(attempt)` opens each attempt (numbered from 1); a
+ * failed attempt is retried as the policy says, but only while it has emitted nothing.
+ *
+ * @internal
+ */
+export const retriedStream = <A>(
+  call: Call,
+  once: (attempt: number) => Stream.Stream<A, SkyError.SkyError>
+): Stream.Stream<A, SkyError.SkyError> =>
+  Stream.suspend(() => {
+    const log = call.log
+    const policy = call.policy
+    let attempt = 0
+    const from = (retries: number): Stream.Stream<A, SkyError.SkyError> =>
+      Stream.suspend(() => {
+        attempt += 1
+        let emitted = false
+        return once(attempt).pipe(
+          Stream.mapArray((chunk) => {
+            emitted = true
+            return chunk
+          }),
+          // Only this attempt's failure is caught here: the retry's own failure goes out as it is.
+          Stream.catch((error: SkyError.SkyError) => {
+            log.failed(error)
+            if (emitted || retries >= policy.maxRetries || !SkyError.isRetryable(error)) return Stream.fail(error)
+            return Stream.unwrap(Effect.map(SkyRetry.delayFor(policy, retries, error), (wait) => {
+              log.waited(wait)
+              return Stream.concat(Stream.drain(Stream.fromEffect(Effect.sleep(wait))), from(retries + 1))
+            }))
+          })
+        )
+      })
+    return from(0).pipe(
+      Stream.tapError((error) => Effect.annotateCurrentSpan(failureAttributes(error, attempt))),
+      Stream.withSpan(`SkyClient.${call.endpoint.operation}`, spanOptions(call))
+    )
+  })

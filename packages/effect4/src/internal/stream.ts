@@ -1,0 +1,256 @@
+/**
+ * The stream machine: a response's bytes → text → server-sent events (core's framing, bounded lines) → each
+ * surface's steps, with the idle and overall deadlines, JSON where events were expected, and an end before the
+ * terminator. One pull stage does it all, so a chunk of events costs one stage.
+ *
+ * @internal
+ */
+import type * as Arr from "effect/Array"
+import * as Cause from "effect/Cause"
+import * as Clock from "effect/Clock"
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import type * as HttpClient from "effect/http/HttpClient"
+import type * as HttpClientResponse from "effect/http/HttpClientResponse"
+import type * as Pull from "effect/Pull"
+import type * as Result from "effect/Result"
+import * as Stream from "effect/Stream"
+import { hasErrorField, parseJson } from "../../../core/src/json.js"
+import { type Event, makeEventDecoder } from "../../../core/src/sse.js"
+import type * as SkyError from "../SkyError.js"
+import { deadline } from "./deadline.js"
+import {
+  classified,
+  contextOf,
+  fromHttpError,
+  inStreamStatus,
+  invalidResponse,
+  statusError,
+  streamTimeoutError,
+  timeoutError
+} from "./failure.js"
+import { type Call, execute, isOk } from "./request.js"
+import { collectedBody, decodedEventText, decodedStream, textOf } from "./responseBody.js"
+
+/**
+ * What one server-sent event means to a surface: a value for the caller, the terminator, an error body the
+ * gateway sent after HTTP 200, or nothing.
+ *
+ * @internal
+ */
+export interface Step<A> {
+  readonly emit?: A
+  /** The surface's terminator: the stream is complete. */
+  readonly end?: boolean
+  /** For surfaces that end at the end of the body: the stream may now end. */
+  readonly complete?: boolean
+  /** An in-stream error body, for the wire decoder. */
+  readonly error?: unknown
+}
+
+/**
+ * A surface's stream rules, as the machine uses them.
+ *
+ * @internal
+ */
+export interface StreamSurface<A> {
+  /** Decodes one event, synchronously (no Effect runs per event); a failure is the decoder's complaint. */
+  readonly step: (event: Event) => Result.Result<Step<A>, { readonly message: string }>
+  /** True when the end of the body is the terminator (Gemini). */
+  readonly endsAtEof: boolean
+}
+
+/** How the machine stops: its terminator, its failure, or the end of the body (judged by `atEnd`). */
+type Stop = { readonly _tag: "End" } | { readonly _tag: "Fail"; readonly error: SkyError.SkyError }
+
+interface Machine<A> {
+  /** The longest wait for the next event; comments and partial events do not reset it. */
+  readonly idle: Duration.Duration
+  readonly onIdle: () => SkyError.SkyError
+  /** When the whole stream must have ended (`Clock` milliseconds), if ever. */
+  readonly endBy: number | undefined
+  readonly onOverall: () => SkyError.SkyError
+  /** The elements of a batch of events, and how the stream stops there, if it does. */
+  readonly step: (events: ReadonlyArray<Event>) => { readonly emit: Array<A>; readonly stop?: Stop }
+  /** The body ended without a stop: the failure, if the stream was not complete. */
+  readonly atEnd: () => SkyError.SkyError | undefined
+  readonly onTooLarge: (message: string) => SkyError.SkyError
+}
+
+/**
+ * The elements of a stream of text, framed into events and stepped, with an idle deadline measured between
+ * events (text that completes no event does not count) and an overall deadline: each pull waits at most until
+ * the nearer one.
+ */
+const run = <A>(texts: Stream.Stream<string, SkyError.SkyError>, machine: Machine<A>): Stream.Stream<A, SkyError.SkyError> =>
+  Stream.transformPull(texts, (pull) =>
+    Effect.sync(() => {
+      const decoder = makeEventDecoder()
+      const idleMillis = Duration.toMillis(machine.idle)
+      /** When the next event is due; set when a wait for it begins. */
+      let idleEnd: number | undefined
+      let stopped: Stop | undefined
+      let eof = false
+      const halt = (stop: Stop): Pull.Pull<never, SkyError.SkyError> =>
+        stop._tag === "End" ? Cause.done() : Effect.fail(stop.error)
+      const onEvents = (events: ReadonlyArray<Event>): Pull.Pull<Arr.NonEmptyReadonlyArray<A>, SkyError.SkyError> => {
+        if (events.length > 0) {
+          idleEnd = undefined
+          const stepped = machine.step(events)
+          if (stepped.stop !== undefined) stopped = stepped.stop
+          if (stepped.emit.length > 0) return Effect.succeed(stepped.emit as unknown as Arr.NonEmptyReadonlyArray<A>)
+        }
+        return next
+      }
+      const onTexts = (chunk: Arr.NonEmptyReadonlyArray<string>): Pull.Pull<Arr.NonEmptyReadonlyArray<A>, SkyError.SkyError> => {
+        const events: Array<Event> = []
+        for (const text of chunk) {
+          const result = decoder.push(text)
+          if (!Array.isArray(result)) return Effect.fail(machine.onTooLarge(result.message))
+          for (const event of result) events.push(event)
+        }
+        return onEvents(events)
+      }
+      const onEnd = (): Pull.Pull<Arr.NonEmptyReadonlyArray<A>, SkyError.SkyError> => {
+        eof = true
+        const result = decoder.end()
+        if (!Array.isArray(result)) return Effect.fail(machine.onTooLarge(result.message))
+        return onEvents(result)
+      }
+      const next: Pull.Pull<Arr.NonEmptyReadonlyArray<A>, SkyError.SkyError> = Effect.suspend(() => {
+        if (stopped !== undefined) return halt(stopped)
+        if (eof) {
+          const failure = machine.atEnd()
+          return failure === undefined ? Cause.done() : Effect.fail(failure)
+        }
+        return Effect.flatMap(Clock.currentTimeMillis, (now) => {
+          if (idleEnd === undefined) idleEnd = now + idleMillis
+          const idleLeft = idleEnd - now
+          const overallLeft = machine.endBy === undefined ? Infinity : machine.endBy - now
+          const onTimeout = (): SkyError.SkyError => overallLeft <= idleLeft ? machine.onOverall() : machine.onIdle()
+          const left = Math.min(idleLeft, overallLeft)
+          if (left <= 0) return Effect.fail(onTimeout())
+          const waited = left === Infinity ? pull : deadline(pull, Duration.millis(left), onTimeout)
+          return Effect.matchEffect(waited, {
+            onSuccess: onTexts,
+            onFailure: (error) => (Cause.isDone(error) ? onEnd() : Effect.fail(error))
+          })
+        })
+      })
+      return next
+    }))
+
+const isJson = (response: HttpClientResponse.HttpClientResponse): boolean =>
+  /\bjson\b/i.test(response.headers["content-type"] ?? "")
+
+/**
+ * A stream request answered with JSON instead of events: an error body becomes its SkyError (with the table's
+ * status, as for an in-stream error), anything else an InvalidResponse that keeps the body.
+ */
+const notAStream = (
+  response: HttpClientResponse.HttpClientResponse,
+  call: Call
+): Effect.Effect<never, SkyError.SkyError> =>
+  Effect.flatMap(Effect.zip(collectedBody(response), Clock.currentTimeMillis), ([body, now]) => {
+    const text = textOf(body)
+    // A body read whole is parsed; one cut at the bounds is judged by what the scan of its head found.
+    const whole = body.complete && body.seenBytes <= body.bytes.length
+    const parsed = whole ? parseJson(text) : undefined
+    const isError = parsed === undefined ? hasErrorField(body.facts) : parsed._tag === "Right" && hasErrorField(parsed.value)
+    if (isError) return Effect.fail(inStreamStatus(classified(call, response.status, response.headers, whole ? text : body, now)))
+    const json = parsed ?? parseJson(text)
+    const contentType = response.headers["content-type"]
+    return Effect.fail(invalidResponse(
+      call,
+      contextOf(response, call)(),
+      text,
+      json._tag === "Left" && json.problem.message.startsWith("JSON")
+        ? `expected an event stream, got ${contentType}: ${json.problem.message}`
+        : `expected an event stream, got ${contentType}`
+    ))
+  })
+
+/**
+ * One attempt of a stream: the request sent within its deadline, then the events of its body stepped by the
+ * surface until its terminator, its failure, or a deadline.
+ *
+ * @internal
+ */
+export const openStream = <A>(
+  client: HttpClient.HttpClient,
+  call: Call,
+  attempt: number,
+  surface: StreamSurface<A>,
+  streamTimeout: Duration.Duration
+): Stream.Stream<A, SkyError.SkyError> =>
+  Stream.unwrap(Effect.flatMap(Clock.currentTimeMillis, (startedAt) => {
+    const overall = Duration.isFinite(streamTimeout) ? streamTimeout : undefined
+    // The headers are due within the attempt's timeout, or sooner when the whole stream is.
+    const overallFirst = overall !== undefined && Duration.isLessThanOrEqualTo(overall, call.timeout)
+    const opening = execute(client, call, attempt).pipe(
+      // The latest attempt is the count; a failure's annotation overwrites it with the same number.
+      Effect.tap(() => Effect.annotateCurrentSpan("sky.attempts", attempt)),
+      Effect.flatMap((response) =>
+        !isOk(response.status)
+          ? statusError(response, call)
+          : isJson(response)
+          ? notAStream(response, call)
+          : Effect.succeed(response)
+      )
+    )
+    return deadline(
+      opening,
+      overallFirst ? overall : call.timeout,
+      () => overallFirst ? streamTimeoutError(call, undefined, overall) : timeoutError(call, undefined, "no response")
+    ).pipe(
+      Effect.zip(Clock.currentTimeMillis),
+      Effect.map(([response, now]) => {
+        const ctx = contextOf(response, call)
+        let ended = false
+        let complete = false
+        const inStreamError = (body: unknown): Stop => ({
+          _tag: "Fail",
+          error: inStreamStatus(classified(call, response.status, response.headers, body, now))
+        })
+        const texts = decodedEventText(
+          decodedStream(response).pipe(Stream.mapError((e) => fromHttpError(e, call, ctx())))
+        )
+        return run(texts, {
+          idle: call.timeout,
+          onIdle: () => timeoutError(call, ctx(), "no stream event"),
+          endBy: overall === undefined ? undefined : startedAt + Duration.toMillis(overall),
+          onOverall: () => streamTimeoutError(call, ctx(), streamTimeout),
+          onTooLarge: (message) => invalidResponse(call, ctx(), "", message),
+          step: (events) => {
+            const emit: Array<A> = []
+            for (const event of events) {
+              const result = surface.step(event)
+              if (result._tag === "Failure") {
+                return { emit, stop: { _tag: "Fail", error: invalidResponse(call, ctx(), event.data, result.failure) } }
+              }
+              const step = result.success
+              if (step.error !== undefined) return { emit, stop: inStreamError(step.error) }
+              if (step.complete === true) complete = true
+              if (step.emit !== undefined) emit.push(step.emit)
+              if (step.end === true) {
+                ended = true
+                return { emit, stop: { _tag: "End" } }
+              }
+            }
+            return { emit }
+          },
+          atEnd: () =>
+            ended || (surface.endsAtEof && complete)
+              ? undefined
+              : invalidResponse(
+                call,
+                ctx(),
+                "",
+                surface.endsAtEof
+                  ? "the stream ended before any chunk carried a finish reason"
+                  : "the stream ended before its terminator"
+              )
+        })
+      })
+    )
+  }))

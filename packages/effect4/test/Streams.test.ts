@@ -1,0 +1,354 @@
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
+import { describe, expect, it } from "@effect/vitest"
+import { Cause, Context, Duration, Effect, Exit, Fiber, Layer, Option, Stream } from "effect"
+import * as HttpClient from "effect/http/HttpClient"
+import * as HttpClientResponse from "effect/http/HttpClientResponse"
+import * as TestClock from "effect/testing/TestClock"
+import type { ServerResponse } from "node:http"
+import { maxJsonDepth } from "../../core/src/json.js"
+import { SkyClient, SkyError } from "../src/index.js"
+import { apiKey } from "./support/client.js"
+import { answer, serve } from "./support/loopback.js"
+
+const chat = { model: "m", messages: [{ role: "user" as const, content: "hi" }] }
+
+const chatChunk = (content: string) => ({
+  id: "a",
+  object: "chat.completion.chunk",
+  created: 0,
+  model: "m",
+  choices: [{ index: 0, delta: { content }, finish_reason: null }]
+})
+
+/** `{"a":{"a":...1...}}`, `levels` objects deep. */
+const deep = (levels: number): string => `${"{\"a\":".repeat(levels - 1)}{"a":1}${"}".repeat(levels - 1)}`
+
+/** The failure a run ends with: a SkyError, never a defect. */
+const failureOf = <A>(exit: Exit.Exit<A, SkyError.SkyError>): SkyError.SkyError => {
+  expect(Exit.isFailure(exit)).toBe(true)
+  if (Exit.isSuccess(exit)) throw new Error("expected a failure")
+  expect(Cause.hasDies(exit.cause)).toBe(false)
+  const failure = Cause.findErrorOption(exit.cause)
+  expect(Option.isSome(failure)).toBe(true)
+  return Option.getOrThrow(failure)
+}
+
+/** The client over a loopback server answering every request with `body`, alive for the test's scope. */
+const over = (body: string, contentType = "text/event-stream") =>
+  Effect.gen(function*() {
+    const server = yield* serve(answer(200, body, { "content-type": contentType }))
+    return Context.get(
+      yield* Layer.build(
+        SkyClient.layer({ apiKey, baseUrl: server.url, maxRetries: 0 }).pipe(
+          Layer.provide(NodeHttpClient.layerUndici),
+          Layer.orDie
+        )
+      ),
+      SkyClient.SkyClient
+    )
+  })
+
+const startMessage = {
+  id: "msg_1",
+  type: "message",
+  role: "assistant",
+  model: "claude",
+  content: [],
+  stop_reason: null,
+  stop_sequence: null,
+  usage: { input_tokens: 1, output_tokens: 1 }
+}
+
+/** The four routes by which a server's JSON reaches a walk in the client, each carrying `json`. */
+const routes: ReadonlyArray<readonly [string, (json: string) => Effect.Effect<unknown, SkyError.SkyError, import("effect/Scope").Scope>]> = [
+  ["an SSE data event with an error field", (json) =>
+    Effect.flatMap(over(`data: {"error":${json}}\n\n`), (sky) => sky.chatCompletionsStream(chat).pipe(SkyClient.collect("chat")))],
+  ["a JSON answer to a stream request", (json) =>
+    Effect.flatMap(
+      over(`{"error":${json}}`, "application/json"),
+      (sky) => sky.chatCompletionsStream(chat).pipe(SkyClient.collect("chat"))
+    )],
+  ["response.error of a failed response event", (json) =>
+    Effect.flatMap(
+      over(
+        `data: {"type":"response.failed","sequence_number":1,"response":{"id":"r","object":"response","created_at":0,"status":"failed","model":"m","output":[],"error":${json}}}\n\n`
+      ),
+      (sky) => sky.responsesStream({ model: "m", input: "hi" }).pipe(SkyClient.collect("responses"))
+    )],
+  ["a usage field folded by collect(\"messages\")", (json) =>
+    Effect.flatMap(
+      over([
+        `event: message_start\ndata: ${
+          JSON.stringify({ type: "message_start", message: startMessage }).replace(`"output_tokens":1`, `"output_tokens":1,"extra":${json}`)
+        }\n\n`,
+        `event: message_delta\ndata: {"type":"message_delta","delta":{"stop_reason":"end_turn"},"usage":{"output_tokens":3,"extra":${json}}}\n\n`,
+        `event: message_stop\ndata: {"type":"message_stop"}\n\n`
+      ].join("")),
+      (sky) => sky.messagesStream({ model: "m", max_tokens: 10, messages: [] }).pipe(SkyClient.collect("messages"))
+    )]
+]
+
+describe("Streams: JSON nested without bound", () => {
+  for (const [name, run] of routes) {
+    for (const levels of [5_000, 100_000]) {
+      it.live(`${name}, ${levels} levels deep, is an InvalidResponse, not a defect`, () =>
+        Effect.gen(function*() {
+          const error = failureOf(yield* Effect.exit(run(deep(levels))))
+          expect(error._tag).toBe("InvalidResponse")
+          expect(error.message).toContain(`nested deeper than ${maxJsonDepth} levels`)
+          // The error renders without walking the deep value.
+          expect(() => JSON.stringify(error.toJSON())).not.toThrow()
+          expect(() => Cause.pretty(Cause.fail(error))).not.toThrow()
+        }).pipe(Effect.scoped))
+    }
+  }
+
+  it.live("an `event: error` whose data is too deep is still the error the gateway sent", () =>
+    Effect.gen(function*() {
+      const body = `event: error\ndata: {"error":{"code":2007,"message":"slow down","junk":${deep(100_000)}}}\n\n`
+      const sky = yield* over(body)
+      const exit = yield* Effect.exit(sky.chatCompletionsStream(chat).pipe(SkyClient.collect("chat")))
+      expect(failureOf(exit)._tag).toBe("RpmLimitExceeded")
+    }).pipe(Effect.scoped))
+
+  it.live("a usage field nested just within the bound is folded", () =>
+    Effect.gen(function*() {
+      const [, fold] = routes[3]!
+      const message = yield* fold(deep(maxJsonDepth - 3))
+      expect((message as { usage: { output_tokens: number } }).usage.output_tokens).toBe(3)
+    }).pipe(Effect.scoped))
+
+  it.live("a plain call answered with JSON nested too deep is an InvalidResponse", () =>
+    Effect.gen(function*() {
+      const sky = yield* over(deep(100_000), "application/json")
+      const error = failureOf(yield* Effect.exit(sky.request({ path: "/v1/anything" })))
+      expect(error._tag).toBe("InvalidResponse")
+      expect(error.message).toContain(`nested deeper than ${maxJsonDepth} levels`)
+    }).pipe(Effect.scoped))
+
+  it.live("each surface's terminator ends its stream; Gemini ends with its body after a finish reason", () =>
+    Effect.gen(function*() {
+      const responses = yield* over([
+        `data: ${JSON.stringify({ type: "response.output_text.delta", sequence_number: 1, item_id: "i", output_index: 0, content_index: 0, delta: "he" })}\n\n`,
+        `data: ${JSON.stringify({ type: "response.completed", sequence_number: 2, response: { id: "r", object: "response", created_at: 0, status: "completed", model: "m", output: [] } })}\n\n`,
+        `data: ${JSON.stringify({ type: "response.output_text.delta", sequence_number: 3, item_id: "i", output_index: 0, content_index: 0, delta: "never" })}\n\n`
+      ].join(""))
+      const events = yield* Stream.runCollect(responses.responsesStream({ model: "m", input: "hi" }))
+      expect(events.map((e) => e.type)).toEqual(["response.output_text.delta", "response.completed"])
+      const gemini = yield* over([
+        `data: ${JSON.stringify({ candidates: [{ content: { role: "model", parts: [{ text: "a" }] } }] })}\n\n`,
+        `data: ${JSON.stringify({ candidates: [{ content: { role: "model", parts: [{ text: "b" }] }, finishReason: "STOP" }] })}\n\n`
+      ].join(""))
+      const merged = yield* gemini.streamGenerateContent({ model: "g", contents: [] }).pipe(SkyClient.collect("gemini"))
+      expect(merged.candidates[0]?.content?.parts).toEqual([{ text: "ab" }])
+      const unfinished = yield* over(`data: ${JSON.stringify({ candidates: [{ content: { role: "model", parts: [{ text: "a" }] } }] })}\n\n`)
+      const error = yield* Effect.flip(Stream.runDrain(unfinished.streamGenerateContent({ model: "g", contents: [] })))
+      expect(error.message).toContain("the stream ended before any chunk carried a finish reason")
+    }).pipe(Effect.scoped))
+})
+
+// ---------------------------------------------------------------------------
+// The body split at every byte, through the client (in memory: the bytes are the test's own)
+// ---------------------------------------------------------------------------
+
+/** An in-memory gateway whose stream body is `body`: its timing is the body's own (virtual under the TestClock). */
+const streaming = (body: Stream.Stream<Uint8Array>, headers: Record<string, string> = {}) =>
+  Layer.succeed(HttpClient.HttpClient)(
+    HttpClient.make((request) =>
+      Effect.sync(() => {
+        const response = HttpClientResponse.fromWeb(
+          request,
+          new Response("", { status: 200, headers: { "content-type": "text/event-stream", ...headers } })
+        )
+        // The response as it is, but for the body's bytes.
+        return Object.create(response, { stream: { value: body } }) as HttpClientResponse.HttpClientResponse
+      })
+    )
+  )
+
+const endings: ReadonlyArray<readonly [string, string]> = [["\\n", "\n"], ["\\r", "\r"], ["\\r\\n", "\r\n"]]
+
+describe("SSE line endings through the client", () => {
+  for (const [name, eol] of endings) {
+    it.effect(`${name}: the body split at every byte position gives the same chunks`, () =>
+      Effect.gen(function*() {
+        // Each chunk's JSON on two data lines, which the event joins with `\n` (JSON whitespace): a line ending
+        // read twice (a `\r\n` split between chunks) would end the event half-way, and half a JSON is no JSON.
+        const twoLines = (content: string) => {
+          const json = JSON.stringify({ id: "a", created: 0, model: "m", choices: [{ index: 0, delta: { content } }] })
+          const cut = json.indexOf(",") + 1
+          return `data: ${json.slice(0, cut)}${eol}data: ${json.slice(cut)}${eol}${eol}`
+        }
+        const bytes = new TextEncoder().encode(`${twoLines("p1")}: ping${eol}${twoLines("ü✓")}data: [DONE]${eol}${eol}`)
+        let at = 0
+        const body = Stream.suspend(() => Stream.make(bytes.slice(0, at), bytes.slice(at)))
+        const sky = yield* Effect.service(SkyClient.SkyClient).pipe(Effect.provide(timedClient(streaming(body))))
+        for (; at <= bytes.length; at++) {
+          const chunks = yield* Stream.runCollect(sky.chatCompletionsStream(chat))
+          expect(chunks.map((c) => c.choices[0]?.delta.content), `split at ${at}`).toEqual(["p1", "ü✓"])
+        }
+      }), 120_000)
+  }
+})
+
+// ---------------------------------------------------------------------------
+// Deadlines: the idle timeout counts events; streamTimeout bounds the whole stream
+// ---------------------------------------------------------------------------
+
+const encoder = new TextEncoder()
+const chatEvent = (content: string) => `data: ${JSON.stringify(chatChunk(content))}\n\n`
+
+/** A body that repeats `piece` every `ms`, for ever (virtual time under the TestClock). */
+const every = (ms: number, piece: string): Stream.Stream<Uint8Array> =>
+  Stream.fromEffectRepeat(Effect.as(Effect.sleep(Duration.millis(ms)), encoder.encode(piece)))
+
+/** A body that trickles `text`, one character every `ms`, for ever. */
+const trickle = (ms: number, text: string): Stream.Stream<Uint8Array> =>
+  Stream.forever(Stream.fromIterable([...text])).pipe(
+    Stream.mapEffect((c) => Effect.as(Effect.sleep(Duration.millis(ms)), encoder.encode(c)))
+  )
+
+function timedClient(http: Layer.Layer<HttpClient.HttpClient>, options: Partial<SkyClient.Options> = {}) {
+  return SkyClient.layer({ apiKey, baseUrl: "http://gw.test", maxRetries: 0, timeout: "300 millis", ...options })
+    .pipe(Layer.provide(http), Layer.orDie)
+}
+
+/** The stream forked, its elements counted as they arrive. */
+const forkChat = (options?: SkyClient.CallOptions) =>
+  Effect.gen(function*() {
+    const sky = yield* Effect.service(SkyClient.SkyClient)
+    const seen = { count: 0 }
+    const fiber = yield* Effect.forkChild(
+      Stream.runForEach(sky.chatCompletionsStream(chat, options), () => Effect.sync(() => seen.count++))
+    )
+    return { fiber, seen }
+  })
+
+const expectTimeout = (exit: Exit.Exit<void, SkyError.SkyError> | undefined, timeoutMs: number, says: string) => {
+  expect(exit).toBeDefined()
+  const error = failureOf(exit!)
+  expect(error._tag).toBe("RequestTimeout")
+  expect(error.status).toBe(200)
+  expect(error.requestId).toBe("req-stream-1")
+  expect(error.headers?.["x-request-id"]).toBe("req-stream-1")
+  expect(error._tag === "RequestTimeout" && error.timeout !== undefined && Duration.toMillis(error.timeout)).toBe(timeoutMs)
+  expect(error.message).toContain(says)
+}
+
+const idHeader = { "x-request-id": "req-stream-1" }
+
+describe("Stream deadlines (TestClock)", () => {
+  it.effect("SSE comments alone do not reset the idle timeout", () =>
+    Effect.gen(function*() {
+      const { fiber } = yield* forkChat()
+      yield* TestClock.adjust("250 millis")
+      expect(fiber.pollUnsafe()).toBeUndefined()
+      yield* TestClock.adjust("100 millis")
+      expectTimeout(fiber.pollUnsafe(), 300, "no stream event")
+    }).pipe(Effect.provide(timedClient(streaming(every(50, ": ping\n\n"), idHeader)))))
+
+  it.effect("an event trickled a byte at a time does not reset the idle timeout", () =>
+    Effect.gen(function*() {
+      const { fiber, seen } = yield* forkChat()
+      yield* TestClock.adjust("350 millis")
+      expectTimeout(fiber.pollUnsafe(), 300, "no stream event")
+      expect(seen.count).toBe(0)
+    }).pipe(Effect.provide(timedClient(streaming(trickle(10, chatEvent("slow")), idHeader)))))
+
+  it.effect("each event resets the idle timeout: a steady stream runs on without streamTimeout", () =>
+    Effect.gen(function*() {
+      const { fiber, seen } = yield* forkChat()
+      yield* TestClock.adjust("5 seconds")
+      expect(fiber.pollUnsafe()).toBeUndefined()
+      expect(seen.count).toBe(50)
+      yield* Fiber.interrupt(fiber)
+    }).pipe(Effect.provide(timedClient(streaming(every(100, chatEvent("x")), idHeader)))))
+
+  it.effect("streamTimeout ends a steady stream at its deadline, with status, headers and request id", () =>
+    Effect.gen(function*() {
+      const { fiber, seen } = yield* forkChat()
+      yield* TestClock.adjust("950 millis")
+      expect(fiber.pollUnsafe()).toBeUndefined()
+      expect(seen.count).toBe(9)
+      yield* TestClock.adjust("100 millis")
+      expectTimeout(fiber.pollUnsafe(), 1000, "streamTimeout")
+    }).pipe(Effect.provide(timedClient(streaming(every(100, chatEvent("x")), idHeader), { streamTimeout: "1 second" }))))
+
+  it.effect("a call's streamTimeout is laid over the client's", () =>
+    Effect.gen(function*() {
+      const { fiber } = yield* forkChat({ streamTimeout: "600 millis" })
+      yield* TestClock.adjust("650 millis")
+      expectTimeout(fiber.pollUnsafe(), 600, "streamTimeout")
+    }).pipe(Effect.provide(timedClient(streaming(every(100, chatEvent("x")), idHeader), { streamTimeout: "1 hour" }))))
+
+  it.effect("a streamTimeout shorter than timeout bounds the wait for the headers too", () =>
+    Effect.gen(function*() {
+      const { fiber } = yield* forkChat({ streamTimeout: "100 millis" })
+      yield* TestClock.adjust("150 millis")
+      const error = failureOf(fiber.pollUnsafe()!)
+      expect(error._tag).toBe("RequestTimeout")
+      expect(error.status).toBeUndefined()
+      expect(error.message).toContain("streamTimeout")
+    }).pipe(Effect.provide(timedClient(Layer.succeed(HttpClient.HttpClient)(HttpClient.make(() => Effect.never))))))
+})
+
+const repeatEvery = (ms: number, piece: () => string) => (response: ServerResponse) => {
+  const timer = setInterval(() => response.write(piece()), ms)
+  return () => clearInterval(timer)
+}
+
+/** Runs a chat stream against a loopback server, giving up after 10 s. */
+const liveRun = (write: (response: ServerResponse) => () => void, options: Partial<SkyClient.Options> = {}) =>
+  Effect.scoped(Effect.gen(function*() {
+    const server = yield* serve((_req, res) => {
+      res.writeHead(200, { "content-type": "text/event-stream", ...idHeader })
+      res.flushHeaders()
+      const stop = write(res)
+      res.on("close", stop)
+    })
+    const sky = Context.get(
+      yield* Layer.build(
+        SkyClient.layer({ apiKey, baseUrl: server.url, maxRetries: 0, timeout: "300 millis", ...options }).pipe(
+          Layer.provide(NodeHttpClient.layerUndici),
+          Layer.orDie
+        )
+      ),
+      SkyClient.SkyClient
+    )
+    let count = 0
+    const exit = yield* Stream.runForEach(sky.chatCompletionsStream(chat), () => Effect.sync(() => count++)).pipe(
+      Effect.timeoutOrElse({ duration: "10 seconds", orElse: () => Effect.die(new Error("the stream never ended")) }),
+      Effect.exit
+    )
+    return { exit, count }
+  }))
+
+describe("Stream deadlines (loopback)", () => {
+  it.live("a server sending `: ping` every 50 ms for ever ends in RequestTimeout after the idle timeout", () =>
+    Effect.gen(function*() {
+      const { count, exit } = yield* liveRun(repeatEvery(50, () => ": ping\n\n"))
+      expectTimeout(exit, 300, "no stream event")
+      expect(count).toBe(0)
+    }))
+
+  it.live("a server trickling an event a byte every 20 ms ends in RequestTimeout after the idle timeout", () =>
+    Effect.gen(function*() {
+      const text = chatEvent("slow")
+      let at = 0
+      const { count, exit } = yield* liveRun(repeatEvery(20, () => text[at++ % text.length]!))
+      expectTimeout(exit, 300, "no stream event")
+      expect(count).toBe(0)
+    }))
+
+  it.live("a server sending an event every 50 ms for ever ends in RequestTimeout at streamTimeout", () =>
+    Effect.gen(function*() {
+      const { count, exit } = yield* liveRun(repeatEvery(50, () => chatEvent("x")), {
+        // An idle timeout far above the gap between events: only streamTimeout can end this stream.
+        timeout: "5 seconds",
+        streamTimeout: "1 second"
+      })
+      expectTimeout(exit, 1000, "streamTimeout")
+      expect(count).toBeGreaterThan(0)
+    }))
+})
+
