@@ -99,11 +99,15 @@ import type * as Http from "node:http"
 import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
+import * as FetchHttpClient from "effect/http/FetchHttpClient"
+import type * as HttpClient from "effect/http/HttpClient"
 import * as Layer from "effect/Layer"
+import * as Redacted from "effect/Redacted"
 import * as Result from "effect/Result"
 import type * as Scope from "effect/Scope"
 import * as MockFault from "../../core/src/mockFault.js"
 import * as MockServer from "../../core/src/mockServer.js"
+import * as SkyClient from "./SkyClient.js"
 
 // ---------------------------------------------------------------------------
 // Models
@@ -299,3 +303,56 @@ export const make = (options: Options = {}): Effect.Effect<Service, SkyMockListe
  */
 export const layer = (options: Options = {}): Layer.Layer<SkyMock, SkyMockListenError> =>
   Layer.effect(SkyMock, make(options))
+
+/**
+ * The settings of `layerClient`: the double's, plus the client's (its `baseUrl`
+ * is always the double's).
+ *
+ * @since 2.0.0
+ * @category models
+ */
+export interface ClientOptions extends Options {
+  /** Default key: the first of `apiKeys`, else `defaultApiKey`. */
+  readonly client?: Partial<SkyClient.Options> | undefined
+}
+
+/** Whether the import failed because `@effect/platform-node` itself is not installed (not one of its dependencies). */
+const isPlatformNodeMissing = (error: unknown): boolean =>
+  error instanceof Error && "code" in error &&
+  (error.code === "ERR_MODULE_NOT_FOUND" || error.code === "MODULE_NOT_FOUND") &&
+  /['"]@effect\/platform-node['"/]/.test(error.message)
+
+/**
+ * The `HttpClient` of `layerClient`: undici from `@effect/platform-node` when
+ * that optional peer is installed, otherwise the fetch client of `effect/http`,
+ * so that the double works with `effect` alone.
+ */
+const httpClientLayer: Layer.Layer<HttpClient.HttpClient> = Layer.unwrap(
+  Effect.tryPromise({
+    try: () => import("@effect/platform-node/NodeHttpClient"),
+    catch: (error) => error
+  }).pipe(
+    Effect.map((module): Layer.Layer<HttpClient.HttpClient> => module.layerUndici),
+    Effect.catch((error) => isPlatformNodeMissing(error) ? Effect.succeed(FetchHttpClient.layer) : Effect.die(error))
+  )
+)
+
+/**
+ * The double and a `SkyClient` pointed at it, over undici
+ * (`NodeHttpClient.layerUndici`) when `@effect/platform-node` is installed,
+ * else over `FetchHttpClient.layer`.
+ *
+ * @since 2.0.0
+ * @category layers
+ */
+export const layerClient = (
+  options: ClientOptions = {}
+): Layer.Layer<SkyMock | SkyClient.SkyClient, SkyMockListenError> => {
+  const { client, ...mockOptions } = options
+  const apiKey = Redacted.make(options.apiKeys?.[0] ?? defaultApiKey)
+  const clientLayer = Layer.unwrap(
+    // A key the client refuses is the test's own mistake: a defect here, with the client's clear message.
+    Effect.map(Effect.service(SkyMock), (mock) => Layer.orDie(SkyClient.layer({ apiKey, ...client, baseUrl: mock.url })))
+  )
+  return clientLayer.pipe(Layer.provide(httpClientLayer), Layer.provideMerge(layer(mockOptions)))
+}
