@@ -1,8 +1,10 @@
 import { describe, expect, it } from "@effect/vitest"
 import { spawn } from "node:child_process"
+import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs"
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
-import { resolve } from "node:path"
+import { tmpdir } from "node:os"
+import { join, resolve } from "node:path"
 
 const root = resolve(import.meta.dirname, "..")
 /** The built command (test/globalSetup.ts builds dist/ once): this suite's Node (>= 22.19), no TypeScript compile per run. */
@@ -14,11 +16,11 @@ interface Run {
   readonly stderr: string
 }
 
-/** Runs the built `sky` as a real process, its output piped (not a terminal). */
-const sky = (args: ReadonlyArray<string>, env: Record<string, string | undefined> = {}): Promise<Run> =>
+/** Runs the built `sky` (or another copy of it) as a real process, its output piped (not a terminal). */
+const sky = (args: ReadonlyArray<string>, env: Record<string, string | undefined> = {}, command = bin): Promise<Run> =>
   new Promise((done, fail) => {
     const { SKYENGINE_API_KEY: _key, SKYENGINE_BASE_URL: _url, ...base } = process.env
-    const child = spawn(process.execPath, [bin, ...args], {
+    const child = spawn(process.execPath, [command, ...args], {
       cwd: root,
       env: { ...base, ...env },
       stdio: ["ignore", "pipe", "pipe"]
@@ -195,5 +197,48 @@ describe.concurrent("sky", { timeout: 180_000 }, () => {
     expect(nothing.stderr).toContain("usage: sky <demo|chat|mock|errors>")
     expect(noPrompt.code).toBe(2)
     expect(noPrompt.stderr).toContain("usage: sky chat")
+  })
+})
+
+// The built package copied into a project whose node_modules holds only what each test gives it: the bin then
+// resolves its peers from there, as an installed package does (a symlink to dist/ would resolve from here).
+describe("sky without its optional peer", { timeout: 180_000 }, () => {
+  const project = (peers: ReadonlyArray<string>): { readonly bin: string; readonly remove: () => void } => {
+    const work = mkdtempSync(join(tmpdir(), "sky4-peers-"))
+    const pkg = join(work, "node_modules", "effect-skyengine")
+    mkdirSync(pkg, { recursive: true })
+    cpSync(join(root, "package.json"), join(pkg, "package.json"))
+    cpSync(join(root, "dist"), join(pkg, "dist"), { recursive: true })
+    for (const peer of peers) symlinkSync(join(root, "node_modules", peer), join(work, "node_modules", peer), "dir")
+    return { bin: join(pkg, "dist", "effect4", "src", "bin", "sky.js"), remove: () => rmSync(work, { recursive: true, force: true }) }
+  }
+
+  it("names @effect/platform-node with this package's range and exits 1, without a stack trace", async () => {
+    const { bin: copy, remove } = project(["effect"])
+    try {
+      const [chat, errors] = await Promise.all([sky(["chat", "hi"], {}, copy), sky(["errors"], {}, copy)])
+      expect(chat.code).toBe(1)
+      expect(chat.stdout).toBe("")
+      expect(chat.stderr).toContain("a package it needs is not installed: @effect/platform-node.")
+      expect(chat.stderr).toContain(`npm i "@effect/platform-node@^4.1.0"`)
+      expect(chat.stderr).not.toMatch(/ERR_MODULE_NOT_FOUND|\n\s+at /)
+      // sky errors needs neither peer.
+      expect(errors.code).toBe(0)
+      expect(errors.stdout.trim().split("\n")).toHaveLength(2 + 19)
+    } finally {
+      remove()
+    }
+  })
+
+  it("names effect too when it is missing", async () => {
+    const { bin: copy, remove } = project([])
+    try {
+      const demo = await sky(["demo"], {}, copy)
+      expect(demo.code).toBe(1)
+      expect(demo.stderr).toContain("packages it needs are not installed: effect, @effect/platform-node.")
+      expect(demo.stderr).toContain(`npm i "effect@^4.1.0" "@effect/platform-node@^4.1.0"`)
+    } finally {
+      remove()
+    }
   })
 })
