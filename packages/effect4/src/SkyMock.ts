@@ -3,7 +3,7 @@
  * loopback (Node's `node:http`) that answers every surface with deterministic
  * fake completions in the gateway's quirky shapes, checks keys, enforces RPM
  * and TPM limits, records every request, and produces every documented
- * failure on demand. Its error responses are written with the public
+ * failure on demand. Its error responses are written by the encoder of the public
  * `SkyWire.encodeError`: a service that answers in the gateway's format needs
  * nothing else.
  *

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { spawn } from "node:child_process"
-import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from "node:fs"
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs"
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
 import { tmpdir } from "node:os"
@@ -178,6 +178,13 @@ describe.concurrent("sky", { timeout: 180_000 }, () => {
     expect(help.stdout).not.toContain("\u001b[")
     expect(chatHelp.stdout).toContain("--model")
     expect(chatHelp.stdout + chatHelp.stderr).not.toContain("\u001b[")
+  })
+
+  it("--version prints the package's own version", async () => {
+    const run = await sky(["--version"])
+    const { version } = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { readonly version: string }
+    expect(run.code).toBe(0)
+    expect(run.stdout.trim()).toBe(`sky v${version}`)
   })
 
   it("bad arguments get a usage message and exit 2", async () => {

@@ -5,6 +5,7 @@
  *
  * @internal
  */
+import { readFileSync } from "node:fs"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as NodeServices from "@effect/platform-node/NodeServices"
@@ -139,7 +140,12 @@ const sky = Command.make("sky", {}, () => Effect.andThen(Console.error(usage), e
   Command.withSubcommands([demo, chat, mock, errors])
 )
 
-const cli = Command.runWith(sky, { version: "2.0.0" })
+/** The package's own version, by self-reference: the same from src/internal (development) and dist/effect4/src/internal. */
+const version = (JSON.parse(readFileSync(new URL(import.meta.resolve("effect-skyengine/package.json")), "utf8")) as {
+  readonly version: string
+}).version
+
+const cli = Command.runWith(sky, { version })
 
 /**
  * Ends the process as the command asks: on success with `process.exitCode`;
