@@ -97,8 +97,7 @@
  */
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import type * as HttpClient from "@effect/platform/HttpClient"
-import * as Http from "node:http"
-import type * as Net from "node:net"
+import type * as Http from "node:http"
 import * as Context from "effect/Context"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
@@ -106,11 +105,9 @@ import type * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
-import { sizeOr } from "../packages/core/src/boundedBody.js"
+import * as MockServer from "../packages/core/src/mockServer.js"
 import * as MockFault from "./internal/mockFault.js"
-import * as MockServer from "./internal/mockServer.js"
 import * as SkyClient from "./SkyClient.js"
-import type * as SkyWire from "./SkyWire.js"
 
 // ---------------------------------------------------------------------------
 // Models
@@ -122,27 +119,7 @@ import type * as SkyWire from "./SkyWire.js"
  * @since 0.1.0
  * @category models
  */
-export interface Options {
-  /** Default 0: a free port. */
-  readonly port?: number | undefined
-  /** Default `127.0.0.1`. */
-  readonly host?: string | undefined
-  /** When given, only these keys are accepted; otherwise any key of the form `ak-` and 32 letters or digits. */
-  readonly apiKeys?: ReadonlyArray<string> | undefined
-  /** Requests per minute per key (sliding 60 s window); above it, 2007. */
-  readonly rpm?: number | undefined
-  /** Tokens (prompt and answer) per minute per key (sliding 60 s window); above it, 2008. */
-  readonly tpm?: number | undefined
-  /** The shape of the errors the double makes itself; default Anthropic on `/v1/messages`, gateway elsewhere. */
-  readonly defaultShape?: SkyWire.Shape | undefined
-  /**
-   * How many requests `requests` keeps, the newest (default 1,000; 0 keeps none). A value that is not a
-   * non-negative number is the default; a fraction is rounded down.
-   */
-  readonly maxRecords?: number | undefined
-  /** How many characters of each request body a record keeps (default 64 KiB); validated like `maxRecords`. */
-  readonly recordBodyLimit?: number | undefined
-}
+export interface Options extends MockServer.Options {}
 
 /**
  * A request as the double received it.
@@ -150,28 +127,7 @@ export interface Options {
  * @since 0.1.0
  * @category models
  */
-export interface RecordedRequest {
-  readonly method: string
-  /** The path and query as sent, e.g. `/v1beta/models/m:streamGenerateContent?alt=sse`. */
-  readonly path: string
-  /** The headers, lower-cased; `authorization` and `x-api-key` read `<redacted>`. */
-  readonly headers: Readonly<Record<string, string>>
-  /** Whether the request carried a key the double accepts. */
-  readonly authorized: boolean
-  /**
-   * The parsed JSON body, or the raw text when it is not JSON (`""` when empty). A body longer than
-   * `recordBodyLimit` characters is its first `recordBodyLimit` characters, as text.
-   */
-  readonly body: unknown
-  /** Whether `body` was cut to `recordBodyLimit`. */
-  readonly bodyTruncated: boolean
-  /** The `x-sky-attempt` header as a number. */
-  readonly attempt: number | undefined
-  /** The canonical spec of the fault applied to this request (`formatFault`). */
-  readonly fault: string | undefined
-  /** The `x-request-id` the double answered with. */
-  readonly requestId: string
-}
+export interface RecordedRequest extends MockServer.RecordedRequest {}
 
 /**
  * The running double.
@@ -286,48 +242,14 @@ export const defaultApiKey: string = "ak-" + "0".repeat(32)
 // ---------------------------------------------------------------------------
 
 const listen = (server: Http.Server, host: string, port: number): Effect.Effect<number, SkyMockListenError> =>
-  Effect.async<number, SkyMockListenError>((resume) => {
-    const fail = (error: NodeJS.ErrnoException) =>
-      Effect.fail(
-        new SkyMockListenError({
-          host,
-          port,
-          code: error.code,
-          message: `SkyMock could not listen on ${host}:${port}: ${error.message}`,
-          cause: error
-        })
-      )
-    const onError = (error: NodeJS.ErrnoException) => {
-      server.removeListener("listening", onListening)
-      resume(fail(error))
-    }
-    const onListening = () => {
-      server.removeListener("error", onError)
-      resume(Effect.succeed((server.address() as Net.AddressInfo).port))
-    }
-    server.once("error", onError)
-    server.once("listening", onListening)
-    try {
-      server.listen(port, host)
-    } catch (error) {
-      // an invalid port throws instead of emitting "error"
-      server.removeListener("error", onError)
-      server.removeListener("listening", onListening)
-      resume(fail(error as NodeJS.ErrnoException))
-    }
-  })
+  Effect.async<number, SkyMockListenError>((resume) =>
+    MockServer.listen(server, host, port, (result) =>
+      resume(result._tag === "Right" ? Effect.succeed(result.right) : Effect.fail(new SkyMockListenError(result.left)))
+    )
+  )
 
 const close = (server: Http.Server, state: MockServer.State): Effect.Effect<void> =>
-  Effect.async<void>((resume) => {
-    state.closed = true
-    for (const timer of state.timers) clearTimeout(timer)
-    state.timers.clear()
-    server.close(() => resume(Effect.void))
-    // Idle keep-alive sockets, stalled requests and streams in progress alike.
-    server.closeAllConnections()
-  })
-
-/** A count option: a non-negative number rounded down, else the default (NaN, negative, not a number). */
+  Effect.async<void>((resume) => MockServer.close(server, state, () => resume(Effect.void)))
 
 /**
  * Starts the double on loopback for the life of the scope; closing the scope
@@ -340,36 +262,19 @@ export const make = (options: Options = {}): Effect.Effect<Service, SkyMockListe
   Effect.gen(function*() {
     const host = options.host ?? "127.0.0.1"
     const state = MockServer.makeState()
-    const handler = MockServer.makeHandler({
-      apiKeys: options.apiKeys,
-      rpm: options.rpm,
-      tpm: options.tpm,
-      defaultShape: options.defaultShape,
-      maxRecords: sizeOr(options.maxRecords, MockServer.defaultMaxRecords),
-      recordBodyLimit: sizeOr(options.recordBodyLimit, MockServer.defaultRecordBodyLimit)
-    }, state)
     const { port } = yield* Effect.acquireRelease(
       Effect.suspend(() => {
-        const server = Http.createServer(handler)
-        server.on("clientError", (_error, socket) => socket.destroy())
+        const server = MockServer.createServer(options, state)
         return Effect.map(listen(server, host, options.port ?? 0), (port) => ({ server, port }))
       }),
       ({ server }) => close(server, state)
     )
-    const urlHost = host.includes(":") ? `[${host}]` : host
     return SkyMock.of({
-      url: `http://${urlHost}:${port}`,
+      url: MockServer.urlOf(host, port),
       port,
-      enqueue: (fault, times = 1) =>
-        Effect.sync(() => {
-          for (let i = 0; i < times; i++) state.queue.push(fault)
-        }),
-      requests: Effect.sync(() => state.records.slice()),
-      clear: Effect.sync(() => {
-        state.records.length = 0
-        state.queue.length = 0
-        state.usage.clear()
-      })
+      enqueue: (fault, times = 1) => Effect.sync(() => MockServer.enqueue(state, fault, times)),
+      requests: Effect.sync(() => MockServer.recordsOf(state)),
+      clear: Effect.sync(() => MockServer.clear(state))
     })
   })
 

@@ -555,3 +555,41 @@ export const classifyError = <A = AttemptFields>(
   }) as ErrorFields<A>
   return { tag, fields: props }
 }
+
+const readStatus = (response: ErrorResponse): number => {
+  try {
+    return typeof response.status === "number" && Number.isFinite(response.status) ? Math.trunc(response.status) : 0
+  } catch {
+    return 0
+  }
+}
+
+const describeThrown = (cause: unknown): string => {
+  try {
+    // `String` of the message too: a thrown Error's `message` can be anything (a number, an object).
+    return String(cause instanceof Error ? cause.message : cause)
+  } catch {
+    return "an exception that could not be printed"
+  }
+}
+
+/**
+ * The error for a response `classifyError` could not read (a hostile input: a getter that throws): an
+ * `UnknownGatewayError` with the status if it can be read and the thrown text, scrubbed and capped like every
+ * other. Never throws.
+ *
+ * @since 1.0.0
+ * @category decoding
+ * @internal
+ */
+export const unreadableError = (
+  response: ErrorResponse,
+  cause: unknown,
+  secrets: ReadonlyArray<string>
+): Classified<never> => ({
+  tag: "UnknownGatewayError",
+  fields: {
+    status: readStatus(response),
+    message: scrubCut(`the error response could not be read: ${describeThrown(cause)}`, fieldLimits.message, secrets)
+  }
+})
