@@ -6,19 +6,15 @@
  *
  * Object names are plain strings. Every schema of this module is annotated
  * with `parseOptions: { onExcessProperty: "preserve" }`, so unknown fields
- * survive decoding at every level. The ready-made decoders pass the same
- * option.
+ * survive decoding at every level: `Schema.decodeUnknown(CreateEmbeddingResponse)` keeps them.
  *
  * @since 0.1.0
  */
-import type * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Encoding from "effect/Encoding"
 import * as Option from "effect/Option"
-import type * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
-import type * as SchemaAST from "effect/SchemaAST"
-import { nullable, open, preserve, struct } from "./internal/schema.js"
+import { nullable, open, struct } from "./internal/schema.js"
 
 // -----------------------------------------------------------------------------
 // request
@@ -48,9 +44,8 @@ export type EmbeddingInput = typeof EmbeddingInput.Type
  * The body of `POST /v1/embeddings`. Extra top-level vendor fields are
  * accepted and kept.
  *
- * Decode with `onExcessProperty: "preserve"`
- * ({@link decodeCreateEmbeddingRequest}); the schema carries that option as an
- * annotation.
+ * The schema carries `onExcessProperty: "preserve"` as an annotation:
+ * `Schema.decodeUnknown` keeps unknown fields.
  *
  * @since 0.1.0
  * @category schemas
@@ -115,9 +110,8 @@ export type EmbeddingUsage = typeof EmbeddingUsage.Type
  * The response of `POST /v1/embeddings`: `object` (`"list"`), one `data`
  * item per input, `model` and `usage`.
  *
- * Decode with `onExcessProperty: "preserve"`
- * ({@link decodeCreateEmbeddingResponse}); the schema carries that option as
- * an annotation.
+ * The schema carries `onExcessProperty: "preserve"` as an annotation:
+ * `Schema.decodeUnknown` keeps unknown fields.
  *
  * @since 0.1.0
  * @category schemas
@@ -134,38 +128,6 @@ export const CreateEmbeddingResponse = struct({
  * @category models
  */
 export type CreateEmbeddingResponse = typeof CreateEmbeddingResponse.Type
-
-// -----------------------------------------------------------------------------
-// decoding
-// -----------------------------------------------------------------------------
-
-/**
- * Decodes an embeddings response body, keeping unknown fields.
- *
- * @since 0.1.0
- * @category decoding
- */
-export const decodeCreateEmbeddingResponse: (
-  u: unknown,
-  overrideOptions?: SchemaAST.ParseOptions
-) => Effect.Effect<CreateEmbeddingResponse, ParseResult.ParseError> = Schema.decodeUnknown(
-  CreateEmbeddingResponse,
-  preserve
-)
-
-/**
- * Validates a request body, keeping extra vendor fields.
- *
- * @since 0.1.0
- * @category decoding
- */
-export const decodeCreateEmbeddingRequest: (
-  u: unknown,
-  overrideOptions?: SchemaAST.ParseOptions
-) => Effect.Effect<CreateEmbeddingRequest, ParseResult.ParseError> = Schema.decodeUnknown(
-  CreateEmbeddingRequest,
-  preserve
-)
 
 /**
  * The numbers of an embedding: the array itself, or the base64 string

@@ -3,8 +3,7 @@
  * (`POST /v1beta/models/{model}:generateContent` and
  * `:streamGenerateContent?alt=sse`): the request, the
  * `GenerateContentResponse` (one per SSE `data:` line when streaming, with no
- * terminator), and the pure helpers the SSE layer uses (`errorOf`,
- * `accumulate`).
+ * terminator).
  *
  * The model is part of the path, not of the body: {@link GenerateContentRequest}
  * has `model` plus the body fields, {@link bodyOf} drops `model`, and
@@ -16,16 +15,13 @@
  *
  * Every schema of this module is annotated with
  * `parseOptions: { onExcessProperty: "preserve" }`, so unknown fields survive
- * decoding at every level. The ready-made decoders pass the same option.
+ * decoding at every level. `Schema.decodeUnknown`
+ * needs no option.
  *
  * @since 0.1.0
  */
-import type * as Effect from "effect/Effect"
-import type * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
-import type * as SchemaAST from "effect/SchemaAST"
-import { hasErrorField, nonEmpty } from "../packages/core/src/json.js"
-import { nullable, open, preserve, struct } from "./internal/schema.js"
+import { nullable, open, struct } from "./internal/schema.js"
 
 // -----------------------------------------------------------------------------
 // internal helpers
@@ -45,27 +41,18 @@ const JsonObject = Schema.Record({ key: Schema.String, value: Schema.Unknown })
  * @since 0.1.0
  * @category models
  */
-export const knownFinishReasons = [
-  "FINISH_REASON_UNSPECIFIED",
-  "STOP",
-  "MAX_TOKENS",
-  "SAFETY",
-  "RECITATION",
-  "LANGUAGE",
-  "OTHER",
-  "BLOCKLIST",
-  "PROHIBITED_CONTENT",
-  "SPII",
-  "MALFORMED_FUNCTION_CALL"
-] as const
-
-/**
- * One of {@link knownFinishReasons}.
- *
- * @since 0.1.0
- * @category models
- */
-export type KnownFinishReason = typeof knownFinishReasons[number]
+export type KnownFinishReason =
+  | "FINISH_REASON_UNSPECIFIED"
+  | "STOP"
+  | "MAX_TOKENS"
+  | "SAFETY"
+  | "RECITATION"
+  | "LANGUAGE"
+  | "OTHER"
+  | "BLOCKLIST"
+  | "PROHIBITED_CONTENT"
+  | "SPII"
+  | "MALFORMED_FUNCTION_CALL"
 
 // -----------------------------------------------------------------------------
 // content
@@ -235,8 +222,8 @@ const bodyFields = {
  * The JSON body of `generateContent` / `streamGenerateContent` (no `model`:
  * it is in the path). Extra top-level fields are accepted and kept.
  *
- * Decode with `onExcessProperty: "preserve"`; the schema carries that option
- * as an annotation.
+ * The schema carries `onExcessProperty: "preserve"` as an annotation:
+ * `Schema.decodeUnknown` keeps unknown fields.
  *
  * @since 0.1.0
  * @category schemas
@@ -255,9 +242,8 @@ export type GenerateContentBody = typeof GenerateContentBody.Encoded
  * A request as the user writes it: the `model` (e.g. `"gemini-2.5-flash"`)
  * plus the body fields. Use {@link bodyOf} and {@link path} to send it.
  *
- * Decode with `onExcessProperty: "preserve"`
- * ({@link decodeGenerateContentRequest}); the schema carries that option as
- * an annotation.
+ * The schema carries `onExcessProperty: "preserve"` as an annotation:
+ * `Schema.decodeUnknown` keeps unknown fields.
  *
  * @since 0.1.0
  * @category schemas
@@ -415,9 +401,8 @@ export type SdkHttpResponse = typeof SdkHttpResponse.Type
  * `streamGenerateContent`. `candidates` missing or null decodes as `[]` (a
  * blocked prompt has only `promptFeedback`).
  *
- * Decode with `onExcessProperty: "preserve"`
- * ({@link decodeGenerateContentResponse}); the schema carries that option as
- * an annotation.
+ * The schema carries `onExcessProperty: "preserve"` as an annotation:
+ * `Schema.decodeUnknown` keeps unknown fields.
  *
  * @since 0.1.0
  * @category schemas
@@ -456,130 +441,4 @@ export const textOf = (response: GenerateContentResponse): string => {
     if (typeof part.text === "string" && part.thought !== true) text += part.text
   }
   return text
-}
-
-// -----------------------------------------------------------------------------
-// decoding
-// -----------------------------------------------------------------------------
-
-/**
- * Decodes a response body (or one stream payload), keeping unknown fields.
- *
- * @since 0.1.0
- * @category decoding
- */
-export const decodeGenerateContentResponse: (
-  u: unknown,
-  overrideOptions?: SchemaAST.ParseOptions
-) => Effect.Effect<GenerateContentResponse, ParseResult.ParseError> = Schema.decodeUnknown(
-  GenerateContentResponse,
-  preserve
-)
-
-/**
- * Validates a request (with `model`), keeping extra fields.
- *
- * @since 0.1.0
- * @category decoding
- */
-export const decodeGenerateContentRequest: (
-  u: unknown,
-  overrideOptions?: SchemaAST.ParseOptions
-) => Effect.Effect<GenerateContentRequest, ParseResult.ParseError> = Schema.decodeUnknown(
-  GenerateContentRequest,
-  preserve
-)
-
-// -----------------------------------------------------------------------------
-// stream helpers
-// -----------------------------------------------------------------------------
-
-/**
- * If a JSON-parsed `data` payload is an in-stream error (an object whose
- * `error` field is a non-empty string or an object with a non-zero value,
- * e.g. `{"error": {"code": 429, "message": "...", "status":
- * "RESOURCE_EXHAUSTED"}}`), returns the whole payload for the error decoder;
- * otherwise `undefined`.
- *
- * @since 0.1.0
- * @category streaming
- */
-export const errorOf = (value: unknown): unknown | undefined => (hasErrorField(value) ? value : undefined)
-
-interface CandidateAcc {
-  index: number
-  fields: Record<string, unknown>
-  role: string | undefined
-  parts: Array<Record<string, unknown>>
-}
-
-const isTextPart = (part: Record<string, unknown>): boolean =>
-  typeof part.text === "string" &&
-  Object.keys(part).every((key) => key === "text" || key === "thought" || key === "thoughtSignature")
-
-/**
- * Folds the responses of a stream into the response the non-streamed call
- * returns: per candidate index (its position in the response when the
- * server omits `index`), consecutive text parts are
- * joined (thought text separately from answer text), other parts are kept in
- * order, and the candidate's other fields (`finishReason`, `safetyRatings`,
- * ...) come from the last response that has them; `usageMetadata`,
- * `modelVersion`, `responseId`, `promptFeedback` and `sdkHttpResponse` from
- * the last response that has them.
- *
- * Total: it never throws, and an empty list gives `{ candidates: [] }`.
- *
- * @since 0.1.0
- * @category streaming
- */
-export const accumulate = (responses: Iterable<GenerateContentResponse>): GenerateContentResponse => {
-  const top: Record<string, unknown> = {}
-  const candidates = new Map<number, CandidateAcc>()
-
-  for (const response of responses) {
-    for (const [key, value] of Object.entries(response)) {
-      if (key === "candidates" || value === null || value === undefined) continue
-      top[key] = value
-    }
-    response.candidates.forEach((candidate, position) => {
-      const index = candidate.index ?? position
-      let acc = candidates.get(index)
-      if (acc === undefined) {
-        acc = { index, fields: {}, role: undefined, parts: [] }
-        candidates.set(index, acc)
-      }
-      for (const [key, value] of Object.entries(candidate)) {
-        if (key === "content" || key === "index" || value === null || value === undefined) continue
-        acc.fields[key] = value
-      }
-      const content = candidate.content
-      if (content === null || content === undefined) return
-      if (acc.role === undefined && nonEmpty(content.role)) acc.role = content.role
-      for (const part of content.parts) {
-        const incoming: Record<string, unknown> = { ...(part as Record<string, unknown>) }
-        const last = acc.parts[acc.parts.length - 1]
-        if (
-          last !== undefined && isTextPart(last) && isTextPart(incoming) &&
-          (last.thought === true) === (incoming.thought === true)
-        ) {
-          last.text = String(last.text) + String(incoming.text)
-          if (!nonEmpty(last.thoughtSignature) && nonEmpty(incoming.thoughtSignature)) {
-            last.thoughtSignature = incoming.thoughtSignature
-          }
-        } else {
-          acc.parts.push(incoming)
-        }
-      }
-    })
-  }
-
-  const built = [...candidates.values()]
-    .sort((a, b) => a.index - b.index)
-    .map((acc) => ({
-      ...acc.fields,
-      index: acc.index,
-      content: { ...(acc.role !== undefined ? { role: acc.role } : {}), parts: acc.parts }
-    }) as unknown as Candidate)
-
-  return { ...(top as Omit<GenerateContentResponse, "candidates">), candidates: built }
 }

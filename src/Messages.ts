@@ -1,8 +1,7 @@
 /**
  * Schemas for the Anthropic-compatible messages surface of the SkyEngine
  * gateway (`POST /v1/messages`): the request, the `Message` response, the
- * stream events, and the pure helpers the SSE layer uses (`isTerminal`,
- * `errorOf`, `accumulate`).
+ * stream events.
  *
  * The gateway is a Go service and it shows: message ids are 32 hex
  * characters (not `msg_...`), `stop_sequence` is `""` rather than `null`,
@@ -15,16 +14,13 @@
  *
  * Every schema of this module is annotated with
  * `parseOptions: { onExcessProperty: "preserve" }`, so unknown fields survive
- * decoding at every level. The ready-made decoders pass the same option.
+ * decoding at every level. `Schema.decodeUnknown`
+ * needs no option.
  *
  * @since 0.1.0
  */
-import type * as Effect from "effect/Effect"
-import type * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
-import type * as SchemaAST from "effect/SchemaAST"
-import { hasErrorField, isMeaningful, isRecord, nonEmpty, parseJson } from "../packages/core/src/json.js"
-import { nullable, open, preserve, struct } from "./internal/schema.js"
+import { nullable, open, struct } from "./internal/schema.js"
 
 // -----------------------------------------------------------------------------
 // internal helpers
@@ -353,9 +349,8 @@ export type ThinkingConfig = typeof ThinkingConfig.Type
  * The body of `POST /v1/messages`. Extra top-level vendor fields are accepted
  * and kept.
  *
- * Decode with `onExcessProperty: "preserve"`
- * ({@link decodeCreateMessageRequest}); the schema carries that option as an
- * annotation.
+ * The schema carries `onExcessProperty: "preserve"` as an annotation:
+ * `Schema.decodeUnknown` keeps unknown fields.
  *
  * @since 0.1.0
  * @category schemas
@@ -455,7 +450,7 @@ export type RedactedThinkingBlock = typeof RedactedThinkingBlock.Type
 
 /**
  * A `tool_use` block. `input` is whatever JSON the server sent (`null` on the
- * gateway's zero values; a string after {@link accumulate} when the streamed
+ * gateway's zero values; a string after `SkyClient.collect` when the streamed
  * JSON did not parse).
  *
  * @since 0.1.0
@@ -558,8 +553,8 @@ export type Usage = typeof Usage.Type
  * `message_start`). `id` is any string (the gateway sends 32 hex);
  * `stop_sequence` may be `""`; `content` missing or null decodes as `[]`.
  *
- * Decode with `onExcessProperty: "preserve"` ({@link decodeMessage}); the
- * schema carries that option as an annotation.
+ * The schema carries `onExcessProperty: "preserve"` as an annotation:
+ * `Schema.decodeUnknown` keeps unknown fields.
  *
  * @since 0.1.0
  * @category schemas
@@ -882,9 +877,8 @@ export type KnownStreamEvent = typeof KnownStreamEvent.Type
  * One `data:` payload of a messages stream: a known event or an
  * {@link UnknownEvent}.
  *
- * Decode with `onExcessProperty: "preserve"`
- * ({@link decodeMessageStreamEvent}); the schemas carry that option as an
- * annotation.
+ * The schema carries `onExcessProperty: "preserve"` as an annotation:
+ * `Schema.decodeUnknown` keeps unknown fields.
  *
  * @since 0.1.0
  * @category schemas
@@ -909,215 +903,3 @@ export const isEventType = <T extends KnownStreamEvent["type"]>(
   event: MessageStreamEvent,
   type: T
 ): event is Extract<KnownStreamEvent, { readonly type: T }> => event.type === type
-
-// -----------------------------------------------------------------------------
-// decoding
-// -----------------------------------------------------------------------------
-
-/**
- * Decodes a non-streamed message body, keeping unknown fields.
- *
- * @since 0.1.0
- * @category decoding
- */
-export const decodeMessage: (
-  u: unknown,
-  overrideOptions?: SchemaAST.ParseOptions
-) => Effect.Effect<Message, ParseResult.ParseError> = Schema.decodeUnknown(Message, preserve)
-
-/**
- * Decodes one (already JSON-parsed) stream event, keeping unknown fields.
- *
- * @since 0.1.0
- * @category decoding
- */
-export const decodeMessageStreamEvent: (
-  u: unknown,
-  overrideOptions?: SchemaAST.ParseOptions
-) => Effect.Effect<MessageStreamEvent, ParseResult.ParseError> = Schema.decodeUnknown(MessageStreamEvent, preserve)
-
-/**
- * Validates a request body, keeping extra vendor fields.
- *
- * @since 0.1.0
- * @category decoding
- */
-export const decodeCreateMessageRequest: (
-  u: unknown,
-  overrideOptions?: SchemaAST.ParseOptions
-) => Effect.Effect<CreateMessageRequest, ParseResult.ParseError> = Schema.decodeUnknown(
-  CreateMessageRequest,
-  preserve
-)
-
-// -----------------------------------------------------------------------------
-// stream helpers
-// -----------------------------------------------------------------------------
-
-/**
- * Whether an event type ends the stream (`message_stop`).
- *
- * @since 0.1.0
- * @category streaming
- */
-export const isTerminal = (eventType: string): boolean => eventType.trim() === "message_stop"
-
-/**
- * If a JSON-parsed `data` payload is an in-stream error, returns it whole
- * (an error body such as `{"type": "error", "request_id": "...", "error":
- * {"type": "...", "message": "..."}}`) for the error decoder, otherwise
- * `undefined`. An `error` event always is one; another object is one when its
- * `error` field is a non-empty string or an object with a non-zero value (so
- * the gateway's Go zero values, `"error": null` or `{"type": "", "message":
- * ""}` on an ordinary event, are not).
- *
- * @since 0.1.0
- * @category streaming
- */
-export const errorOf = (value: unknown): unknown | undefined => {
-  if (!isRecord(value)) return undefined
-  if (value.type === "error") return value
-  return hasErrorField(value) ? value : undefined
-}
-
-const mergeUsage = (usage: Usage, delta: MessageDeltaUsage): Usage => {
-  const merged: Record<string, unknown> = { ...usage }
-  for (const [key, value] of Object.entries(delta)) {
-    if (value === null || value === undefined) continue
-    if (typeof value === "number") {
-      // the delta's counts are cumulative; a Go zero value never replaces a real count
-      if (value > 0 || typeof merged[key] !== "number") merged[key] = value
-    } else if (!isMeaningful(merged[key]) || isMeaningful(value)) {
-      merged[key] = value
-    }
-  }
-  return merged as unknown as Usage
-}
-
-/**
- * Folds the events of a stream into the `Message` the non-streamed call
- * returns: `message_start`'s message, with each block of
- * `content_block_start` placed at its index, `text_delta` / `thinking_delta`
- * text appended, `signature_delta` appended to `signature`, and the
- * `input_json_delta` fragments of a `tool_use` block joined and JSON-parsed
- * into `input` (`{}` when they are all empty; the raw joined string when it
- * does not parse, or nests deeper than the client's JSON depth limit, rather
- * than throwing). `stop_reason`, `stop_sequence` and `usage` come from `message_delta` (usage merged into the start's usage;
- * a zero never replaces a non-zero count).
- *
- * Total: it never throws; without `message_start` it starts from an empty
- * assistant message.
- *
- * @since 0.1.0
- * @category streaming
- */
-export const accumulate = (events: Iterable<MessageStreamEvent>): Message => {
-  let message: Message | undefined
-  let stopReason: string | null | undefined
-  let stopSequence: string | null | undefined
-  let usage: Usage | undefined
-  const blocks = new Map<number, Record<string, unknown>>()
-  const json = new Map<number, string>()
-
-  const blockAt = (index: number, type: string): Record<string, unknown> => {
-    let block = blocks.get(index)
-    if (block === undefined) {
-      block = type === "tool_use"
-        ? { type, id: "", name: "", input: {} }
-        : type === "thinking"
-        ? { type, thinking: "", signature: "" }
-        : { type, text: "" }
-      blocks.set(index, block)
-    }
-    return block
-  }
-
-  for (const event of events) {
-    if (isEventType(event, "message_start")) {
-      if (message === undefined) {
-        message = event.message
-        usage = event.message.usage
-        event.message.content.forEach((block, index) => {
-          blocks.set(index, { ...(block as Record<string, unknown>) })
-        })
-      }
-    } else if (isEventType(event, "content_block_start")) {
-      blocks.set(event.index, { ...(event.content_block as Record<string, unknown>) })
-      json.delete(event.index)
-    } else if (isEventType(event, "content_block_delta")) {
-      const delta = event.delta as Record<string, unknown>
-      const index = event.index
-      switch (delta.type) {
-        case "text_delta": {
-          const block = blockAt(index, "text")
-          block.text = (typeof block.text === "string" ? block.text : "") + String(delta.text ?? "")
-          break
-        }
-        case "thinking_delta": {
-          const block = blockAt(index, "thinking")
-          block.thinking = (typeof block.thinking === "string" ? block.thinking : "") + String(delta.thinking ?? "")
-          break
-        }
-        case "signature_delta": {
-          const block = blockAt(index, "thinking")
-          block.signature = (typeof block.signature === "string" ? block.signature : "") +
-            String(delta.signature ?? "")
-          break
-        }
-        case "input_json_delta": {
-          blockAt(index, "tool_use")
-          json.set(index, (json.get(index) ?? "") + String(delta.partial_json ?? ""))
-          break
-        }
-        case "citations_delta": {
-          const block = blockAt(index, "text")
-          const citations = Array.isArray(block.citations) ? [...block.citations] : []
-          if (delta.citation !== undefined) citations.push(delta.citation)
-          block.citations = citations
-          break
-        }
-        default:
-          break
-      }
-    } else if (isEventType(event, "message_delta")) {
-      if (nonEmpty(event.delta.stop_reason)) stopReason = event.delta.stop_reason
-      if (event.delta.stop_sequence !== undefined) stopSequence = event.delta.stop_sequence
-      if (event.usage !== undefined && event.usage !== null) {
-        usage = mergeUsage(usage ?? { input_tokens: 0, output_tokens: 0 }, event.usage)
-      }
-    }
-  }
-
-  for (const [index, raw] of json) {
-    const block = blocks.get(index)
-    if (block === undefined) continue
-    if (raw.trim() === "") {
-      block.input = {}
-      continue
-    }
-    const parsed = parseJson(raw)
-    block.input = parsed._tag === "Right" ? parsed.value : raw
-  }
-
-  const base: Message = message ?? {
-    id: "",
-    type: "message",
-    role: "assistant",
-    model: "",
-    content: [],
-    stop_reason: null,
-    stop_sequence: null,
-    usage: { input_tokens: 0, output_tokens: 0 }
-  }
-  const content = [...blocks.entries()]
-    .sort(([a], [b]) => a - b)
-    .map(([, block]) => block as unknown as ContentBlock)
-
-  return {
-    ...base,
-    content,
-    ...(stopReason !== undefined ? { stop_reason: stopReason } : {}),
-    ...(stopSequence !== undefined ? { stop_sequence: stopSequence } : {}),
-    usage: usage ?? base.usage
-  }
-}

@@ -5,7 +5,6 @@
  *
  * @since 0.1.0
  */
-import type * as Sse from "../packages/core/src/sse.js"
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as Config from "effect/Config"
 import * as ConfigError from "effect/ConfigError"
@@ -22,9 +21,14 @@ import * as Chat from "./Chat.js"
 import * as Embeddings from "./Embeddings.js"
 import * as Gemini from "./Gemini.js"
 import * as Client from "./internal/client.js"
+import { durationOr } from "./internal/deadline.js"
+import * as ChatStream from "./internal/surfaces/chat.js"
+import * as GeminiStream from "./internal/surfaces/gemini.js"
+import * as MessagesStream from "./internal/surfaces/messages.js"
+import * as ResponsesStream from "./internal/surfaces/responses.js"
+import type { StreamSurface } from "./internal/stream.js"
 import * as Request from "./internal/request.js"
 import { fastDecoder } from "./internal/fastDecode.js"
-import * as Json from "../packages/core/src/json.js"
 import * as Messages from "./Messages.js"
 import * as Responses from "./Responses.js"
 import type * as SkyError from "./SkyError.js"
@@ -54,14 +58,6 @@ export const defaultTimeout: Duration.Duration = Duration.minutes(10)
  * @category constants
  */
 export const defaultAnthropicVersion = "2023-06-01"
-
-/**
- * The header that carries the attempt number (1 for the first try).
- *
- * @since 0.1.0
- * @category constants
- */
-export const attemptHeader: string = Client.attemptHeader
 
 /**
  * The client's settings, with the names the official SDKs use.
@@ -204,80 +200,6 @@ export class SkyClient extends Context.Tag("effect-skyengine/SkyClient")<SkyClie
 
 type Decoder<A> = (u: unknown, options?: SchemaAST.ParseOptions) => Effect.Effect<A, ParseResult.ParseError>
 
-type EventDecoder<A> = (u: unknown) => Either.Either<A, ParseResult.ParseError>
-
-/** An error body the gateway sent inside a stream. */
-const errorStep = (error: unknown): Either.Either<Client.Step<never>, never> => Either.right({ error })
-
-/**
- * A surface whose events are JSON data payloads: an `event: error`, or a
- * payload the surface recognises as an error, is an in-stream error; anything
- * else is decoded into an element.
- */
-const jsonSurface = <A>(options: {
-  readonly endsAtEof: boolean
-  readonly errorOf: (value: unknown) => unknown | undefined
-  readonly decode: EventDecoder<A>
-  readonly step: (value: A, event: Sse.Event) => Client.Step<A>
-  /** A data payload that is not JSON but means something (chat's `[DONE]`). */
-  readonly special?: (data: string) => Client.Step<A> | undefined
-}): Client.StreamSurface<A> => ({
-  endsAtEof: options.endsAtEof,
-  // Straight-line code, no Either combinators: this runs once per event, and each closure and wrapper it
-  // allocated was paid per chunk of a stream.
-  step: (event) => {
-    const special = options.special?.(event.data)
-    if (special !== undefined) return Either.right(special)
-    const parsed = Json.parseJson(event.data)
-    if (event.event === "error" || event.event === "response.error") {
-      // An error event fails the stream whatever its data: JSON or plain text, decodeError reads both.
-      const data = parsed._tag === "Right" ? parsed.value : event.data
-      return errorStep(options.errorOf(data) ?? data)
-    }
-    if (parsed._tag === "Left") return Either.left({ message: `the event is ${parsed.problem.message}` })
-    const error = options.errorOf(parsed.value)
-    if (error !== undefined) return errorStep(error)
-    const decoded = options.decode(parsed.value)
-    return Either.isLeft(decoded) ? Either.left(decoded.left) : Either.right(options.step(decoded.right, event))
-  }
-})
-
-const typeOf = (value: { readonly type?: unknown }, event: Sse.Event): string =>
-  typeof value.type === "string" ? value.type : event.event
-
-const chatSurface: Client.StreamSurface<Chat.ChatCompletionChunk> = jsonSurface({
-  endsAtEof: false,
-  errorOf: Chat.errorOf,
-  decode: fastDecoder(Chat.ChatCompletionChunk),
-  step: (emit) => ({ emit }),
-  // A JSON object is never `[DONE]`: the common event skips the check.
-  special: (data) => (data.charCodeAt(0) !== 123 && Chat.isDone(data) ? { end: true } : undefined)
-})
-
-const responsesSurface: Client.StreamSurface<Responses.ResponseStreamEvent> = jsonSurface({
-  endsAtEof: false,
-  errorOf: Responses.errorOf,
-  decode: fastDecoder(Responses.ResponseStreamEvent),
-  step: (emit, event) => ({ emit, end: Responses.isTerminal(typeOf(emit, event)) })
-})
-
-const messagesSurface: Client.StreamSurface<Messages.MessageStreamEvent> = jsonSurface({
-  endsAtEof: false,
-  errorOf: Messages.errorOf,
-  decode: fastDecoder(Messages.MessageStreamEvent),
-  step: (emit, event) => ({ emit, end: Messages.isTerminal(typeOf(emit, event)) })
-})
-
-const geminiSurface: Client.StreamSurface<Gemini.GenerateContentResponse> = jsonSurface({
-  endsAtEof: true,
-  errorOf: Gemini.errorOf,
-  decode: fastDecoder(Gemini.GenerateContentResponse),
-  step: (emit) => ({
-    emit,
-    complete: (emit.candidates ?? []).some((c) => typeof c.finishReason === "string" && c.finishReason !== "")
-  })
-})
-
 // Response bodies: a body that already has the type is taken as it is (see fastDecoder).
 const decodeChatCompletion = fastDecoder(Chat.ChatCompletion)
 const decodeResponse = fastDecoder(Responses.Response)
@@ -285,15 +207,15 @@ const decodeMessage = fastDecoder(Messages.Message)
 const decodeGenerateContentResponse = fastDecoder(Gemini.GenerateContentResponse)
 const decodeCreateEmbeddingResponse = fastDecoder(Embeddings.CreateEmbeddingResponse)
 
-const settingsOf = (options: Options): Client.Settings => ({
+const settingsOf = (options: Options): Request.Settings => ({
   apiKey: options.apiKey,
   baseUrl: options.baseUrl ?? defaultBaseUrl,
   base: Request.baseUrlOf(options.baseUrl ?? defaultBaseUrl, [Redacted.value(options.apiKey)]),
-  timeout: SkyRetry.durationOr(options.timeout, defaultTimeout),
+  timeout: durationOr(options.timeout, defaultTimeout),
   retry: SkyRetry.policy({ ...options.retry, maxRetries: options.maxRetries ?? options.retry?.maxRetries }),
   headers: options.headers ?? {},
   anthropicVersion: options.anthropicVersion ?? defaultAnthropicVersion,
-  streamTimeout: SkyRetry.durationOr(options.streamTimeout, Duration.infinity)
+  streamTimeout: durationOr(options.streamTimeout, Duration.infinity)
 })
 
 const withStream = <R extends object>(request: R, stream: boolean): R & { readonly stream: boolean } => ({
@@ -334,16 +256,16 @@ export const make = (options: Options): Effect.Effect<Service, ConfigError.Confi
   Effect.zipRight(checkApiKey(options.apiKey, "apiKey"), Effect.map(HttpClient.HttpClient, (transportClient) => {
     const http = Request.transport(transportClient)
     const settings = settingsOf(options)
-    const json = <A>(endpoint: Client.Endpoint, decode: Decoder<A>, call?: CallOptions) =>
+    const json = <A>(endpoint: Request.Endpoint, decode: Decoder<A>, call?: CallOptions) =>
       Client.callJson(http, settings, endpoint, decode, call)
-    const stream = <A>(endpoint: Client.Endpoint, surface: Client.StreamSurface<A>, call?: CallOptions) =>
+    const stream = <A>(endpoint: Request.Endpoint, surface: StreamSurface<A>, call?: CallOptions) =>
       Client.callStream(http, settings, endpoint, surface, call)
     const post = (
       operation: string,
       path: string,
       body: { readonly [key: string]: unknown },
       headers?: Record<string, string>
-    ): Client.Endpoint => ({
+    ): Request.Endpoint => ({
       operation,
       method: "POST",
       path,
@@ -352,7 +274,7 @@ export const make = (options: Options): Effect.Effect<Service, ConfigError.Confi
       model: modelOf(body)
     })
     const anthropic = { "anthropic-version": settings.anthropicVersion }
-    const geminiEndpoint = (operation: string, request: Gemini.GenerateContentRequest, streamed: boolean): Client.Endpoint => {
+    const geminiEndpoint = (operation: string, request: Gemini.GenerateContentRequest, streamed: boolean): Request.Endpoint => {
       let path: string
       try {
         path = Gemini.path(request.model, streamed)
@@ -378,21 +300,21 @@ export const make = (options: Options): Effect.Effect<Service, ConfigError.Confi
             stream: true,
             stream_options: { include_usage: true, ...request.stream_options }
           }),
-          chatSurface,
+          ChatStream.surface,
           call
         ),
       responses: (request, call) =>
         json(post("responses", "/v1/responses", withStream(request, false)), decodeResponse, call),
       responsesStream: (request, call) =>
-        stream(post("responsesStream", "/v1/responses", withStream(request, true)), responsesSurface, call),
+        stream(post("responsesStream", "/v1/responses", withStream(request, true)), ResponsesStream.surface, call),
       messages: (request, call) =>
         json(post("messages", "/v1/messages", withStream(request, false), anthropic), decodeMessage, call),
       messagesStream: (request, call) =>
-        stream(post("messagesStream", "/v1/messages", withStream(request, true), anthropic), messagesSurface, call),
+        stream(post("messagesStream", "/v1/messages", withStream(request, true), anthropic), MessagesStream.surface, call),
       generateContent: (request, call) =>
         json(geminiEndpoint("generateContent", request, false), decodeGenerateContentResponse, call),
       streamGenerateContent: (request, call) =>
-        stream(geminiEndpoint("streamGenerateContent", request, true), geminiSurface, call),
+        stream(geminiEndpoint("streamGenerateContent", request, true), GeminiStream.surface, call),
       embeddings: (request, call) =>
         json(post("embeddings", "/v1/embeddings", request), decodeCreateEmbeddingResponse, call),
       request: (request, call) =>
@@ -488,43 +410,49 @@ const overlay = (base: Options, overrides: Partial<Options>): Options => {
 // ---------------------------------------------------------------------------
 
 /**
- * Runs a chat stream to its end and folds it into the completion the plain
- * call would have returned.
+ * What each stream folds into: the element of the stream, and the value the
+ * plain call would have returned.
  *
- * @since 0.1.0
+ * @since 1.0.0
  * @category collecting
  */
-export const collectChatCompletion = <R>(
-  self: Stream.Stream<Chat.ChatCompletionChunk, SkyError.SkyError, R>
-): Effect.Effect<Chat.ChatCompletion, SkyError.SkyError, R> => Effect.map(Stream.runCollect(self), Chat.accumulate)
+export interface Collected {
+  readonly chat: readonly [Chat.ChatCompletionChunk, Chat.ChatCompletion]
+  readonly responses: readonly [Responses.ResponseStreamEvent, Responses.Response]
+  readonly messages: readonly [Messages.MessageStreamEvent, Messages.Message]
+  readonly gemini: readonly [Gemini.GenerateContentResponse, Gemini.GenerateContentResponse]
+}
+
+const folds: { readonly [K in keyof Collected]: (elements: Iterable<Collected[K][0]>) => Collected[K][1] } = {
+  chat: ChatStream.accumulate,
+  responses: ResponsesStream.accumulate,
+  messages: MessagesStream.accumulate,
+  gemini: GeminiStream.accumulate
+}
 
 /**
- * Runs a responses stream to its end and gives the final response.
+ * Runs a stream of `surface` (`"chat"`, `"responses"`, `"messages"` or
+ * `"gemini"`) to its end and folds it into the value the plain call would have
+ * returned:
  *
- * @since 0.1.0
+ * ```ts
+ * client.chatCompletionsStream(request).pipe(SkyClient.collect("chat"))
+ * // Effect<Chat.ChatCompletion, SkyError>
+ * ```
+ *
+ * - chat: deltas concatenated per choice, tool-call fragments merged by index,
+ *   the last finish reason and usage;
+ * - responses: the terminal event's response (its output filled from the
+ *   deltas when sent empty), else the latest snapshot built from the deltas;
+ * - messages: `message_start`'s message with its blocks filled from the deltas
+ *   (a tool input JSON-parsed, kept as its raw text when it does not parse) and
+ *   `message_delta`'s stop reason and usage;
+ * - gemini: consecutive text parts joined per candidate, other fields from the
+ *   last response that has them.
+ *
+ * @since 1.0.0
  * @category collecting
  */
-export const collectResponse = <R>(
-  self: Stream.Stream<Responses.ResponseStreamEvent, SkyError.SkyError, R>
-): Effect.Effect<Responses.Response, SkyError.SkyError, R> => Effect.map(Stream.runCollect(self), Responses.accumulate)
-
-/**
- * Runs a messages stream to its end and gives the final message.
- *
- * @since 0.1.0
- * @category collecting
- */
-export const collectMessage = <R>(
-  self: Stream.Stream<Messages.MessageStreamEvent, SkyError.SkyError, R>
-): Effect.Effect<Messages.Message, SkyError.SkyError, R> => Effect.map(Stream.runCollect(self), Messages.accumulate)
-
-/**
- * Runs a Gemini stream to its end and gives the merged response.
- *
- * @since 0.1.0
- * @category collecting
- */
-export const collectGenerateContent = <R>(
-  self: Stream.Stream<Gemini.GenerateContentResponse, SkyError.SkyError, R>
-): Effect.Effect<Gemini.GenerateContentResponse, SkyError.SkyError, R> =>
-  Effect.map(Stream.runCollect(self), Gemini.accumulate)
+export const collect = <K extends keyof Collected>(surface: K) =>
+<R>(self: Stream.Stream<Collected[K][0], SkyError.SkyError, R>): Effect.Effect<Collected[K][1], SkyError.SkyError, R> =>
+  Effect.map(Stream.runCollect(self), folds[surface])

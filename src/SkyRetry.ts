@@ -13,6 +13,7 @@ import * as Schedule from "effect/Schedule"
 import * as ScheduleDecision from "effect/ScheduleDecision"
 import * as ScheduleInterval from "effect/ScheduleInterval"
 import * as SkyError from "./SkyError.js"
+import { durationOr } from "./internal/deadline.js"
 
 /**
  * @since 0.1.0
@@ -66,17 +67,6 @@ export const defaultPolicy: RetryPolicy = {
 
 const nonNegativeInt = (n: number | undefined, fallback: number): number =>
   n !== undefined && Number.isFinite(n) && n >= 0 ? Math.floor(n) : fallback
-
-/**
- * A duration from any input, or the fallback when the input is absent or
- * unreadable (a string such as `"soon"` that slipped past the types): a bad
- * setting never becomes a defect.
- *
- * @since 0.1.0
- * @category constructors
- */
-export const durationOr = (input: Duration.DurationInput | undefined, fallback: Duration.Duration): Duration.Duration =>
-  input === undefined ? fallback : Option.getOrElse(Duration.decodeUnknown(input), () => fallback)
 
 /**
  * A policy from options laid over a base (default: `defaultPolicy`). Invalid

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Schema } from "effect"
 import * as Chat from "../src/Chat.js"
+import * as ChatStream from "../src/internal/surfaces/chat.js"
 
 const completionBody = `{
   "id": "0217a3b6c2f94e0e9d3f6a1b2c3d4e5f",
@@ -54,13 +55,13 @@ const toolStreamPayloads = [
 ]
 
 const decodeAll = (payloads: ReadonlyArray<string>) =>
-  Effect.forEach(payloads, (payload) => Chat.decodeChatCompletionChunk(JSON.parse(payload)))
+  Effect.forEach(payloads, (payload) => Schema.decodeUnknown(Chat.ChatCompletionChunk)(JSON.parse(payload)))
 
 describe("Chat", () => {
   describe("ChatCompletion", () => {
     it.effect("decodes a gateway body with its quirks", () =>
       Effect.gen(function*() {
-        const completion = yield* Chat.decodeChatCompletion(JSON.parse(completionBody))
+        const completion = yield* Schema.decodeUnknown(Chat.ChatCompletion)(JSON.parse(completionBody))
         expect(completion.id).toBe("0217a3b6c2f94e0e9d3f6a1b2c3d4e5f")
         expect(completion.created).toBe(0)
         expect(completion.system_fingerprint).toBe("")
@@ -76,7 +77,7 @@ describe("Chat", () => {
 
     it.effect("keeps unknown top-level and nested fields", () =>
       Effect.gen(function*() {
-        const completion = yield* Chat.decodeChatCompletion(JSON.parse(completionBody))
+        const completion = yield* Schema.decodeUnknown(Chat.ChatCompletion)(JSON.parse(completionBody))
         const raw = completion as unknown as Record<string, any>
         expect(raw.x_gateway_route).toBe("cn-north-1")
         expect(raw.choices[0].x_choice_extra).toBe("kept")
@@ -91,7 +92,7 @@ describe("Chat", () => {
 
     it.effect("accepts an unknown finish reason and a non-standard id", () =>
       Effect.gen(function*() {
-        const completion = yield* Chat.decodeChatCompletion({
+        const completion = yield* Schema.decodeUnknown(Chat.ChatCompletion)({
           id: "x",
           model: "m",
           choices: [{ index: 0, message: { role: "assistant", content: null }, finish_reason: "sensitive" }]
@@ -103,7 +104,7 @@ describe("Chat", () => {
     it.effect("fails with a ParseError when choices is not an array", () =>
       Effect.gen(function*() {
         const error = yield* Effect.flip(
-          Chat.decodeChatCompletion({ id: "x", model: "m", choices: { index: 0 } })
+          Schema.decodeUnknown(Chat.ChatCompletion)({ id: "x", model: "m", choices: { index: 0 } })
         )
         expect(error._tag).toBe("ParseError")
         expect(error.message).toContain("choices")
@@ -115,7 +116,7 @@ describe("Chat", () => {
       "accumulate is total: any schema-valid input gives a valid ChatCompletion",
       [Schema.Array(Chat.ChatCompletionChunk)],
       ([chunks]) => {
-        expect(Schema.is(Chat.ChatCompletion)(Chat.accumulate(chunks))).toBe(true)
+        expect(Schema.is(Chat.ChatCompletion)(ChatStream.accumulate(chunks))).toBe(true)
       },
       { fastCheck: { numRuns: 100 } }
     )
@@ -133,7 +134,7 @@ describe("Chat", () => {
 
     it.effect("accumulates text, finish reason and usage", () =>
       Effect.gen(function*() {
-        const completion = Chat.accumulate(yield* decodeAll(streamPayloads))
+        const completion = ChatStream.accumulate(yield* decodeAll(streamPayloads))
         expect(completion.id).toBe("0217a3b6c2f94e0e9d3f6a1b2c3d4e5f")
         expect(completion.model).toBe("doubao-seed-1-6-250615")
         expect(completion.created).toBe(1735689600)
@@ -144,13 +145,13 @@ describe("Chat", () => {
         expect(completion.choices[0].finish_reason).toBe("stop")
         expect(completion.usage).toEqual({ prompt_tokens: 12, completion_tokens: 3, total_tokens: 15 })
         // the accumulated value is itself a valid ChatCompletion
-        const again = yield* Chat.decodeChatCompletion(completion)
+        const again = yield* Schema.decodeUnknown(Chat.ChatCompletion)(completion)
         expect(again.choices[0].message.content).toBe("Hello!")
       }))
 
     it.effect("merges tool-call argument fragments by index", () =>
       Effect.gen(function*() {
-        const completion = Chat.accumulate(yield* decodeAll(toolStreamPayloads))
+        const completion = ChatStream.accumulate(yield* decodeAll(toolStreamPayloads))
         const message = completion.choices[0].message
         expect(message.content).toBeNull()
         expect(message.tool_calls).toEqual([
@@ -163,7 +164,7 @@ describe("Chat", () => {
       }))
 
     it("accumulates several choices and tool calls without an index", () => {
-      const completion = Chat.accumulate([
+      const completion = ChatStream.accumulate([
         { choices: [{ index: 1, delta: { content: "b" } }, { index: 0, delta: { content: "a" } }] },
         { choices: [{ index: 0, delta: { tool_calls: [{ id: "c1", function: { name: "f", arguments: "{" } }] } }] },
         { choices: [{ index: 0, delta: { tool_calls: [{ function: { arguments: "}" } }] } }] },
@@ -180,26 +181,26 @@ describe("Chat", () => {
     })
 
     it("is total on an empty stream", () => {
-      const completion = Chat.accumulate([])
+      const completion = ChatStream.accumulate([])
       expect(completion).toEqual({ id: "", object: "chat.completion", created: 0, model: "", choices: [] })
     })
 
     it("isDone recognises [DONE] only", () => {
-      expect(Chat.isDone("[DONE]")).toBe(true)
-      expect(Chat.isDone(" [DONE]\n")).toBe(true)
-      expect(Chat.isDone("{\"choices\":[]}")).toBe(false)
-      expect(Chat.isDone("DONE")).toBe(false)
+      expect(ChatStream.isDone("[DONE]")).toBe(true)
+      expect(ChatStream.isDone(" [DONE]\n")).toBe(true)
+      expect(ChatStream.isDone("{\"choices\":[]}")).toBe(false)
+      expect(ChatStream.isDone("DONE")).toBe(false)
     })
 
     it("errorOf finds in-stream errors and ignores zero values", () => {
       const body = { error: { code: 2007, message: "rpm limit", type: "TooManyRequests" } }
-      expect(Chat.errorOf(body)).toBe(body)
-      expect(Chat.errorOf({ error: "upstream failed" })).toEqual({ error: "upstream failed" })
-      expect(Chat.errorOf({ id: "x", choices: [], error: null })).toBeUndefined()
-      expect(Chat.errorOf({ id: "x", choices: [], error: { code: 0, message: "" } })).toBeUndefined()
-      expect(Chat.errorOf({ id: "x", choices: [] })).toBeUndefined()
-      expect(Chat.errorOf("[DONE]")).toBeUndefined()
-      expect(Chat.errorOf(null)).toBeUndefined()
+      expect(ChatStream.errorOf(body)).toBe(body)
+      expect(ChatStream.errorOf({ error: "upstream failed" })).toEqual({ error: "upstream failed" })
+      expect(ChatStream.errorOf({ id: "x", choices: [], error: null })).toBeUndefined()
+      expect(ChatStream.errorOf({ id: "x", choices: [], error: { code: 0, message: "" } })).toBeUndefined()
+      expect(ChatStream.errorOf({ id: "x", choices: [] })).toBeUndefined()
+      expect(ChatStream.errorOf("[DONE]")).toBeUndefined()
+      expect(ChatStream.errorOf(null)).toBeUndefined()
     })
   })
 
@@ -240,7 +241,7 @@ describe("Chat", () => {
           seed: 7,
           enable_thinking: false
         }
-        const decoded = yield* Chat.decodeCreateChatCompletionRequest(request)
+        const decoded = yield* Schema.decodeUnknown(Chat.CreateChatCompletionRequest)(request)
         expect(decoded.model).toBe("deepseek-v3")
         expect(decoded.messages).toHaveLength(5)
         expect(decoded.enable_thinking).toBe(false)
@@ -249,7 +250,7 @@ describe("Chat", () => {
     it.effect("rejects an unknown role", () =>
       Effect.gen(function*() {
         const error = yield* Effect.flip(
-          Chat.decodeCreateChatCompletionRequest({ model: "m", messages: [{ role: "robot", content: "x" }] })
+          Schema.decodeUnknown(Chat.CreateChatCompletionRequest)({ model: "m", messages: [{ role: "robot", content: "x" }] })
         )
         expect(error._tag).toBe("ParseError")
       }))

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Clock, Duration, Effect, Exit, Fiber, Supervisor, TestClock } from "effect"
-import { deadline } from "../src/internal/client.js"
+import { deadline } from "../src/internal/deadline.js"
 import { SkyError } from "../src/index.js"
 
 const timedOut = (): SkyError.SkyError => new SkyError.RequestTimeout({ message: "deadline passed" })

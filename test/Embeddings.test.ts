@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Effect, Option } from "effect"
+import { Effect, Option, Schema } from "effect"
 import * as Embeddings from "../src/Embeddings.js"
 
 const responseBody = `{
@@ -20,7 +20,7 @@ const base64Vector = Buffer.from(new Float32Array([1, -2, 0.5]).buffer).toString
 describe("Embeddings", () => {
   it.effect("decodes a response body", () =>
     Effect.gen(function*() {
-      const response = yield* Embeddings.decodeCreateEmbeddingResponse(JSON.parse(responseBody))
+      const response = yield* Schema.decodeUnknown(Embeddings.CreateEmbeddingResponse)(JSON.parse(responseBody))
       expect(response.object).toBe("list")
       expect(response.model).toBe("doubao-embedding-text-240715")
       expect(response.data).toHaveLength(2)
@@ -32,7 +32,7 @@ describe("Embeddings", () => {
 
   it.effect("keeps unknown top-level and nested fields", () =>
     Effect.gen(function*() {
-      const response = yield* Embeddings.decodeCreateEmbeddingResponse(JSON.parse(responseBody))
+      const response = yield* Schema.decodeUnknown(Embeddings.CreateEmbeddingResponse)(JSON.parse(responseBody))
       const raw = response as unknown as Record<string, any>
       expect(raw.id).toBe("021735689600abcdef0123456789abcd")
       expect(raw.created).toBe(0)
@@ -41,7 +41,7 @@ describe("Embeddings", () => {
 
   it.effect("decodes base64 embeddings and turns them into numbers", () =>
     Effect.gen(function*() {
-      const response = yield* Embeddings.decodeCreateEmbeddingResponse({
+      const response = yield* Schema.decodeUnknown(Embeddings.CreateEmbeddingResponse)({
         object: "list",
         data: [{ object: "embedding", index: 0, embedding: base64Vector }],
         model: "m",
@@ -57,7 +57,7 @@ describe("Embeddings", () => {
   it.effect("fails with a ParseError when data is not an array", () =>
     Effect.gen(function*() {
       const error = yield* Effect.flip(
-        Embeddings.decodeCreateEmbeddingResponse({ object: "list", data: { embedding: [1] }, model: "m" })
+        Schema.decodeUnknown(Embeddings.CreateEmbeddingResponse)({ object: "list", data: { embedding: [1] }, model: "m" })
       )
       expect(error._tag).toBe("ParseError")
       expect(error.message).toContain("data")
@@ -66,7 +66,7 @@ describe("Embeddings", () => {
   it.effect("fails with a ParseError when an embedding is neither numbers nor a string", () =>
     Effect.gen(function*() {
       const error = yield* Effect.flip(
-        Embeddings.decodeCreateEmbeddingResponse({ data: [{ index: 0, embedding: [true] }], model: "m" })
+        Schema.decodeUnknown(Embeddings.CreateEmbeddingResponse)({ data: [{ index: 0, embedding: [true] }], model: "m" })
       )
       expect(error._tag).toBe("ParseError")
     }))
@@ -83,12 +83,12 @@ describe("Embeddings", () => {
           user: "u-1",
           x_vendor: "kept"
         }
-        const decoded = yield* Embeddings.decodeCreateEmbeddingRequest(request)
+        const decoded = yield* Schema.decodeUnknown(Embeddings.CreateEmbeddingRequest)(request)
         expect(decoded.input).toEqual(input)
         expect(decoded.x_vendor).toBe("kept")
       }
       const error = yield* Effect.flip(
-        Embeddings.decodeCreateEmbeddingRequest({ model: "m", input: "x", encoding_format: "int8" })
+        Schema.decodeUnknown(Embeddings.CreateEmbeddingRequest)({ model: "m", input: "x", encoding_format: "int8" })
       )
       expect(error._tag).toBe("ParseError")
     }))

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Schema } from "effect"
 import * as Gemini from "../src/Gemini.js"
+import * as GeminiStream from "../src/internal/surfaces/gemini.js"
 
 const responseBody = `{
   "sdkHttpResponse": {
@@ -46,13 +47,13 @@ const streamPayloads = [
 ]
 
 const decodeAll = (payloads: ReadonlyArray<string>) =>
-  Effect.forEach(payloads, (payload) => Gemini.decodeGenerateContentResponse(JSON.parse(payload)))
+  Effect.forEach(payloads, (payload) => Schema.decodeUnknown(Gemini.GenerateContentResponse)(JSON.parse(payload)))
 
 describe("Gemini", () => {
   describe("GenerateContentResponse", () => {
     it.effect("decodes a gateway body with sdkHttpResponse", () =>
       Effect.gen(function*() {
-        const response = yield* Gemini.decodeGenerateContentResponse(JSON.parse(responseBody))
+        const response = yield* Schema.decodeUnknown(Gemini.GenerateContentResponse)(JSON.parse(responseBody))
         expect(response.candidates).toHaveLength(1)
         const candidate = response.candidates[0]
         expect(candidate.finishReason).toBe("STOP")
@@ -71,7 +72,7 @@ describe("Gemini", () => {
 
     it.effect("keeps unknown top-level and nested fields", () =>
       Effect.gen(function*() {
-        const response = yield* Gemini.decodeGenerateContentResponse(JSON.parse(responseBody))
+        const response = yield* Schema.decodeUnknown(Gemini.GenerateContentResponse)(JSON.parse(responseBody))
         const raw = response as unknown as Record<string, any>
         expect(raw.x_gateway_cost).toBe(0.0001)
         expect(raw.candidates[0].x_candidate_extra).toBe(7)
@@ -81,7 +82,7 @@ describe("Gemini", () => {
 
     it.effect("decodes a blocked prompt without candidates", () =>
       Effect.gen(function*() {
-        const response = yield* Gemini.decodeGenerateContentResponse({
+        const response = yield* Schema.decodeUnknown(Gemini.GenerateContentResponse)({
           promptFeedback: { blockReason: "SAFETY" },
           usageMetadata: { promptTokenCount: 4, totalTokenCount: 4 }
         })
@@ -92,7 +93,7 @@ describe("Gemini", () => {
 
     it.effect("fails with a ParseError when candidates is not an array", () =>
       Effect.gen(function*() {
-        const error = yield* Effect.flip(Gemini.decodeGenerateContentResponse({ candidates: { content: {} } }))
+        const error = yield* Effect.flip(Schema.decodeUnknown(Gemini.GenerateContentResponse)({ candidates: { content: {} } }))
         expect(error._tag).toBe("ParseError")
       }))
   })
@@ -102,7 +103,7 @@ describe("Gemini", () => {
       "accumulate is total: any schema-valid input gives a valid GenerateContentResponse",
       [Schema.Array(Gemini.GenerateContentResponse)],
       ([responses]) => {
-        expect(Schema.is(Gemini.GenerateContentResponse)(Gemini.accumulate(responses))).toBe(true)
+        expect(Schema.is(Gemini.GenerateContentResponse)(GeminiStream.accumulate(responses))).toBe(true)
       },
       { fastCheck: { numRuns: 100 } }
     )
@@ -113,7 +114,7 @@ describe("Gemini", () => {
         expect(responses).toHaveLength(3)
         expect(responses[0].candidates[0].index).toBeUndefined()
         expect(responses[1].candidates[0].content?.parts[0].text).toBe(" of France")
-        const response = Gemini.accumulate(responses)
+        const response = GeminiStream.accumulate(responses)
         expect(response.candidates).toHaveLength(1)
         expect(response.candidates[0].index).toBe(0)
         expect(response.candidates[0].content?.parts).toEqual([{ text: "The capital of France is Paris." }])
@@ -126,7 +127,7 @@ describe("Gemini", () => {
       }))
 
     it("accumulate keeps thought text apart and function calls in order", () => {
-      const response = Gemini.accumulate([
+      const response = GeminiStream.accumulate([
         { candidates: [{ index: 0, content: { role: "model", parts: [{ text: "Hmm", thought: true }] } }] },
         { candidates: [{ index: 0, content: { role: "model", parts: [{ text: ", ok.", thought: true }] } }] },
         {
@@ -150,15 +151,15 @@ describe("Gemini", () => {
     })
 
     it("accumulate is total on an empty stream", () => {
-      expect(Gemini.accumulate([])).toEqual({ candidates: [] })
+      expect(GeminiStream.accumulate([])).toEqual({ candidates: [] })
     })
 
     it("errorOf", () => {
       const body = { error: { code: 429, message: "Resource exhausted", status: "RESOURCE_EXHAUSTED" } }
-      expect(Gemini.errorOf(body)).toBe(body)
-      expect(Gemini.errorOf(JSON.parse(streamPayloads[0]))).toBeUndefined()
-      expect(Gemini.errorOf({ candidates: [], error: null })).toBeUndefined()
-      expect(Gemini.errorOf([{ error: { code: 1 } }])).toBeUndefined()
+      expect(GeminiStream.errorOf(body)).toBe(body)
+      expect(GeminiStream.errorOf(JSON.parse(streamPayloads[0]))).toBeUndefined()
+      expect(GeminiStream.errorOf({ candidates: [], error: null })).toBeUndefined()
+      expect(GeminiStream.errorOf([{ error: { code: 1 } }])).toBeUndefined()
     })
   })
 
@@ -195,7 +196,7 @@ describe("Gemini", () => {
 
     it.effect("a decoded candidate's content can be sent back in the next request", () =>
       Effect.gen(function*() {
-        const response = yield* Gemini.decodeGenerateContentResponse(JSON.parse(responseBody))
+        const response = yield* Schema.decodeUnknown(Gemini.GenerateContentResponse)(JSON.parse(responseBody))
         const reply = response.candidates[0].content
         if (reply === undefined || reply === null) throw new Error("no content")
         const next: Gemini.GenerateContentRequest = {
@@ -205,16 +206,16 @@ describe("Gemini", () => {
         const body = Gemini.bodyOf(next)
         expect(body.contents).toHaveLength(5)
         expect(body.contents[3].role).toBe("model")
-        const decoded = yield* Gemini.decodeGenerateContentRequest(next)
+        const decoded = yield* Schema.decodeUnknown(Gemini.GenerateContentRequest)(next)
         expect(decoded.contents[3].parts[1].text).toBe("The capital of France is Paris.")
       }))
 
     it.effect("validates a request and keeps extra fields", () =>
       Effect.gen(function*() {
-        const decoded = yield* Gemini.decodeGenerateContentRequest({ ...request, x_vendor: 1 })
+        const decoded = yield* Schema.decodeUnknown(Gemini.GenerateContentRequest)({ ...request, x_vendor: 1 })
         expect(decoded.model).toBe("gemini-2.5-flash")
         expect(decoded.x_vendor).toBe(1)
-        const error = yield* Effect.flip(Gemini.decodeGenerateContentRequest({ model: "m", contents: "hi" }))
+        const error = yield* Effect.flip(Schema.decodeUnknown(Gemini.GenerateContentRequest)({ model: "m", contents: "hi" }))
         expect(error._tag).toBe("ParseError")
       }))
   })

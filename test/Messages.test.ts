@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Schema } from "effect"
 import * as Messages from "../src/Messages.js"
+import * as MessagesStream from "../src/internal/surfaces/messages.js"
 
 const messageBody = `{
   "id": "4f7d3c2b1a0e9f8d7c6b5a4f3e2d1c0b",
@@ -68,13 +69,13 @@ const streamPayloads = [
 ]
 
 const decodeAll = (payloads: ReadonlyArray<string>) =>
-  Effect.forEach(payloads, (payload) => Messages.decodeMessageStreamEvent(JSON.parse(payload)))
+  Effect.forEach(payloads, (payload) => Schema.decodeUnknown(Messages.MessageStreamEvent)(JSON.parse(payload)))
 
 describe("Messages", () => {
   describe("Message", () => {
     it.effect("decodes a gateway body with Go zero values", () =>
       Effect.gen(function*() {
-        const message = yield* Messages.decodeMessage(JSON.parse(messageBody))
+        const message = yield* Schema.decodeUnknown(Messages.Message)(JSON.parse(messageBody))
         expect(message.id).toBe("4f7d3c2b1a0e9f8d7c6b5a4f3e2d1c0b")
         expect(message.stop_reason).toBe("end_turn")
         expect(message.stop_sequence).toBe("")
@@ -90,7 +91,7 @@ describe("Messages", () => {
 
     it.effect("keeps unknown top-level and nested fields", () =>
       Effect.gen(function*() {
-        const message = yield* Messages.decodeMessage(JSON.parse(messageBody))
+        const message = yield* Schema.decodeUnknown(Messages.Message)(JSON.parse(messageBody))
         const raw = message as unknown as Record<string, any>
         expect(raw.x_gateway_region).toBe("cn")
         expect(raw.content[1].x_block_extra).toBe("kept")
@@ -100,7 +101,7 @@ describe("Messages", () => {
 
     it.effect("decodes an unknown block type", () =>
       Effect.gen(function*() {
-        const message = yield* Messages.decodeMessage({
+        const message = yield* Schema.decodeUnknown(Messages.Message)({
           ...JSON.parse(messageBody),
           content: [{ type: "web_search_tool_result", tool_use_id: "srvtoolu_1", content: [] }]
         })
@@ -110,7 +111,7 @@ describe("Messages", () => {
     it.effect("fails with a ParseError when content is not an array", () =>
       Effect.gen(function*() {
         const error = yield* Effect.flip(
-          Messages.decodeMessage({ ...JSON.parse(messageBody), content: "Hi there." })
+          Schema.decodeUnknown(Messages.Message)({ ...JSON.parse(messageBody), content: "Hi there." })
         )
         expect(error._tag).toBe("ParseError")
       }))
@@ -121,7 +122,7 @@ describe("Messages", () => {
       "accumulate is total: any schema-valid input gives a valid Message",
       [Schema.Array(Messages.MessageStreamEvent)],
       ([events]) => {
-        expect(Schema.is(Messages.Message)(Messages.accumulate(events))).toBe(true)
+        expect(Schema.is(Messages.Message)(MessagesStream.accumulate(events))).toBe(true)
       },
       { fastCheck: { numRuns: 100 } }
     )
@@ -160,7 +161,7 @@ describe("Messages", () => {
 
     it.effect("accumulates text, thinking, tool input, stop reason and usage", () =>
       Effect.gen(function*() {
-        const message = Messages.accumulate(yield* decodeAll(streamPayloads))
+        const message = MessagesStream.accumulate(yield* decodeAll(streamPayloads))
         expect(message.id).toBe("4f7d3c2b1a0e9f8d7c6b5a4f3e2d1c0b")
         expect(message.content).toHaveLength(3)
         expect(message.content[0]).toMatchObject({ type: "thinking", thinking: "Greet back.", signature: "EqQB" })
@@ -187,7 +188,7 @@ describe("Messages", () => {
           event({ type: "content_block_delta", index: 0, delta: { type: "input_json_delta", partial_json: "{\"a\": " } }),
           event({ type: "content_block_stop", index: 0 })
         ])
-        const message = Messages.accumulate(events)
+        const message = MessagesStream.accumulate(events)
         expect(message.content[0]).toMatchObject({ type: "tool_use", input: "{\"a\": " })
       }))
 
@@ -197,7 +198,7 @@ describe("Messages", () => {
           event({ type: "content_block_start", index: 0, content_block: { type: "tool_use", id: "t", name: "f", input: null } }),
           event({ type: "content_block_delta", index: 0, delta: { type: "input_json_delta", partial_json: "" } })
         ])
-        expect(Messages.accumulate(events).content[0]).toMatchObject({ type: "tool_use", input: {} })
+        expect(MessagesStream.accumulate(events).content[0]).toMatchObject({ type: "tool_use", input: {} })
       }))
 
     it.effect("decodes an unknown event and an unknown delta type", () =>
@@ -208,20 +209,20 @@ describe("Messages", () => {
         ])
         expect(events[0]).toMatchObject({ type: "message_annotation", note: "x" })
         expect(events[1]).toMatchObject({ type: "content_block_delta", delta: { type: "compaction_delta" } })
-        expect(Messages.accumulate(events).content).toEqual([])
+        expect(MessagesStream.accumulate(events).content).toEqual([])
       }))
 
     it("accumulate is total on an empty stream", () => {
-      const message = Messages.accumulate([])
+      const message = MessagesStream.accumulate([])
       expect(message.content).toEqual([])
       expect(message.role).toBe("assistant")
       expect(message.usage).toEqual({ input_tokens: 0, output_tokens: 0 })
     })
 
     it("isTerminal", () => {
-      expect(Messages.isTerminal("message_stop")).toBe(true)
-      expect(Messages.isTerminal("message_delta")).toBe(false)
-      expect(Messages.isTerminal("content_block_stop")).toBe(false)
+      expect(MessagesStream.isTerminal("message_stop")).toBe(true)
+      expect(MessagesStream.isTerminal("message_delta")).toBe(false)
+      expect(MessagesStream.isTerminal("content_block_stop")).toBe(false)
     })
 
     it("errorOf", () => {
@@ -230,13 +231,13 @@ describe("Messages", () => {
         request_id: "9a8b7c6d5e4f3a2b1c0d9e8f7a6b5c4d",
         error: { type: "The API key in the request is missing or invalid", message: "API key 缺失或无效" }
       }
-      expect(Messages.errorOf(errorEvent)).toBe(errorEvent)
-      expect(Messages.errorOf({ type: "error", error: { type: "overloaded_error", message: "Overloaded" } }))
+      expect(MessagesStream.errorOf(errorEvent)).toBe(errorEvent)
+      expect(MessagesStream.errorOf({ type: "error", error: { type: "overloaded_error", message: "Overloaded" } }))
         .toBeDefined()
-      expect(Messages.errorOf(JSON.parse(streamPayloads[8]))).toBeUndefined()
-      expect(Messages.errorOf({ type: "ping", error: { type: "", message: "" } })).toBeUndefined()
-      expect(Messages.errorOf({ error: { code: 2102, message: "no permission" } })).toBeDefined()
-      expect(Messages.errorOf(undefined)).toBeUndefined()
+      expect(MessagesStream.errorOf(JSON.parse(streamPayloads[8]))).toBeUndefined()
+      expect(MessagesStream.errorOf({ type: "ping", error: { type: "", message: "" } })).toBeUndefined()
+      expect(MessagesStream.errorOf({ error: { code: 2102, message: "no permission" } })).toBeDefined()
+      expect(MessagesStream.errorOf(undefined)).toBeUndefined()
     })
   })
 
@@ -263,7 +264,7 @@ describe("Messages", () => {
           thinking: { type: "enabled", budget_tokens: 2048 },
           x_trace: "t"
         }
-        const decoded = yield* Messages.decodeCreateMessageRequest(request)
+        const decoded = yield* Schema.decodeUnknown(Messages.CreateMessageRequest)(request)
         expect(decoded.messages).toHaveLength(3)
         expect(decoded.x_trace).toBe("t")
       }))
@@ -271,7 +272,7 @@ describe("Messages", () => {
     it.effect("rejects a request without max_tokens", () =>
       Effect.gen(function*() {
         const error = yield* Effect.flip(
-          Messages.decodeCreateMessageRequest({ model: "m", messages: [{ role: "user", content: "x" }] })
+          Schema.decodeUnknown(Messages.CreateMessageRequest)({ model: "m", messages: [{ role: "user", content: "x" }] })
         )
         expect(error._tag).toBe("ParseError")
       }))

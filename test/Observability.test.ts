@@ -145,7 +145,7 @@ describe("stream spans", () => {
     ].join("\n\n")
     return Effect.gen(function*() {
       const sky = yield* SkyClient.SkyClient
-      yield* SkyClient.collectChatCompletion(sky.chatCompletionsStream({ model: "sky-model", messages: [] }))
+      yield* SkyClient.collect("chat")(sky.chatCompletionsStream({ model: "sky-model", messages: [] }))
       const span = spans.find((s) => s.name === "SkyClient.chatCompletionsStream")
       expect(span && Object.fromEntries(span.attributes)).toMatchObject({
         "sky.attempts": 1,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Effect, Schema } from "effect"
 import * as Responses from "../src/Responses.js"
+import * as ResponsesStream from "../src/internal/surfaces/responses.js"
 
 const responseBody = `{
   "id": "resp_6f1c2d3e4a5b6c7d8e9f0a1b2c3d4e5f",
@@ -61,13 +62,13 @@ const streamPayloads = [
 ]
 
 const decodeAll = (payloads: ReadonlyArray<string>) =>
-  Effect.forEach(payloads, (payload) => Responses.decodeResponseStreamEvent(JSON.parse(payload)))
+  Effect.forEach(payloads, (payload) => Schema.decodeUnknown(Responses.ResponseStreamEvent)(JSON.parse(payload)))
 
 describe("Responses", () => {
   describe("Response", () => {
     it.effect("decodes a response body", () =>
       Effect.gen(function*() {
-        const response = yield* Responses.decodeResponse(JSON.parse(responseBody))
+        const response = yield* Schema.decodeUnknown(Responses.Response)(JSON.parse(responseBody))
         expect(response.id).toBe("resp_6f1c2d3e4a5b6c7d8e9f0a1b2c3d4e5f")
         expect(response.status).toBe("completed")
         expect(response.created_at).toBe(1735689600)
@@ -80,7 +81,7 @@ describe("Responses", () => {
 
     it.effect("keeps unknown fields at every level, also on unknown item types", () =>
       Effect.gen(function*() {
-        const response = yield* Responses.decodeResponse(JSON.parse(responseBody))
+        const response = yield* Schema.decodeUnknown(Responses.Response)(JSON.parse(responseBody))
         const raw = response as unknown as Record<string, any>
         expect(raw.x_gateway_trace).toBe("7d1f")
         expect(raw.output[1].x_item_extra).toBe(true)
@@ -90,7 +91,7 @@ describe("Responses", () => {
 
     it.effect("fails with a ParseError when output is not an array", () =>
       Effect.gen(function*() {
-        const error = yield* Effect.flip(Responses.decodeResponse({ id: "r", output: "Hello" }))
+        const error = yield* Effect.flip(Schema.decodeUnknown(Responses.Response)({ id: "r", output: "Hello" }))
         expect(error._tag).toBe("ParseError")
       }))
   })
@@ -100,7 +101,7 @@ describe("Responses", () => {
       "accumulate is total: any schema-valid input gives a valid Response",
       [Schema.Array(Responses.ResponseStreamEvent)],
       ([events]) => {
-        expect(Schema.is(Responses.Response)(Responses.accumulate(events))).toBe(true)
+        expect(Schema.is(Responses.Response)(ResponsesStream.accumulate(events))).toBe(true)
       },
       { fastCheck: { numRuns: 100 } }
     )
@@ -129,7 +130,7 @@ describe("Responses", () => {
 
     it.effect("accumulate returns the completed response", () =>
       Effect.gen(function*() {
-        const response = Responses.accumulate(yield* decodeAll(streamPayloads))
+        const response = ResponsesStream.accumulate(yield* decodeAll(streamPayloads))
         expect(response.status).toBe("completed")
         expect(Responses.outputText(response)).toBe("Hello")
         expect(response.usage?.output_tokens).toBe(2)
@@ -138,7 +139,7 @@ describe("Responses", () => {
     it.effect("accumulate builds the output from deltas when there is no terminal event", () =>
       Effect.gen(function*() {
         const events = yield* decodeAll(streamPayloads.slice(0, 7))
-        const response = Responses.accumulate(events)
+        const response = ResponsesStream.accumulate(events)
         expect(response.id).toBe("resp_1")
         expect(response.status).toBe("in_progress")
         expect(Responses.outputText(response)).toBe("Hello")
@@ -151,7 +152,7 @@ describe("Responses", () => {
           ...streamPayloads.slice(0, 7),
           `{"type":"response.completed","response":{"id":"resp_1","status":"completed","output":[],"usage":{"input_tokens":1,"output_tokens":2,"total_tokens":3}}}`
         ])
-        const response = Responses.accumulate(events)
+        const response = ResponsesStream.accumulate(events)
         expect(response.status).toBe("completed")
         expect(Responses.outputText(response)).toBe("Hello")
         expect(response.usage?.total_tokens).toBe(3)
@@ -164,7 +165,7 @@ describe("Responses", () => {
           `{"type":"response.function_call_arguments.delta","item_id":"fc_1","output_index":0,"delta":"{\\"city\\":"}`,
           `{"type":"response.function_call_arguments.delta","item_id":"fc_1","output_index":0,"delta":"\\"Paris\\"}"}`
         ])
-        const response = Responses.accumulate(events)
+        const response = ResponsesStream.accumulate(events)
         expect(response.output[0]).toMatchObject({
           type: "function_call",
           call_id: "call_1",
@@ -179,39 +180,39 @@ describe("Responses", () => {
           streamPayloads[0],
           `{"type":"response.error","error":{"code":"2008","message":"tpm limit"}}`
         ])
-        const response = Responses.accumulate(events)
+        const response = ResponsesStream.accumulate(events)
         expect(response.status).toBe("failed")
         expect(response.error).toEqual({ code: "2008", message: "tpm limit" })
       }))
 
     it("accumulate is total on an empty stream", () => {
-      const response = Responses.accumulate([])
+      const response = ResponsesStream.accumulate([])
       expect(response.output).toEqual([])
       expect(response.id).toBe("")
     })
 
     it("isTerminal", () => {
-      expect(Responses.isTerminal("response.completed")).toBe(true)
-      expect(Responses.isTerminal("response.failed")).toBe(true)
-      expect(Responses.isTerminal("response.incomplete")).toBe(true)
-      expect(Responses.isTerminal("response.output_text.done")).toBe(false)
-      expect(Responses.isTerminal("response.created")).toBe(false)
+      expect(ResponsesStream.isTerminal("response.completed")).toBe(true)
+      expect(ResponsesStream.isTerminal("response.failed")).toBe(true)
+      expect(ResponsesStream.isTerminal("response.incomplete")).toBe(true)
+      expect(ResponsesStream.isTerminal("response.output_text.done")).toBe(false)
+      expect(ResponsesStream.isTerminal("response.created")).toBe(false)
     })
 
     it("errorOf", () => {
       const gatewayError = { type: "response.error", error: { code: 2105, message: "internal server error" } }
-      expect(Responses.errorOf(gatewayError)).toBe(gatewayError)
+      expect(ResponsesStream.errorOf(gatewayError)).toBe(gatewayError)
       const openAiError = { type: "error", code: "rate_limit_exceeded", message: "slow down", param: null }
-      expect(Responses.errorOf(openAiError)).toBe(openAiError)
+      expect(ResponsesStream.errorOf(openAiError)).toBe(openAiError)
       expect(
-        Responses.errorOf({ type: "response.failed", response: { id: "r", error: { code: "server_error", message: "x" } } })
+        ResponsesStream.errorOf({ type: "response.failed", response: { id: "r", error: { code: "server_error", message: "x" } } })
       ).toEqual({ error: { code: "server_error", message: "x" } })
-      expect(Responses.errorOf({ type: "response.failed", response: { id: "r", error: null } })).toBeUndefined()
-      expect(Responses.errorOf({ error: { code: 2001, message: "boom" } })).toEqual({
+      expect(ResponsesStream.errorOf({ type: "response.failed", response: { id: "r", error: null } })).toBeUndefined()
+      expect(ResponsesStream.errorOf({ error: { code: 2001, message: "boom" } })).toEqual({
         error: { code: 2001, message: "boom" }
       })
-      expect(Responses.errorOf(JSON.parse(streamPayloads[4]))).toBeUndefined()
-      expect(Responses.errorOf({ type: "response.completed", response: { id: "r", error: null } })).toBeUndefined()
+      expect(ResponsesStream.errorOf(JSON.parse(streamPayloads[4]))).toBeUndefined()
+      expect(ResponsesStream.errorOf({ type: "response.completed", response: { id: "r", error: null } })).toBeUndefined()
     })
   })
 
@@ -233,16 +234,16 @@ describe("Responses", () => {
           tools: [{ type: "function", name: "get_weather", parameters: { type: "object" } }, { type: "web_search" }],
           x_vendor: { a: 1 }
         }
-        const decoded = yield* Responses.decodeCreateResponseRequest(request)
+        const decoded = yield* Schema.decodeUnknown(Responses.CreateResponseRequest)(request)
         expect(decoded.x_vendor).toEqual({ a: 1 })
         expect(Array.isArray(decoded.input) && decoded.input.length).toBe(4)
-        const simple = yield* Responses.decodeCreateResponseRequest({ model: "m", input: "hi" })
+        const simple = yield* Schema.decodeUnknown(Responses.CreateResponseRequest)({ model: "m", input: "hi" })
         expect(simple.input).toBe("hi")
       }))
 
     it.effect("rejects a request without input", () =>
       Effect.gen(function*() {
-        const error = yield* Effect.flip(Responses.decodeCreateResponseRequest({ model: "m" }))
+        const error = yield* Effect.flip(Schema.decodeUnknown(Responses.CreateResponseRequest)({ model: "m" }))
         expect(error._tag).toBe("ParseError")
       }))
   })

@@ -56,10 +56,24 @@ describe("SkyClient types", () => {
     >()
   })
 
-  it("the collect helpers keep the error channel", () => {
-    expectTypeOf(SkyClient.collectChatCompletion<never>).returns.toEqualTypeOf<
+  it("collect is typed per surface and keeps the error channel", () => {
+    expectTypeOf(SkyClient.collect("chat")<never>).returns.toEqualTypeOf<
       Effect.Effect<Chat.ChatCompletion, SkyError.SkyError>
     >()
+    expectTypeOf(SkyClient.collect("responses")<never>).returns.toEqualTypeOf<
+      Effect.Effect<Responses.Response, SkyError.SkyError>
+    >()
+    expectTypeOf(SkyClient.collect("messages")<never>).returns.toEqualTypeOf<
+      Effect.Effect<Messages.Message, SkyError.SkyError>
+    >()
+    expectTypeOf(SkyClient.collect("gemini")<never>).returns.toEqualTypeOf<
+      Effect.Effect<Gemini.GenerateContentResponse, SkyError.SkyError>
+    >()
+    expectTypeOf(SkyClient.collect("messages")<never>).parameter(0).toEqualTypeOf<
+      Stream.Stream<Messages.MessageStreamEvent, SkyError.SkyError>
+    >()
+    // @ts-expect-error there is no such surface
+    SkyClient.collect("embeddings")
   })
 
   it("the API key must be Redacted", () => {

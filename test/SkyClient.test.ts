@@ -224,7 +224,7 @@ const chunk = (content: string) =>
 
 const streamOf = (layer: Layer.Layer<HttpClient.HttpClient>, options?: SkyClient.CallOptions) =>
   Effect.flatMap(SkyClient.SkyClient, (sky) =>
-    SkyClient.collectChatCompletion(sky.chatCompletionsStream({ model: "m", messages: [] }, options))).pipe(
+    SkyClient.collect("chat")(sky.chatCompletionsStream({ model: "m", messages: [] }, options))).pipe(
       Effect.provide(SkyClient.layer({ apiKey, baseUrl: "http://gw.test", retry: { jitter: 0 } }).pipe(Layer.provide(layer), Layer.orDie))
     )
 

@@ -404,7 +404,7 @@ describe("stream faults", () => {
 
   // Known failure, reported: the client decodes an in-stream error with the stream's HTTP status (200), so a
   // table error such as UpstreamTimeout says `status: 200` (and an in-stream UnknownGatewayError is never
-  // retried, since 200 is not a retryable status). See the report: src/internal/client.ts, openStream.
+  // retried, since 200 is not a retryable status). See src/internal/stream.ts, openStream.
   it.live("an in-stream 2003 carries the table's status 424, not the stream's 200", () =>
     Effect.gen(function*() {
       const { client } = yield* services
@@ -428,7 +428,7 @@ describe("successes", () => {
       expect(plain.choices[0]!.message.content).toBe("echo: hello world")
       const chunks = yield* Stream.runCollect(client.chatCompletionsStream(chatRequest()))
       expect(chunks.pipe((c) => [...c]).map((c) => c.choices.length)).toEqual([0, 1, 1, 1, 0])
-      const collected = yield* SkyClient.collectChatCompletion(client.chatCompletionsStream(chatRequest()))
+      const collected = yield* SkyClient.collect("chat")(client.chatCompletionsStream(chatRequest()))
       expect(collected.choices[0]!.message.content).toBe(plain.choices[0]!.message.content)
       expect(collected.choices[0]!.finish_reason).toBe("stop")
       expect(collected.usage).toEqual(plain.usage)
@@ -449,7 +449,7 @@ describe("successes", () => {
         "response.output_text.done",
         "response.completed"
       ])
-      const collected = yield* SkyClient.collectResponse(client.responsesStream(responsesRequest))
+      const collected = yield* SkyClient.collect("responses")(client.responsesStream(responsesRequest))
       expect(Responses.outputText(collected)).toBe(Responses.outputText(plain))
       expect(collected.status).toBe("completed")
       expect(collected.usage).toEqual(plain.usage)
@@ -464,7 +464,7 @@ describe("successes", () => {
       const events = [...(yield* Stream.runCollect(client.messagesStream(messagesRequest)))]
       expect(events[0]!.type).toBe("message_start")
       expect(events[events.length - 1]!.type).toBe("message_stop")
-      const collected = yield* SkyClient.collectMessage(client.messagesStream(messagesRequest))
+      const collected = yield* SkyClient.collect("messages")(client.messagesStream(messagesRequest))
       expect(Messages.textOf(collected)).toBe(Messages.textOf(plain))
       expect(collected.stop_reason).toBe("end_turn")
       expect(collected.stop_sequence).toBe("")
@@ -482,7 +482,7 @@ describe("successes", () => {
       const chunks = [...(yield* Stream.runCollect(client.streamGenerateContent(geminiRequest())))]
       expect(chunks).toHaveLength(3)
       expect(chunks[2]!.candidates[0]!.finishReason).toBe("STOP")
-      const collected = yield* SkyClient.collectGenerateContent(client.streamGenerateContent(geminiRequest()))
+      const collected = yield* SkyClient.collect("gemini")(client.streamGenerateContent(geminiRequest()))
       expect(Gemini.textOf(collected)).toBe(Gemini.textOf(plain))
       expect(collected.usageMetadata).toMatchObject({ promptTokenCount: 2, candidatesTokenCount: 3 })
       const paths = (yield* mock.requests).map((r) => r.path)
@@ -529,7 +529,7 @@ describe("both transports behave the same", () => {
         const { client, mock } = yield* services
         const plain = yield* client.chatCompletions(chatRequest())
         expect(plain.choices[0]!.message.content).toBe("echo: hello world")
-        const collected = yield* SkyClient.collectChatCompletion(client.chatCompletionsStream(chatRequest()))
+        const collected = yield* SkyClient.collect("chat")(client.chatCompletionsStream(chatRequest()))
         expect(collected.choices[0]!.message.content).toBe("echo: hello world")
 
         const limited = yield* Effect.flip(client.chatCompletions(chatRequest(), mockHeader("error:2007,retry-after=1")))

@@ -271,7 +271,7 @@ describe("SkyClient retries (in-memory gateway, TestClock)", () => {
     return Effect.gen(function*() {
       const stream = yield* Effect.map(SkyClient.SkyClient, (c) =>
         c.chatCompletionsStream({ model: "m", messages: [{ role: "user", content: "hi" }] }))
-      const completion = yield* runWithClock(SkyClient.collectChatCompletion(stream))
+      const completion = yield* runWithClock(SkyClient.collect("chat")(stream))
       expect(completion.choices[0]?.message.content).toBe("hi")
       expect(seen.map((s) => s.at)).toEqual([0, 1000])
     }).pipe(Effect.provide(layer))

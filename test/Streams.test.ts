@@ -9,6 +9,7 @@ import { SkyClient, SkyError } from "../src/index.js"
 import * as Messages from "../src/Messages.js"
 import { isMeaningful, maxJsonDepth, parseJson } from "../packages/core/src/json.js"
 import { makeEventDecoder, maxLineLength } from "../packages/core/src/sse.js"
+import * as MessagesStream from "../src/internal/surfaces/messages.js"
 
 const apiKey = Redacted.make("ak-streams-test-key-0123456789")
 
@@ -80,24 +81,24 @@ const startMessage = {
 const routes: ReadonlyArray<readonly [string, (json: string) => Effect.Effect<unknown, SkyError.SkyError>]> = [
   ["an SSE data event with an error field", (json) =>
     Effect.flatMap(SkyClient.SkyClient, (sky) =>
-      SkyClient.collectChatCompletion(sky.chatCompletionsStream(chat))).pipe(
+      SkyClient.collect("chat")(sky.chatCompletionsStream(chat))).pipe(
         Effect.provide(clientOver(answering(`data: {"error":${json}}\n\n`)))
       )],
   ["a JSON answer to a stream request", (json) =>
     Effect.flatMap(SkyClient.SkyClient, (sky) =>
-      SkyClient.collectChatCompletion(sky.chatCompletionsStream(chat))).pipe(
+      SkyClient.collect("chat")(sky.chatCompletionsStream(chat))).pipe(
         Effect.provide(clientOver(answering(`{"error":${json}}`, "application/json")))
       )],
   ["response.error of a failed response event", (json) =>
     Effect.flatMap(SkyClient.SkyClient, (sky) =>
-      SkyClient.collectResponse(sky.responsesStream({ model: "m", input: "hi" }))).pipe(
+      SkyClient.collect("responses")(sky.responsesStream({ model: "m", input: "hi" }))).pipe(
         Effect.provide(clientOver(answering(
           `data: {"type":"response.failed","sequence_number":1,"response":{"id":"r","object":"response","created_at":0,"status":"failed","model":"m","output":[],"error":${json}}}\n\n`
         )))
       )],
   ["a usage field folded by collectMessage", (json) =>
     Effect.flatMap(SkyClient.SkyClient, (sky) =>
-      SkyClient.collectMessage(sky.messagesStream({ model: "m", max_tokens: 10, messages: [] }))).pipe(
+      SkyClient.collect("messages")(sky.messagesStream({ model: "m", max_tokens: 10, messages: [] }))).pipe(
         Effect.provide(clientOver(answering([
           `event: message_start\ndata: ${
             JSON.stringify({ type: "message_start", message: startMessage }).replace(`"output_tokens":1`, `"output_tokens":1,"extra":${json}`)
@@ -127,7 +128,7 @@ describe("Streams: JSON nested without bound", () => {
     Effect.gen(function*() {
       const body = `event: error\ndata: {"error":{"code":2007,"message":"slow down","junk":${deep(100_000)}}}\n\n`
       const exit = yield* Effect.exit(
-        Effect.flatMap(SkyClient.SkyClient, (sky) => SkyClient.collectChatCompletion(sky.chatCompletionsStream(chat)))
+        Effect.flatMap(SkyClient.SkyClient, (sky) => SkyClient.collect("chat")(sky.chatCompletionsStream(chat)))
           .pipe(Effect.provide(clientOver(answering(body))))
       )
       expect(failureOf(exit)._tag).toBe("RpmLimitExceeded")
@@ -183,7 +184,7 @@ describe("parseJson at every wire parse", () => {
 
   it("collectMessage keeps a tool input nested too deep as its raw text", () => {
     const raw = deep(5_000)
-    const message = Messages.accumulate([
+    const message = MessagesStream.accumulate([
       { type: "content_block_start", index: 0, content_block: { type: "tool_use", id: "t", name: "f", input: {} } },
       { type: "content_block_delta", index: 0, delta: { type: "input_json_delta", partial_json: raw } }
     ] as unknown as ReadonlyArray<Messages.MessageStreamEvent>)

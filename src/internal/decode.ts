@@ -11,7 +11,6 @@ import * as SkyError from "../SkyError.js"
 import type { DecodeOptions, ErrorResponse } from "../SkyWire.js"
 import * as Classify from "../../packages/core/src/classify.js"
 import * as Evidence from "../../packages/core/src/evidence.js"
-import type { WireError } from "../../packages/core/src/wire.js"
 import { construct } from "./construct.js"
 
 /**
@@ -58,16 +57,4 @@ export const decodeError = (input: ErrorResponse, options: DecodeOptions = {}): 
  *
  * @internal
  */
-export const wireErrorOf = (error: SkyError.SkyError): WireError => {
-  const code = SkyError.codeOf(error)
-  const fields: Classify.ErrorFields<unknown> = {
-    ...(error.status !== undefined ? { status: error.status } : {}),
-    message: error.message,
-    ...(code !== undefined ? { code } : {}),
-    ...(error.requestId !== undefined ? { requestId: error.requestId } : {}),
-    ...(error.errorType !== undefined ? { errorType: error.errorType } : {}),
-    ...(error.retryAfter !== undefined ? { retryAfterMillis: Duration.toMillis(error.retryAfter) } : {}),
-    ...(error.shouldRetry !== undefined ? { shouldRetry: error.shouldRetry } : {})
-  }
-  return { tag: error._tag, fields }
-}
+export { wireErrorOf } from "./wireError.js"

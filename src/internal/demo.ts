@@ -47,7 +47,7 @@ const runCase = (sky: SkyClient.Service, c: Demo.Case): Effect.Effect<Demo.Outco
   }
   const call: Effect.Effect<string, SkyError.SkyError> = c.stream
     ? Effect.map(
-      SkyClient.collectChatCompletion(sky.chatCompletionsStream(request, options)),
+      SkyClient.collect("chat")(sky.chatCompletionsStream(request, options)),
       (r) => r.choices[0]?.message.content ?? ""
     )
     : Effect.map(sky.chatCompletions(request, options), (r) => r.choices[0]?.message.content ?? "")

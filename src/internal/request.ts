@@ -1,5 +1,6 @@
 /**
- * What a request must be before it is sent, and the transport it is sent with.
+ * What a request must be before it is sent (a call prepared once, for all its attempts), and the transport it
+ * is sent with.
  *
  * A request that a transport would refuse (a header it cannot write, a base URL
  * that is not one) is found here, before any attempt; the transport is the
@@ -10,14 +11,26 @@
  */
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as HttpClient from "@effect/platform/HttpClient"
-import type * as HttpClientRequest from "@effect/platform/HttpClientRequest"
-import * as HttpClientRequestOps from "@effect/platform/HttpClientRequest"
+import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as HttpTraceContext from "@effect/platform/HttpTraceContext"
 import * as Context from "effect/Context"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
 import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
 import * as Tracer from "effect/Tracer"
+import * as Evidence from "../../packages/core/src/evidence.js"
+// Type-only: the public module owns (and documents) the per-call options.
+import type { CallOptions } from "../SkyClient.js"
+import type * as SkyError from "../SkyError.js"
+import * as SkyRetry from "../SkyRetry.js"
+import { durationOr } from "./deadline.js"
+import { describe, fromHttpError, invalidRequest, type ResponseContext } from "./failure.js"
+import { type AttemptLog, makeLog } from "./retry.js"
+
+import { type BaseUrl, headersProblem, isAbsolute, joinUrl, originOfUrl } from "../../packages/core/src/requestChecks.js"
 
 /** @internal */
 export { apiKeyProblem, type BaseUrl, baseUrlOf, headersProblem } from "../../packages/core/src/requestChecks.js"
@@ -36,7 +49,7 @@ const withTraceHeaders = (
     const span = Context.getOption(fiber.getFiberRef(FiberRef.currentContext), Tracer.ParentSpan)
     return Effect.succeed(
       Option.isSome(span) && span.value._tag === "Span"
-        ? HttpClientRequestOps.setHeaders(request, HttpTraceContext.toHeaders(span.value))
+        ? HttpClientRequest.setHeaders(request, HttpTraceContext.toHeaders(span.value))
         : request
     )
   })
@@ -71,4 +84,138 @@ export const transport = (http: HttpClient.HttpClient): HttpClient.HttpClient =>
   http.pipe(
     HttpClient.mapRequestEffect(withTraceHeaders),
     HttpClient.transform(noRedirectsNoPlatformSpan)
+  )
+
+/** @internal */
+export interface Settings {
+  readonly apiKey: Redacted.Redacted<string>
+  readonly baseUrl: string
+  readonly timeout: Duration.Duration
+  readonly retry: SkyRetry.RetryPolicy
+  readonly headers: Readonly<Record<string, string>>
+  readonly anthropicVersion: string
+  /** The deadline of one attempt's whole stream; none when absent or infinite. */
+  readonly streamTimeout?: Duration.Duration | undefined
+  /** The base URL's origin, or why the base URL cannot be used (checked once, when the settings are made). */
+  readonly base: BaseUrl
+}
+
+/** @internal */
+export interface Endpoint {
+  readonly operation: string
+  readonly method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE"
+  readonly path: string
+  readonly body?: unknown
+  readonly headers?: Readonly<Record<string, string>> | undefined
+  readonly model?: string | undefined
+  /** Set when the endpoint itself could not be built (a model name that cannot go in a URL): never sent. */
+  readonly invalid?: string | undefined
+}
+
+/** The header that tells the server which attempt this is (1 for the first). @internal */
+export const attemptHeader = "x-sky-attempt"
+
+/** A prepared request: what every attempt sends, and the evidence its errors keep. */
+export interface Call {
+  readonly endpoint: Endpoint
+  readonly url: string
+  readonly safeUrl: string
+  readonly secrets: ReadonlyArray<Redacted.Redacted<string>>
+  /** The same secrets as text, for scrubbing what an error keeps. */
+  readonly secretTexts: ReadonlyArray<string>
+  readonly timeout: Duration.Duration
+  readonly policy: SkyRetry.RetryPolicy
+  readonly request: (attempt: number) => HttpClientRequest.HttpClientRequest
+  /** The attempts that failed so far: every error of the call is built with it, so none is built twice. */
+  readonly log: AttemptLog
+  /**
+   * The status and headers of the attempt whose error body is being read: a deadline that passes while it is
+   * read keeps them. Tagged with the attempt's number, so that a later attempt never reports them.
+   */
+  pendingError?: { readonly attempt: number; readonly ctx: () => ResponseContext } | undefined
+}
+
+/**
+ * Prepares a call. Everything that would stop the request from being sent (a base URL or path that is not a
+ * URL on the base's origin, a header a transport refuses, a body that is not JSON) fails here, before any
+ * attempt, as `InvalidRequest`.
+ */
+export const prepare = (
+  settings: Settings,
+  endpoint: Endpoint,
+  options: CallOptions | undefined
+): Effect.Effect<Call, SkyError.SkyError> =>
+  Effect.suspend(() => {
+    const secretTexts = [Redacted.value(settings.apiKey)]
+    const scrubbed = (text: string) => Evidence.scrub(text, secretTexts)
+    if (endpoint.invalid !== undefined) return invalidRequest(endpoint, "", scrubbed(endpoint.invalid))
+    if (settings.base._tag === "Invalid") {
+      return invalidRequest(endpoint, Evidence.redactUrl(settings.baseUrl, secretTexts), settings.base.reason)
+    }
+    const url = joinUrl(settings.baseUrl, endpoint.path)
+    const secrets = [settings.apiKey]
+    const safeUrl = Evidence.redactUrl(url, secretTexts)
+    // A relative path stays on the base URL; only an absolute one can leave its origin.
+    if (isAbsolute(endpoint.path) && originOfUrl(url) !== settings.base.origin) {
+      // An absolute URL is accepted only on the base URL's origin: the key is never sent anywhere else.
+      return invalidRequest(endpoint, safeUrl, `${safeUrl} is not on the base URL's origin ${settings.base.origin}`)
+    }
+    let body: string | undefined
+    if (endpoint.body !== undefined) {
+      try {
+        body = JSON.stringify(endpoint.body)
+      } catch (cause) {
+        return invalidRequest(
+          endpoint,
+          safeUrl,
+          `its body could not be encoded as JSON (${describe(cause, secretTexts)})`
+        )
+      }
+      if (body === undefined) return invalidRequest(endpoint, safeUrl, "its body is not a JSON value")
+    }
+    const headers: Record<string, string> = {
+      accept: "application/json",
+      ...settings.headers,
+      ...endpoint.headers,
+      ...options?.headers,
+      authorization: `Bearer ${secretTexts[0]}`
+    }
+    const headerProblem = headersProblem(headers)
+    if (headerProblem !== undefined) return invalidRequest(endpoint, safeUrl, scrubbed(headerProblem))
+    const base = HttpClientRequest.make(endpoint.method)(url, { headers })
+    const withBody = body === undefined ? base : HttpClientRequest.bodyText(base, body, "application/json")
+    const policy = options?.maxRetries === undefined && options?.retry === undefined
+      ? settings.retry
+      : SkyRetry.policy({ ...options?.retry, maxRetries: options?.maxRetries ?? options?.retry?.maxRetries }, settings.retry)
+    return Effect.succeed({
+      endpoint,
+      url,
+      safeUrl,
+      secrets,
+      secretTexts,
+      timeout: durationOr(options?.timeout, settings.timeout),
+      policy,
+      request: (attempt) => HttpClientRequest.setHeader(withBody, attemptHeader, String(attempt)),
+      log: makeLog()
+    })
+  })
+
+/** A 2xx status: the body is the answer. */
+export const isOk = (status: number): boolean => status >= 200 && status < 300
+
+/** Sends one attempt; the status goes on `span` when the caller holds it, else on the current span. */
+export const execute = (
+  client: HttpClient.HttpClient,
+  call: Call,
+  attempt: number,
+  span?: Tracer.Span
+): Effect.Effect<HttpClientResponse.HttpClientResponse, SkyError.SkyError> =>
+  client.execute(call.request(attempt)).pipe(
+    Effect.mapError((e) => fromHttpError(e, call, undefined)),
+    span === undefined
+      ? Effect.tap((response) => Effect.annotateCurrentSpan("http.response.status_code", response.status))
+      : Effect.map((response) => {
+        span.attribute("http.response.status_code", response.status)
+        return response
+      })
   )

@@ -22,7 +22,10 @@ import { durationOr } from "./internal/deadline.js"
 import { fastDecoder } from "./internal/fastDecode.js"
 import * as Request from "./internal/request.js"
 import type { StreamSurface } from "./internal/stream.js"
-import * as Streams from "./internal/streams.js"
+import * as ChatStream from "./internal/surfaces/chat.js"
+import * as GeminiStream from "./internal/surfaces/gemini.js"
+import * as MessagesStream from "./internal/surfaces/messages.js"
+import * as ResponsesStream from "./internal/surfaces/responses.js"
 import * as Messages from "./Messages.js"
 import * as Responses from "./Responses.js"
 import type * as SkyError from "./SkyError.js"
@@ -247,8 +250,8 @@ export const make = (options: Options): Effect.Effect<Service, Config.ConfigErro
       const settings = settingsOf(options)
       const json = <A>(endpoint: Request.Endpoint, decode: Client.Decode<A>, call?: CallOptions) =>
         Client.callJson(http, settings, endpoint, decode, call)
-      const stream = <S extends Streams.Surface>(endpoint: Request.Endpoint, surface: S, call?: CallOptions) =>
-        Client.callStream(http, settings, endpoint, Streams.surfaces[surface] as StreamSurface<Streams.Element[S]>, call)
+      const stream = <A>(endpoint: Request.Endpoint, surface: StreamSurface<A>, call?: CallOptions) =>
+        Client.callStream(http, settings, endpoint, surface, call)
       const post = (
         operation: string,
         path: string,
@@ -286,21 +289,21 @@ export const make = (options: Options): Effect.Effect<Service, Config.ConfigErro
               stream: true,
               stream_options: { include_usage: true, ...request.stream_options }
             }),
-            "chat",
+            ChatStream.surface,
             call
           ),
         responses: (request, call) =>
           json(post("responses", "/v1/responses", withStream(request, false)), decodeResponse, call),
         responsesStream: (request, call) =>
-          stream(post("responsesStream", "/v1/responses", withStream(request, true)), "responses", call),
+          stream(post("responsesStream", "/v1/responses", withStream(request, true)), ResponsesStream.surface, call),
         messages: (request, call) =>
           json(post("messages", "/v1/messages", withStream(request, false), anthropic), decodeMessage, call),
         messagesStream: (request, call) =>
-          stream(post("messagesStream", "/v1/messages", withStream(request, true), anthropic), "messages", call),
+          stream(post("messagesStream", "/v1/messages", withStream(request, true), anthropic), MessagesStream.surface, call),
         generateContent: (request, call) =>
           json(geminiEndpoint("generateContent", request, false), decodeGenerateContentResponse, call),
         streamGenerateContent: (request, call) =>
-          stream(geminiEndpoint("streamGenerateContent", request, true), "gemini", call),
+          stream(geminiEndpoint("streamGenerateContent", request, true), GeminiStream.surface, call),
         embeddings: (request, call) =>
           json(post("embeddings", "/v1/embeddings", request), decodeCreateEmbeddingResponse, call),
         request: (request, call) =>
@@ -397,15 +400,37 @@ export const layerConfig = (
 // ---------------------------------------------------------------------------
 
 /**
- * Runs a stream to its end and folds it into what the surface's plain call returns: `"chat"` a
- * `ChatCompletion`, `"responses"` the final `Response`, `"messages"` the final `Message`, `"gemini"` the merged
- * `GenerateContentResponse`.
+ * Each streamed surface's element and what collecting its stream gives (the value its plain call returns).
  *
  * @since 2.0.0
  * @category collecting
  */
-export const collect = <S extends "chat" | "responses" | "messages" | "gemini">(surface: S) =>
+export interface Collected {
+  readonly chat: readonly [Chat.ChatCompletionChunk, Chat.ChatCompletion]
+  readonly responses: readonly [Responses.ResponseStreamEvent, Responses.Response]
+  readonly messages: readonly [Messages.MessageStreamEvent, Messages.Message]
+  readonly gemini: readonly [Gemini.GenerateContentResponse, Gemini.GenerateContentResponse]
+}
+
+const folds: { readonly [K in keyof Collected]: (elements: Iterable<Collected[K][0]>) => Collected[K][1] } = {
+  chat: ChatStream.accumulate,
+  responses: ResponsesStream.accumulate,
+  messages: MessagesStream.accumulate,
+  gemini: GeminiStream.accumulate
+}
+
+/**
+ * Runs a stream to its end and folds it into what the surface's plain call returns: `"chat"` a
+ * `ChatCompletion`, `"responses"` the final `Response`, `"messages"` the final `Message`, `"gemini"` the merged
+ * `GenerateContentResponse`. Use: `stream.pipe(SkyClient.collect("chat"))`.
+ *
+ * @since 2.0.0
+ * @category collecting
+ */
+export const collect = <K extends keyof Collected>(surface: K): <R>(
+  self: Stream.Stream<Collected[K][0], SkyError.SkyError, R>
+) => Effect.Effect<Collected[K][1], SkyError.SkyError, R> =>
 <R>(
-  self: Stream.Stream<Streams.Element[S], SkyError.SkyError, R>
-): Effect.Effect<Streams.Collected[S], SkyError.SkyError, R> =>
-  Effect.map(Stream.runCollect(self), (elements) => Streams.accumulate[surface](elements))
+  self: Stream.Stream<Collected[K][0], SkyError.SkyError, R>
+): Effect.Effect<Collected[K][1], SkyError.SkyError, R> =>
+  Effect.map(Stream.runCollect(self), (elements) => folds[surface](elements))

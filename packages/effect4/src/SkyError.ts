@@ -10,7 +10,6 @@
  *
  * @since 2.0.0
  */
-import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Predicate from "effect/Predicate"
 import * as Schema from "effect/Schema"
@@ -77,6 +76,11 @@ import {
   type Tag,
   tags
 } from "../../core/src/table.js"
+import * as Classify from "../../core/src/classify.js"
+import * as Wire from "../../core/src/wire.js"
+import * as WireError from "./internal/wireError.js"
+
+const wireErrorOf = WireError.wireErrorOf
 
 // ---------------------------------------------------------------------------
 // Fields
@@ -658,16 +662,7 @@ export const handleAll: <E extends Tagged, Cases extends Handlers<E, Cases>>(
  * @since 2.0.0
  * @category problem details
  */
-export interface ProblemDetails {
-  readonly type: string
-  readonly title: string
-  readonly status: number
-  readonly detail: string
-  readonly instance?: string
-  readonly code?: number | string
-  readonly tag: Tag
-  readonly retry_after?: number
-}
+export interface ProblemDetails extends Wire.ProblemDetails {}
 
 /**
  * The prefix of every problem `type` URI: `urn:skyengine:error:2007` for a
@@ -676,7 +671,7 @@ export interface ProblemDetails {
  * @since 2.0.0
  * @category problem details
  */
-export const problemTypePrefix = "urn:skyengine:error:"
+export const problemTypePrefix: "urn:skyengine:error:" = Classify.problemTypePrefix
 
 /**
  * The HTTP status an error is answered with on the wire: its own status, else
@@ -686,13 +681,7 @@ export const problemTypePrefix = "urn:skyengine:error:"
  * @since 2.0.0
  * @category problem details
  */
-export const httpStatusOf = (error: SkyError): number => {
-  if (error.status !== undefined && error.status >= 400 && error.status <= 599) return error.status
-  const status = catalogue[error._tag].status
-  if (status !== undefined) return status
-  // Not 500 for an UnknownGatewayError without a status: 500 names 2105, so it would decode as InternalError.
-  return error._tag === "RequestTimeout" ? 504 : 502
-}
+export const httpStatusOf = (error: SkyError): number => Wire.httpStatusOf(wireErrorOf(error))
 
 /**
  * The error's code as sent: the table code, or whatever an `UnknownGatewayError`'s body carried; absent for the
@@ -701,7 +690,7 @@ export const httpStatusOf = (error: SkyError): number => {
  * @since 2.0.0
  * @category accessors
  */
-export const codeOf = (error: SkyError): number | string | undefined => ("code" in error ? error.code : undefined)
+export const codeOf: (error: SkyError) => number | string | undefined = WireError.codeOf
 
 /**
  * Renders an error as RFC 9457 problem details: `type` names the code (or the
@@ -711,17 +700,4 @@ export const codeOf = (error: SkyError): number | string | undefined => ("code" 
  * @since 2.0.0
  * @category problem details
  */
-export const toProblemDetails = (error: SkyError): ProblemDetails => {
-  const meta = catalogue[error._tag]
-  const code = codeOf(error)
-  return {
-    type: problemTypePrefix + (meta.code ?? error._tag),
-    title: meta.meaning,
-    status: httpStatusOf(error),
-    detail: error.message,
-    ...(error.requestId !== undefined ? { instance: error.requestId } : {}),
-    ...(code !== undefined ? { code } : {}),
-    tag: error._tag,
-    ...(error.retryAfter !== undefined ? { retry_after: Duration.toMillis(error.retryAfter) / 1000 } : {})
-  }
-}
+export const toProblemDetails = (error: SkyError): ProblemDetails => Wire.toProblemDetails(wireErrorOf(error))

@@ -61,3 +61,11 @@ export * as SkyRetry from "./SkyRetry.js"
  * @since 2.0.0
  */
 export * as SkyClient from "./SkyClient.js"
+
+/**
+ * The codec between `SkyError` and the bytes on the wire: `decodeError` reads any error response, `encodeError`
+ * writes an error in the gateway's shapes.
+ *
+ * @since 2.0.0
+ */
+export * as SkyWire from "./SkyWire.js"

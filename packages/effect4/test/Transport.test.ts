@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, Context, Deferred, Effect, Exit, Layer, Stream } from "effect"
+import { Cause, Context, Deferred, Effect, Exit, Layer, Redacted, Stream } from "effect"
 import * as FetchHttpClient from "effect/http/FetchHttpClient"
 import * as HttpClient from "effect/http/HttpClient"
 import type * as HttpClientError from "effect/http/HttpClientError"
@@ -7,6 +7,7 @@ import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import * as Zlib from "node:zlib"
 import * as Request from "../src/internal/request.js"
 import * as ResponseBody from "../src/internal/responseBody.js"
+import { chatRequest, clientFor } from "./support/client.js"
 import { recordingTracer, renderings, serve, transports } from "./support/loopback.js"
 
 const key = "ak-TRANSPORTsecretTRANSPORT01234567"
@@ -133,6 +134,12 @@ const header = (coding: keyof typeof encoders): string => (coding === "raw-defla
 
 const errorBody = JSON.stringify({ error: { code: 2007, message: "too many requests per minute" } })
 
+// 256 MiB of spaces after a 2007 envelope's head: about 48 KB of br.
+const head = `{"error":{"code":2007,"message":"slow down"},"pad":"`
+const bomb = Zlib.brotliCompressSync(Buffer.concat([Buffer.from(head), Buffer.alloc(256 * 1024 * 1024, 32)]), {
+  params: { [Zlib.constants.BROTLI_PARAM_QUALITY]: 1 }
+})
+
 describe("response bodies", () => {
   for (const [name, layer] of transports) {
     it.live(`${name}: gzip, deflate (zlib and raw), br and two codings decode, whole, streamed and bounded`, () =>
@@ -231,12 +238,6 @@ describe("response bodies", () => {
       expect(new TextDecoder().decode(Buffer.concat(out))).toBe(errorBody)
     }))
 
-  // 256 MiB of spaces after a 2007 envelope's head: about 48 KB of br.
-  const head = `{"error":{"code":2007,"message":"slow down"},"pad":"`
-  const bomb = Zlib.brotliCompressSync(Buffer.concat([Buffer.from(head), Buffer.alloc(256 * 1024 * 1024, 32)]), {
-    params: { [Zlib.constants.BROTLI_PARAM_QUALITY]: 1 }
-  })
-
   it.effect("a decompression bomb is decoded at most maxDecodedPerChunk at a time, then fails", () =>
     Effect.gen(function*() {
       let largest = 0
@@ -266,5 +267,218 @@ describe("response bodies", () => {
       const body = yield* Effect.flatMap(http.execute(post(server.url)), ResponseBody.collectedBody)
       expect(body.complete).toBe(false)
       expect(body.facts).toMatchObject({ error: { code: 2007 } })
+    }).pipe(Effect.scoped))
+})
+
+// ---------------------------------------------------------------------------
+// Through the client
+// ---------------------------------------------------------------------------
+
+const okChat = JSON.stringify({
+  id: "c1",
+  object: "chat.completion",
+  created: 0,
+  model: "m",
+  choices: [{ index: 0, message: { role: "assistant", content: "decoded fine" }, finish_reason: "stop" }],
+  usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 }
+})
+
+const chunkEvent = (content: string) =>
+  `data: ${
+    JSON.stringify({ id: "c1", object: "chat.completion.chunk", created: 0, model: "m", choices: [{ index: 0, delta: { content } }] })
+  }\n\n`
+
+const sse = chunkEvent("one") + chunkEvent("two") + "data: [DONE]\n\n"
+
+describe("the client's transport", () => {
+  for (const [name, layer] of transports) {
+    it.live(`${name}: no span (ours or effect/http's) renders the key, for plain, streamed and redirected calls`, () => {
+      const { spans, tracer } = recordingTracer()
+      return Effect.gen(function*() {
+        const server = yield* serve((req, res) => {
+          const echo = { "x-echo": `Bearer ${key}`, "x-request-id": "r-1" }
+          if (req.url === "/v1/redirect") {
+            res.writeHead(302, { ...echo, location: `http://127.0.0.1:1/steal?key=${key}&x=1` }).end()
+          } else if (req.headers.accept === "text/event-stream") {
+            res.writeHead(200, { ...echo, "content-type": "text/event-stream" }).end(sse)
+          } else {
+            res.writeHead(200, { ...echo, "content-type": "application/json" }).end(okChat)
+          }
+        })
+        const sky = yield* clientFor(server.url, layer, { apiKey: Redacted.make(key) })
+        const completion = yield* sky.chatCompletions(chatRequest)
+        expect(completion.choices[0]?.message.content).toBe("decoded fine")
+        expect(yield* Stream.runCollect(sky.chatCompletionsStream(chatRequest))).toHaveLength(2)
+        const redirected = yield* Effect.flip(sky.request({ path: "/v1/redirect", body: {} }))
+        expect(redirected.status).toBe(302)
+        expect(JSON.stringify(redirected) + redirected.message).not.toContain(key)
+        expect(spans.map((s) => s.name)).toEqual([
+          "SkyClient.chatCompletions",
+          "SkyClient.chatCompletionsStream",
+          "SkyClient.request"
+        ])
+        for (const span of spans) for (const text of renderings(span)) expect(text).not.toContain(key)
+      }).pipe(Effect.scoped, Effect.withTracer(tracer))
+    })
+
+    it.live(`${name}: gzip, deflate and br bodies decode: errors, successes and streams`, () =>
+      Effect.gen(function*() {
+        const server = yield* serve((req, res) => {
+          const [, coding, kind] = (req.url ?? "").split("/") as [string, "gzip" | "deflate" | "br", string]
+          const encode = encoders[coding]
+          if (kind === "limited") {
+            res.writeHead(429, { "content-type": "application/json", "content-encoding": coding }).end(encode(Buffer.from(errorBody)))
+          } else if (req.headers.accept === "text/event-stream") {
+            res.writeHead(200, { "content-type": "text/event-stream", "content-encoding": coding }).end(encode(Buffer.from(sse)))
+          } else {
+            res.writeHead(200, { "content-type": "application/json", "content-encoding": coding }).end(encode(Buffer.from(okChat)))
+          }
+        })
+        for (const coding of ["gzip", "deflate", "br"]) {
+          const sky = yield* clientFor(`${server.url}/${coding}`, layer)
+          const limited = yield* Effect.flip(sky.request({ path: "/limited", body: {} }))
+          expect(limited._tag).toBe("RpmLimitExceeded")
+          const ok = yield* sky.request({ path: "/ok", body: {} })
+          expect(ok).toMatchObject({ choices: [{ message: { content: "decoded fine" } }] })
+          const events = yield* Stream.runCollect(
+            sky.chatCompletionsStream(chatRequest).pipe(Stream.map((c) => c.choices[0]?.delta.content))
+          )
+          expect(events).toEqual(["one", "two"])
+        }
+      }).pipe(Effect.scoped))
+
+    it.live(`${name}: an endless error body ends in a typed error and the socket is released early`, () =>
+      Effect.gen(function*() {
+        const closed = yield* Deferred.make<number>()
+        const server = yield* serve((_req, res) => {
+          let written = 0
+          const block = Buffer.alloc(64 * 1024, "x")
+          res.writeHead(500, { "content-type": "application/json", "x-request-id": "r-big" })
+          res.write(`{"error":{"code":2001,"message":"big","padding":"`)
+          const pump = () => {
+            while (!res.destroyed && written < 2 * 1024 * 1024 * 1024) {
+              written += block.length
+              if (!res.write(block)) return void res.once("drain", pump)
+            }
+          }
+          res.on("close", () => Deferred.doneUnsafe(closed, Exit.succeed(written)))
+          pump()
+        })
+        const sky = yield* clientFor(server.url, layer)
+        const error = yield* Effect.flip(sky.chatCompletions(chatRequest))
+        expect(error._tag).toBe("UnclassifiedLlmError")
+        expect(error.status).toBe(500)
+        expect(error.requestId).toBe("r-big")
+        expect(error.bodyTruncated).toBe(true)
+        expect(error.body!.length).toBeLessThanOrEqual(65_536)
+        expect(yield* Deferred.await(closed).pipe(Effect.timeout("10 seconds"))).toBeLessThan(64 * 1024 * 1024)
+      }).pipe(Effect.scoped))
+
+    it.live(`${name}: a deadline passed while an error body is read keeps its status, request id and headers`, () =>
+      Effect.gen(function*() {
+        const server = yield* serve((_req, res) => {
+          res.writeHead(503, { "content-type": "application/json", "x-request-id": "r-stall" })
+          res.write(`{"error":`)
+        })
+        const sky = yield* clientFor(server.url, layer, { timeout: "300 millis" })
+        const plain = yield* Effect.flip(sky.chatCompletions(chatRequest))
+        const streamed = yield* Effect.flip(Stream.runDrain(sky.chatCompletionsStream(chatRequest)))
+        for (const error of [plain, streamed]) {
+          expect(error._tag).toBe("RequestTimeout")
+          expect(error.status).toBe(503)
+          expect(error.requestId).toBe("r-stall")
+          expect(error.headers?.["x-request-id"]).toBe("r-stall")
+          expect(error.message).toContain("HTTP 503")
+        }
+      }).pipe(Effect.scoped))
+
+    for (const status of [301, 302, 307, 308]) {
+      it.live(`${name}: a cross-origin ${status} is the server's answer, its Location redacted, the key sent nowhere else`, () =>
+        Effect.gen(function*() {
+          const elsewhere = yield* serve((_req, res) => res.writeHead(200, { "content-type": "application/json" }).end(okChat))
+          const server = yield* serve((_req, res) => {
+            res.writeHead(status, { location: `${elsewhere.url}/v1/chat/completions?key=${key}` }).end()
+          })
+          const sky = yield* clientFor(server.url, layer, { apiKey: Redacted.make(key), maxRetries: 2 })
+          const error = yield* Effect.flip(sky.chatCompletions(chatRequest))
+          expect(error._tag).toBe("UnknownGatewayError")
+          expect(error.status).toBe(status)
+          expect(error.message).toContain("redirects are not followed")
+          expect(error.headers?.["location"]).toBe(`${elsewhere.url}/v1/chat/completions?key=%3Credacted%3E`)
+          expect(JSON.stringify(error) + error.message).not.toContain(key)
+          expect(server.seen).toHaveLength(1)
+          expect(elsewhere.seen).toHaveLength(0)
+        }).pipe(Effect.scoped))
+    }
+
+    it.live(`${name}: a 20 MB success body of the wrong shape is an InvalidResponse whose texts stay within their limits`, () =>
+      Effect.gen(function*() {
+        const huge = JSON.stringify({ unexpected: "x".repeat(20_000_000) })
+        const server = yield* serve((_req, res) => res.writeHead(200, { "content-type": "application/json" }).end(huge))
+        const sky = yield* clientFor(server.url, layer)
+        const error = yield* Effect.flip(sky.chatCompletions(chatRequest))
+        expect(error._tag).toBe("InvalidResponse")
+        expect(error.message.length).toBeLessThanOrEqual(8_192)
+        if (error._tag === "InvalidResponse") expect((error.issue ?? "").length).toBeLessThanOrEqual(8_192)
+        expect((error.body ?? "").length).toBeLessThanOrEqual(65_536)
+        expect(error.bodyTruncated).toBe(true)
+        expect(JSON.stringify(error).length).toBeLessThan(200_000)
+      }).pipe(Effect.scoped))
+  }
+
+  it.live("a request that cannot be sent is InvalidRequest, before any attempt", () =>
+    Effect.gen(function*() {
+      const server = yield* serve((_req, res) => res.writeHead(200, { "content-type": "application/json" }).end(okChat))
+      const sky = yield* clientFor(server.url, transports[0]![1], { apiKey: Redacted.make(key), maxRetries: 2 })
+      const throwing = {
+        toJSON: () => {
+          throw new Error(`cannot encode ${key}`)
+        }
+      }
+      const failures = yield* Effect.all([
+        Effect.flip(sky.chatCompletions(chatRequest, { headers: { "bad name": "x" } })),
+        Effect.flip(sky.chatCompletions(chatRequest, { headers: { "x-a": "one\r\nx-injected: two" } })),
+        Effect.flip(sky.chatCompletions(chatRequest, { headers: { "x-a": "caf\u00e9 \u2603" } })),
+        Effect.flip(sky.request({ path: "/v1/x", body: { value: throwing } })),
+        Effect.flip(sky.generateContent({ model: "gemini-\uD800", contents: [] })),
+        Effect.flip(Stream.runDrain(sky.streamGenerateContent({ model: "gemini-\uD800", contents: [] }))),
+        Effect.flip(sky.request({ path: "http://127.0.0.2:9/elsewhere", body: {} }))
+      ])
+      const reasons = [
+        "is not an HTTP token",
+        "holds a line break",
+        "outside Latin-1",
+        "could not be encoded as JSON",
+        "cannot be put in a URL",
+        "cannot be put in a URL",
+        "not on the base URL's origin"
+      ]
+      failures.forEach((error, i) => {
+        expect(error._tag).toBe("InvalidRequest")
+        expect(error.status).toBeUndefined()
+        expect((error as { reason?: string }).reason).toContain(reasons[i])
+        expect(JSON.stringify(error) + error.message).not.toContain(key)
+      })
+      expect(failures[3]!.message).toContain("<redacted>")
+      expect(server.seen).toHaveLength(0)
+      for (const baseUrl of ["not a url", "ftp://127.0.0.1/"]) {
+        const broken = yield* clientFor(baseUrl, transports[0]![1], { maxRetries: 2 })
+        const error = yield* Effect.flip(broken.chatCompletions(chatRequest))
+        expect(error._tag).toBe("InvalidRequest")
+        expect(error.status).toBeUndefined()
+        expect(error.attempts ?? []).toHaveLength(0)
+      }
+    }).pipe(Effect.scoped))
+
+  it.live("undici: a decompression bomb as a 429's body still classifies by the code at its head", () =>
+    Effect.gen(function*() {
+      const server = yield* serve((_req, res) => {
+        res.writeHead(429, { "content-type": "application/json", "content-encoding": "br" }).end(bomb)
+      })
+      const sky = yield* clientFor(server.url, transports[0]![1])
+      const error = yield* Effect.flip(sky.chatCompletions(chatRequest))
+      expect(error._tag).toBe("RpmLimitExceeded")
+      expect(error.status).toBe(429)
+      expect(error.bodyTruncated).toBe(true)
     }).pipe(Effect.scoped))
 })

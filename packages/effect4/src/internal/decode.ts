@@ -1,14 +1,36 @@
 /**
- * Classifying an error response into a `SkyError`: the Effect-free core classifies (`classifyError`, plain
- * data); this adapter turns milliseconds into `Duration`s and builds the class.
+ * Classifying an error response into a `SkyError`: the Effect-free core classifies (`classifyError`, plain data);
+ * this adapter opens the `Redacted` secrets, turns milliseconds into `Duration`s and builds the class.
  *
  * @internal
  */
 import * as Duration from "effect/Duration"
+import * as Redacted from "effect/Redacted"
+import * as SkyError from "../SkyError.js"
+// Type-only: the public module owns (and documents) the shapes of the input and the options.
+import type { DecodeOptions, ErrorResponse } from "../SkyWire.js"
 import * as Classify from "../../../core/src/classify.js"
 import * as Evidence from "../../../core/src/evidence.js"
-import type * as SkyError from "../SkyError.js"
 import { construct } from "./construct.js"
+
+/** @internal */
+export const defaultBodyLimit: number = Classify.defaultBodyLimit
+
+/** @internal */
+export const maxBodyLimit: number = Classify.maxBodyLimit
+
+/** @internal */
+export const shouldRetryOf: (headers: Record<string, string>) => boolean | undefined = Classify.shouldRetryOf
+
+/**
+ * The secrets to scrub, as plain text: a `Redacted` is opened here, and only here, to be looked for.
+ *
+ * @internal
+ */
+export const secretsOf = (
+  secrets: ReadonlyArray<string | Redacted.Redacted<string>> | undefined
+): ReadonlyArray<string> =>
+  Evidence.secretTexts(secrets?.map((s) => (Redacted.isRedacted(s) ? Redacted.value(s) : s)))
 
 /**
  * The class's props from the core's plain fields, in the same order: milliseconds become `Duration`s.
@@ -26,30 +48,22 @@ export const propsOf = (fields: Classify.ErrorFields<unknown>): Record<string, u
   return props
 }
 
-/**
- * An error response (status, headers, body: text, JSON, bytes or a bounded body) as its `SkyError`. The secrets
- * are plain text here: they are looked for, never kept.
- *
- * @internal
- */
-export const decodeError = (
-  input: Classify.ErrorResponse,
-  options: {
-    readonly method?: string | undefined
-    readonly url?: string | undefined
-    readonly secrets?: ReadonlyArray<string> | undefined
-    readonly now?: number | undefined
-    readonly bodyLimit?: number | undefined
-    readonly attempts?: ReadonlyArray<SkyError.Attempt> | undefined
-  } = {}
-): SkyError.SkyError => {
-  const { fields, tag } = Classify.classifyError<SkyError.Attempt>(input, {
+/** @internal */
+export const decodeError = (input: ErrorResponse, options: DecodeOptions = {}): SkyError.SkyError => {
+  const { tag, fields } = Classify.classifyError<SkyError.Attempt>(input, {
     method: options.method,
     url: options.url,
-    secrets: Evidence.secretTexts(options.secrets),
+    secrets: secretsOf(options.secrets),
     now: options.now,
     bodyLimit: options.bodyLimit,
     attempts: options.attempts
   })
   return construct(tag, propsOf(fields))
 }
+
+/**
+ * An error as the core's encoder reads it: its tag and plain fields, `Duration`s as milliseconds.
+ *
+ * @internal
+ */
+export { wireErrorOf } from "./wireError.js"

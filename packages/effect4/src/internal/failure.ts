@@ -11,12 +11,11 @@ import type * as HttpClientError from "effect/http/HttpClientError"
 import type * as HttpClientResponse from "effect/http/HttpClientResponse"
 import * as Schema from "effect/Schema"
 import * as SchemaIssue from "effect/SchemaIssue"
-import { defaultBodyLimit } from "../../../core/src/classify.js"
 import * as Evidence from "../../../core/src/evidence.js"
 import { fieldLimits } from "../../../core/src/limits.js"
 import * as SkyError from "../SkyError.js"
+import * as SkyWire from "../SkyWire.js"
 import { construct, withFields } from "./construct.js"
-import { decodeError } from "./decode.js"
 import type { Call, Endpoint } from "./request.js"
 import { collectedBody } from "./responseBody.js"
 
@@ -224,7 +223,7 @@ export const invalidResponse = (
 ): SkyError.SkyError => {
   const secrets = call.secretTexts
   // Cut before scrubbing: a 20 MB body or complaint is never copied whole into the error.
-  const text = Evidence.scrubCut(body, defaultBodyLimit, secrets)
+  const text = Evidence.scrubCut(body, SkyWire.bodyLimit, secrets)
   const { full: issue, summary } = typeof problem === "string"
     ? { full: problem, summary: firstLine(problem) }
     : complaint(problem)
@@ -232,8 +231,8 @@ export const invalidResponse = (
     ...evidenceOf(call, ctx, "InvalidResponse"),
     message: `the ${call.endpoint.operation} response could not be decoded: ${Evidence.scrub(summary, secrets)}`,
     issue: Evidence.scrubCut(issue, fieldLimits.issue, secrets),
-    body: text.length > defaultBodyLimit ? text.slice(0, defaultBodyLimit) : text,
-    ...(body.length > defaultBodyLimit ? { bodyTruncated: true } : {})
+    body: text.length > SkyWire.bodyLimit ? text.slice(0, SkyWire.bodyLimit) : text,
+    ...(body.length > SkyWire.bodyLimit ? { bodyTruncated: true } : {})
   })
 }
 
@@ -261,7 +260,7 @@ export const classified = (
   body: unknown,
   now: number
 ): SkyError.SkyError =>
-  decodeError(
+  SkyWire.decodeError(
     { status, headers, body },
     { method: call.endpoint.method, url: call.safeUrl, secrets: call.secretTexts, now, attempts: call.log.attempts }
   )

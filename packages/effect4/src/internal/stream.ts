@@ -13,7 +13,7 @@ import * as Effect from "effect/Effect"
 import type * as HttpClient from "effect/http/HttpClient"
 import type * as HttpClientResponse from "effect/http/HttpClientResponse"
 import type * as Pull from "effect/Pull"
-import type * as Result from "effect/Result"
+import * as Result from "effect/Result"
 import * as Stream from "effect/Stream"
 import { hasErrorField, parseJson } from "../../../core/src/json.js"
 import { type Event, makeEventDecoder } from "../../../core/src/sse.js"
@@ -59,6 +59,52 @@ export interface StreamSurface<A> {
   /** True when the end of the body is the terminator (Gemini). */
   readonly endsAtEof: boolean
 }
+
+type EventDecoder<A> = (u: unknown) => Result.Result<A, { readonly message: string }>
+
+/** An error body the gateway sent inside a stream. */
+const errorStep = (error: unknown): Result.Result<Step<never>, never> => Result.succeed({ error })
+
+/**
+ * A surface whose events are JSON data payloads: an `event: error`, or a payload the surface recognises as an
+ * error, is an in-stream error; anything else is decoded into an element.
+ *
+ * @internal
+ */
+export const jsonSurface = <A>(options: {
+  readonly endsAtEof: boolean
+  readonly errorOf: (value: unknown) => unknown | undefined
+  readonly decode: EventDecoder<A>
+  readonly step: (value: A, event: Event) => Step<A>
+  /** A data payload that is not JSON but means something (chat's `[DONE]`). */
+  readonly special?: (data: string) => Step<A> | undefined
+}): StreamSurface<A> => ({
+  endsAtEof: options.endsAtEof,
+  // Straight-line code: this runs once per event.
+  step: (event) => {
+    const special = options.special?.(event.data)
+    if (special !== undefined) return Result.succeed(special)
+    const parsed = parseJson(event.data)
+    if (event.event === "error" || event.event === "response.error") {
+      // An error event fails the stream whatever its data: JSON or plain text, the wire decoder reads both.
+      const data = parsed._tag === "Right" ? parsed.value : event.data
+      return errorStep(options.errorOf(data) ?? data)
+    }
+    if (parsed._tag === "Left") return Result.fail({ message: `the event is ${parsed.problem.message}` })
+    const error = options.errorOf(parsed.value)
+    if (error !== undefined) return errorStep(error)
+    const decoded = options.decode(parsed.value)
+    return Result.isFailure(decoded) ? Result.fail(decoded.failure) : Result.succeed(options.step(decoded.success, event))
+  }
+})
+
+/**
+ * The type of a decoded event: its own `type` field, else the SSE event name.
+ *
+ * @internal
+ */
+export const typeOf = (value: { readonly type?: unknown }, event: Event): string =>
+  typeof value.type === "string" ? value.type : event.event
 
 /** How the machine stops: its terminator, its failure, or the end of the body (judged by `atEnd`). */
 type Stop = { readonly _tag: "End" } | { readonly _tag: "Fail"; readonly error: SkyError.SkyError }

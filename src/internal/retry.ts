@@ -1,0 +1,155 @@
+/**
+ * The attempts of a call: the loop that retries a failed attempt as the policy says, the log of the attempts
+ * that failed (every error of the call lists them), and the call's span with the attributes it ends with.
+ *
+ * @internal
+ */
+import * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
+import * as Schedule from "effect/Schedule"
+import * as Stream from "effect/Stream"
+import type * as Tracer from "effect/Tracer"
+import * as Evidence from "../../packages/core/src/evidence.js"
+import * as SkyError from "../SkyError.js"
+import * as SkyRetry from "../SkyRetry.js"
+import type { Call } from "./request.js"
+
+/** Every failed attempt of a call and the wait after it. */
+export interface AttemptLog {
+  readonly attempts: ReadonlyArray<SkyError.Attempt>
+  readonly failed: (error: SkyError.SkyError) => void
+  readonly waited: (wait: Option.Option<Duration.Duration>) => void
+}
+
+export const makeLog = (): AttemptLog => {
+  let attempts: ReadonlyArray<SkyError.Attempt> = []
+  return {
+    get attempts() {
+      return attempts
+    },
+    // An error of an attempt lists the attempts so far, its own last: that list is the log from now on.
+    failed: (error) => {
+      if (error.attempts !== undefined && error.attempts.length > attempts.length) attempts = error.attempts
+    },
+    waited: (wait) => {
+      const last = attempts[attempts.length - 1]
+      if (last !== undefined && Option.isSome(wait)) attempts = [...attempts.slice(0, -1), { ...last, wait: wait.value }]
+    }
+  }
+}
+
+/** The attributes a failed call's span gets. */
+const failureAttributes = (error: SkyError.SkyError, attempts: number): Record<string, unknown> => {
+  const code = SkyError.codeOf(error)
+  return {
+    "sky.attempts": attempts,
+    "sky.error.tag": error._tag,
+    ...(code !== undefined ? { "sky.error.code": code } : {}),
+    ...(error.requestId !== undefined ? { "sky.request_id": error.requestId } : {}),
+    ...(error.status !== undefined ? { "http.response.status_code": error.status } : {})
+  }
+}
+
+const annotateFailure = (error: SkyError.SkyError, attempts: number): Effect.Effect<void> =>
+  Effect.annotateCurrentSpan(failureAttributes(error, attempts))
+
+export const spanOptions = (call: Call) => ({
+  kind: "client" as const,
+  // The name and attributes say where the span is; capturing a stack per call costs ~10 µs.
+  captureStackTrace: false,
+  attributes: {
+    "sky.operation": call.endpoint.operation,
+    "http.request.method": call.endpoint.method,
+    // Both come from the caller and may hold the key (a path segment, a pasted model name): scrubbed like every
+    // other text the call reports (a text shorter than the key is returned at once).
+    "url.path": Evidence.scrub(call.endpoint.path.split("?")[0]!, call.secretTexts),
+    ...(call.endpoint.model !== undefined
+      ? { "gen_ai.request.model": Evidence.scrub(call.endpoint.model, call.secretTexts) }
+      : {})
+  }
+})
+
+/** Marks an error that reached the caller after an element: never retried. */
+class AfterFirstElement {
+  constructor(readonly error: SkyError.SkyError) {}
+}
+
+const notRetryable = new SkyError.InvalidResponse({ shouldRetry: false })
+
+/**
+ * A call of one value in its span `SkyClient.<operation>`: `once(attempt, span)` runs each attempt (numbered from
+ * 1), and a failed attempt is retried while the policy allows it and the error is retryable.
+ *
+ * The span is held directly (what `Effect.withSpan` does, without looking it up again for every annotation): the
+ * status, the attempt count and a failure's attributes are set on it in place.
+ */
+export const retried = <A>(
+  call: Call,
+  once: (attempt: number, span: Tracer.Span) => Effect.Effect<A, SkyError.SkyError>
+): Effect.Effect<A, SkyError.SkyError> =>
+  Effect.useSpan(`SkyClient.${call.endpoint.operation}`, spanOptions(call), (span) => {
+    const log = call.log
+    let attempt = 0
+    const next = Effect.suspend(() => {
+      attempt += 1
+      return once(attempt, span)
+    })
+    // The policy's decisions (`SkyRetry.schedule`'s) are made only when an attempt fails: a call whose
+    // first attempt succeeds builds no schedule driver.
+    const policy = call.policy
+    const from = (retries: number): Effect.Effect<A, SkyError.SkyError> =>
+      Effect.catchAll(next, (error) => {
+        log.failed(error)
+        if (retries >= policy.maxRetries || !SkyError.isRetryable(error)) {
+          for (const [key, value] of Object.entries(failureAttributes(error, attempt))) span.attribute(key, value)
+          return Effect.fail(error)
+        }
+        return Effect.flatMap(SkyRetry.delayFor(policy, retries, error), (wait) => {
+          log.waited(Option.some(wait))
+          return Effect.zipRight(Effect.sleep(wait), from(retries + 1))
+        })
+      })
+    return Effect.withParentSpan(
+      Effect.map(from(0), (value) => {
+        span.attribute("sky.attempts", attempt)
+        return value
+      }),
+      span
+    )
+  })
+
+/**
+ * A streamed call in its span `SkyClient.<operation>`: `once(attempt)` opens each attempt (numbered from 1); a
+ * failed attempt is retried as the policy says, but only while it has emitted nothing.
+ */
+export const retriedStream = <A>(
+  call: Call,
+  once: (attempt: number) => Stream.Stream<A, SkyError.SkyError>
+): Stream.Stream<A, SkyError.SkyError> =>
+  Stream.suspend(() => {
+    const log = call.log
+    let attempt = 0
+    const next = Stream.suspend(() => {
+      attempt += 1
+      let emitted = false
+      return once(attempt).pipe(
+        Stream.mapChunks((chunk) => {
+          if (chunk.length > 0) emitted = true
+          return chunk
+        }),
+        Stream.tapError((error) => Effect.sync(() => log.failed(error))),
+        Stream.mapError((error) => (emitted ? new AfterFirstElement(error) : error))
+      )
+    })
+    const schedule = SkyRetry.schedule(call.policy).pipe(
+      Schedule.mapInput((e: SkyError.SkyError | AfterFirstElement) => e instanceof AfterFirstElement ? notRetryable : e),
+      Schedule.tapOutput((wait) => Effect.sync(() => log.waited(wait)))
+    )
+    return next.pipe(
+      Stream.retry(schedule),
+      Stream.mapError((e) => (e instanceof AfterFirstElement ? e.error : e)),
+      Stream.tapError((error) => annotateFailure(error, attempt)),
+      Stream.withSpan(`SkyClient.${call.endpoint.operation}`, spanOptions(call))
+    )
+  })
