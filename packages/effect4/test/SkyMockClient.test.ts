@@ -9,9 +9,7 @@ import * as Responses from "../src/Responses.js"
 import * as SkyClient from "../src/SkyClient.js"
 import * as SkyError from "../src/SkyError.js"
 import * as SkyMock from "../src/SkyMock.js"
-// This line has no SkyWire module yet: the wire shapes and the body limit are the core's facts.
-import { defaultBodyLimit } from "../../core/src/classify.js"
-import { shapes } from "../../core/src/wire.js"
+import * as SkyWire from "../src/SkyWire.js"
 
 const { Fault } = SkyMock
 
@@ -75,7 +73,7 @@ const tableTags = SkyError.tags.filter((tag) => SkyError.catalogue[tag].code !==
 // ---------------------------------------------------------------------------
 
 layer(SkyMock.layerClient(), { excludeTestServices: true })("every code in every shape, retries off", (it) => {
-  for (const shape of shapes) {
+  for (const shape of SkyWire.shapes) {
     for (const tag of tableTags) {
       const entry: SkyError.CatalogueEntry = SkyError.catalogue[tag]
       it.effect(`${entry.code} in the ${shape} shape is ${tag}`, () =>
@@ -311,20 +309,20 @@ describe("transport and body faults", () => {
       expect(yield* mock.requests).toHaveLength(1)
     }).pipe(Effect.provide(SkyMock.layerClient())))
 
-  it.live("oversize: the body is kept up to the body limit with bodyTruncated", () =>
+  it.live("oversize: the body is kept up to SkyWire.bodyLimit with bodyTruncated", () =>
     Effect.gen(function*() {
       const { client } = yield* services
       const error = yield* Effect.flip(client.chatCompletions(chatRequest(), mockHeader("oversize:100000")))
       expect(error._tag).toBe("InternalError")
       expect(codeOf(error)).toBe(2105)
       expect(error.status).toBe(500)
-      expect(error.body).toHaveLength(defaultBodyLimit)
+      expect(error.body).toHaveLength(SkyWire.bodyLimit)
       expect(error.bodyTruncated).toBe(true)
 
       // over the parse cap (1 MiB): not parsed, still classified by its status, still capped
       const huge = yield* Effect.flip(client.chatCompletions(chatRequest(), mockHeader("oversize:2000000")))
       expect(huge._tag).toBe("InternalError")
-      expect(huge.body).toHaveLength(defaultBodyLimit)
+      expect(huge.body).toHaveLength(SkyWire.bodyLimit)
       expect(huge.bodyTruncated).toBe(true)
     }).pipe(Effect.provide(SkyMock.layerClient())))
 
@@ -406,7 +404,7 @@ describe("stream faults", () => {
 
   // Known failure, reported: the client decodes an in-stream error with the stream's HTTP status (200), so a
   // table error such as UpstreamTimeout says `status: 200` (and an in-stream UnknownGatewayError is never
-  // retried, since 200 is not a retryable status). See the report: src/internal/client.ts, openStream.
+  // retried, since 200 is not a retryable status). See src/internal/stream.ts, openStream.
   it.live("an in-stream 2003 carries the table's status 424, not the stream's 200", () =>
     Effect.gen(function*() {
       const { client } = yield* services
