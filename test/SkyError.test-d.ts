@@ -165,7 +165,7 @@ describe("group types follow groups", () => {
     expectTypeOf<SkyError.ClientFailure>().toEqualTypeOf<
       SkyError.ConnectionError | SkyError.RequestTimeout | SkyError.InvalidRequest | SkyError.InvalidResponse
     >()
-    expectTypeOf<SkyError.Group<"TooManyRequests">>().toEqualTypeOf<SkyError.TooManyRequests>()
+    expectTypeOf<SkyError.TooManyRequests>().toEqualTypeOf<SkyError.RpmLimitExceeded | SkyError.TpmLimitExceeded>()
   })
 })
 

@@ -469,13 +469,8 @@ const hasTagIn = (u: unknown, set: ReadonlySet<string>): boolean =>
  */
 export const isSkyError = (u: unknown): u is SkyError => hasTagIn(u, tagSet)
 
-/**
- * The errors of one group of the table's "type" column: the classes whose tags `groups[G]` lists.
- *
- * @since 2.0.0
- * @category groups
- */
-export type Group<G extends keyof typeof groups> = Extract<SkyError, { readonly _tag: typeof groups[G][number] }>
+/** The errors of one group of the table's "type" column: the classes whose tags `groups[G]` lists. */
+type Group<G extends keyof typeof groups> = Extract<SkyError, { readonly _tag: typeof groups[G][number] }>
 
 /**
  * The errors of the table's BadRequest rows (2001, 2004, 2005, 2104).
@@ -525,13 +520,8 @@ export type Forbidden = Group<"Forbidden">
  */
 export type ClientFailure = Group<"Client">
 
-/**
- * The guard of a group: true for an error whose tag `groups[group]` lists.
- *
- * @since 2.0.0
- * @category groups
- */
-export const isGroup = <G extends keyof typeof groups>(group: G): (u: unknown) => u is Group<G> => {
+/** The guard of a group: true for an error whose tag `groups[group]` lists. */
+const isGroup = <G extends keyof typeof groups>(group: G): (u: unknown) => u is Group<G> => {
   const set: ReadonlySet<string> = new Set(groups[group])
   return (u: unknown): u is Group<G> => hasTagIn(u, set)
 }
