@@ -92,33 +92,6 @@ describe("the transport", () => {
 })
 
 // ---------------------------------------------------------------------------
-// Request checks (core, used by both lines)
-// ---------------------------------------------------------------------------
-
-describe("request checks", () => {
-  it("base URLs, headers and keys", () => {
-    expect(Request.baseUrlOf("http://127.0.0.1:8080/base/", [])).toEqual({ _tag: "Valid", origin: "http://127.0.0.1:8080" })
-    const invalid = Request.baseUrlOf(`ftp://h/?key=${key}`, [key])
-    expect(invalid._tag).toBe("Invalid")
-    expect(JSON.stringify(invalid)).not.toContain(key)
-    expect(Request.baseUrlOf("not a url", [])).toMatchObject({ _tag: "Invalid", reason: expect.stringContaining("not a valid URL") })
-    expect(Request.headersProblem({ "bad name": "x" })).toContain("is not an HTTP token")
-    expect(Request.headersProblem({ "x-a": "one\r\ntwo" })).toContain("holds a line break")
-    expect(Request.headersProblem({ "x-a": "a\u0000" })).toContain("holds a NUL")
-    expect(Request.headersProblem({ "x-a": "caf\u00e9 \u2603" })).toContain("outside Latin-1")
-    expect(Request.headersProblem({ "x-a": "caf\u00e9", authorization: `Bearer ${key}` })).toBeUndefined()
-    expect(Request.apiKeyProblem("")).toBe("the API key is empty")
-    expect(Request.apiKeyProblem("  ")).toBe("the API key is only whitespace")
-    expect(Request.apiKeyProblem(`${key}\n`)).toBe(`the API key holds a control character (U+000A at index ${key.length})`)
-    expect(Request.apiKeyProblem(" k é ")).toBeUndefined()
-    expect(Request.joinUrl("http://h/base/", "/v1/x")).toBe("http://h/base/v1/x")
-    expect(Request.joinUrl("http://h/base", "http://other/v1")).toBe("http://other/v1")
-    expect(Request.originOfUrl("http://h:1/x")).toBe("http://h:1")
-    expect(Request.originOfUrl("nope")).toBeUndefined()
-  })
-})
-
-// ---------------------------------------------------------------------------
 // Response bodies
 // ---------------------------------------------------------------------------
 

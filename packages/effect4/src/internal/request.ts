@@ -1,9 +1,8 @@
 /**
- * What a request must be before it is sent (a call prepared once, for all its attempts), and the transport it
- * is sent with. The transport a request is sent with: the caller's `HttpClient` with `effect/http`'s own client span turned
- * off (it would record the request's `authorization` header and the response headers unredacted), our own
- * span's trace context propagated in its place, and redirects never followed. What a request must be before it
- * is sent (a base URL that is one, headers a transport can write, a usable key) is checked in core.
+ * What a request must be before it is sent (a call prepared once, for all its attempts; the checks themselves are
+ * core's), sending one attempt, and the transport it is sent with: the caller's `HttpClient` with `effect/http`'s
+ * own client span turned off (it would record the request and the response headers), our own span's trace
+ * context propagated in its place, and redirects never followed.
  *
  * @internal
  */
@@ -28,15 +27,7 @@ import { describe, fromHttpError, invalidRequest, type ResponseContext } from ".
 import { type AttemptLog, makeLog } from "./retry.js"
 
 /** @internal */
-export {
-  apiKeyProblem,
-  type BaseUrl,
-  baseUrlOf,
-  headersProblem,
-  isAbsolute,
-  joinUrl,
-  originOfUrl
-} from "../../../core/src/requestChecks.js"
+export { apiKeyProblem, type BaseUrl, baseUrlOf, headersProblem } from "../../../core/src/requestChecks.js"
 
 /**
  * Our own span's context, sent as `effect/http`'s span would have sent its own (when propagation is on): read
