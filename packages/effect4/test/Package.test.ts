@@ -109,6 +109,22 @@ Effect.runPromise(program.pipe(Effect.provide(SkyMock.layerClient()))).then((ans
 })
 `
 
+// The installed package decodes what the 1.x line encoded (packages/core/test/fixtures/encoded.json, one error per
+// tag) to the same classes and the same JSON, and every golden wire response to its expected tag.
+const crossLineCheck = `
+import { readFileSync } from "node:fs"
+import { Schema } from "effect"
+import { SkyError, SkyWire } from "effect-skyengine"
+const encoded = JSON.parse(readFileSync(process.argv[2], "utf8"))
+const golden = JSON.parse(readFileSync(process.argv[3], "utf8"))
+const decoded = encoded.map((json) => Schema.decodeUnknownSync(SkyError.SkyError)(json))
+console.log(JSON.stringify({
+  classes: decoded.map((e) => e instanceof SkyError.classes[e._tag] && SkyError.isSkyError(e)),
+  reencoded: decoded.map((e) => Schema.encodeSync(SkyError.SkyError)(e)),
+  golden: golden.map((g) => SkyWire.decodeError({ status: g.status, headers: g.headers, body: g.body }, { now: 0 })._tag)
+}))
+`
+
 describe("the packed 2.x package", () => {
   it("holds dist (its own and the core's), no sources, no tests, no source maps, no Node binary", () => {
     expect(packedFiles).toContain("dist/effect4/src/index.js")
@@ -145,6 +161,20 @@ describe("the packed 2.x package", () => {
       isSky: true,
       blocked: "ERR_PACKAGE_PATH_NOT_EXPORTED"
     })
+  })
+
+  it("decodes what the 1.x line encoded, one error per tag, to the same JSON, and the golden responses to their tags", async () => {
+    const fixtures = join(repositoryRoot, "packages", "core", "test", "fixtures")
+    const encoded = JSON.parse(readFileSync(join(fixtures, "encoded.json"), "utf8")) as Array<{ _tag: string }>
+    const golden = JSON.parse(readFileSync(join(fixtures, "golden.json"), "utf8")) as Array<{ expected: { tag: string } }>
+    writeFileSync(join(project, "crossline.mjs"), crossLineCheck)
+    const out = JSON.parse(
+      await ok(process.execPath, ["crossline.mjs", join(fixtures, "encoded.json"), join(fixtures, "golden.json")], project)
+    ) as { classes: Array<boolean>; reencoded: Array<unknown>; golden: Array<string> }
+    expect(encoded.map((e) => e._tag)).toEqual([...tags])
+    expect(out.classes).toEqual(encoded.map(() => true))
+    expect(out.reencoded).toEqual(encoded)
+    expect(out.golden).toEqual(golden.map((g) => g.expected.tag))
   })
 
   it("runs the sky bin", async () => {
