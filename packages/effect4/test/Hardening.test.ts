@@ -1,10 +1,12 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, Duration, Effect, Exit, Layer, Metric, Result, Schema, Stream } from "effect"
+import { Cause, Duration, Effect, Exit, Layer, Metric, Redacted, Result, Schema, Stream } from "effect"
+import type * as HttpClient from "effect/http/HttpClient"
 import { setFlagsFromString } from "node:v8"
 import { runInNewContext } from "node:vm"
 import { afterAll, beforeAll } from "vitest"
 import { SkyClient, SkyError } from "../src/index.js"
 import * as SkyMock from "../src/SkyMock.js"
+import { transports } from "./support/loopback.js"
 
 setFlagsFromString("--expose-gc")
 const gc = runInNewContext("gc") as () => void
@@ -91,7 +93,14 @@ const scenarios: ReadonlyArray<readonly [string, Run, SkyError.Tag]> = [
   ["stream-cut", messagesStream, "InvalidResponse"]
 ]
 
-describe("chaos: every fault of the double", () => {
+/** The double and a client pointed at it over `transport` (`SkyMock.layerClient` always takes undici). */
+const mockClientOver = (transport: Layer.Layer<HttpClient.HttpClient>): Layer.Layer<SkyMock.SkyMock | SkyClient.SkyClient, SkyMock.SkyMockListenError> =>
+  Layer.unwrap(
+    Effect.map(Effect.service(SkyMock.SkyMock), (mock) =>
+      Layer.orDie(SkyClient.layer({ apiKey: Redacted.make(SkyMock.defaultApiKey), baseUrl: mock.url })))
+  ).pipe(Layer.provide(transport), Layer.provideMerge(SkyMock.layer({})))
+
+describe.each(transports)("chaos: every fault of the double (%s)", (_, transport) => {
   it.live("ends in its tag within its deadline, and leaves no fiber, socket, timer or unhandled rejection", () =>
     Effect.gen(function*() {
       yield* settle
@@ -112,7 +121,7 @@ describe("chaos: every fault of the double", () => {
                 error: Result.isFailure(result) ? result.failure : undefined
               }))
             ))
-        }).pipe(Effect.provide(Layer.fresh(SkyMock.layerClient({}))), track)
+        }).pipe(Effect.provide(Layer.fresh(mockClientOver(transport))), track)
       )
       for (const outcome of outcomes) expect(outcome.got, outcome.spec).toBe(outcome.expected)
       // Every error of the chaos run, rendered every way a user can, is free of the key the client sent.
@@ -211,7 +220,7 @@ describe("load", () => {
     }), 180_000)
 })
 
-describe("a failed call's error carries no defect", () => {
+describe.each(transports)("a failed call's error carries no defect (%s)", (_, transport) => {
   it.live("the causes of the chaos failures are plain failures, never defects", () =>
     Effect.gen(function*() {
       const sky = yield* SkyClient.SkyClient
@@ -224,5 +233,5 @@ describe("a failed call's error carries no defect", () => {
           expect(Cause.hasDies(exit.cause), spec).toBe(false)
         }
       }
-    }).pipe(Effect.provide(SkyMock.layerClient({}))))
+    }).pipe(Effect.provide(mockClientOver(transport))))
 })
