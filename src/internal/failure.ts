@@ -10,10 +10,9 @@ import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as ParseResult from "effect/ParseResult"
-import * as SkyError from "../SkyError.js"
+import type * as SkyError from "../SkyError.js"
 import * as SkyWire from "../SkyWire.js"
-import { fieldLimits } from "../../packages/core/src/limits.js"
-import * as Evidence from "../../packages/core/src/evidence.js"
+import * as Facts from "../../packages/core/src/callEvidence.js"
 import { construct, withFields } from "./construct.js"
 import type { Call, Endpoint } from "./request.js"
 import { collectedBody } from "./responseBody.js"
@@ -32,66 +31,17 @@ export const invalidRequest = (
     attempts: []
   }))
 
-/** A transport error's own words, through its chain of causes, with secrets scrubbed. */
-export const describe = (cause: unknown, secrets: ReadonlyArray<string>): string => {
-  const parts: Array<string> = []
-  let current: unknown = cause
-  for (let depth = 0; depth < 5 && current !== undefined && current !== null; depth++) {
-    if (typeof current === "object") {
-      const code = (current as { code?: unknown }).code
-      const message = (current as { message?: unknown }).message
-      const text = [typeof code === "string" ? code : undefined, typeof message === "string" ? message : undefined]
-        .filter((t): t is string => t !== undefined && t.length > 0)
-        .join(" ")
-      if (text.length > 0 && !parts.includes(text)) parts.push(text)
-      current = (current as { cause?: unknown }).cause
-    } else {
-      parts.push(String(current))
-      break
-    }
-  }
-  return Evidence.scrub(parts.length === 0 ? "unknown transport failure" : parts.join(" <- "), secrets)
-}
 
-export interface ResponseContext {
-  readonly status: number
-  readonly headers: Record<string, string>
-  readonly requestId?: string
-}
+export type ResponseContext = Facts.ResponseContext
 
 /** The response's evidence, computed once and only when an error needs it (never on the success path). */
 export const contextOf = (response: HttpClientResponse.HttpClientResponse, call: Call): () => ResponseContext => {
   let ctx: ResponseContext | undefined
-  return () => {
-    if (ctx === undefined) {
-      const raw = Evidence.normalizeHeaders(response.headers)
-      const secrets = call.secretTexts
-      const id = Evidence.requestIdFromHeaders(raw)
-      const requestId = id === undefined ? undefined : Evidence.scrub(id, secrets)
-      ctx = {
-        status: response.status,
-        headers: Evidence.redactHeaders(raw, secrets),
-        ...(requestId !== undefined ? { requestId } : {})
-      }
-    }
-    return ctx
-  }
+  return () => (ctx ??= Facts.responseContext(response.status, response.headers, call.secretTexts))
 }
 
-const evidenceOf = (call: Call, ctx: ResponseContext | undefined, tag: SkyError.Tag) => ({
-  method: call.endpoint.method,
-  url: call.safeUrl,
-  ...(ctx !== undefined ? ctx : {}),
-  attempts: [
-    ...call.log.attempts,
-    {
-      attempt: call.log.attempts.length + 1,
-      tag,
-      ...(ctx !== undefined ? { status: ctx.status } : {}),
-      ...(ctx?.requestId !== undefined ? { requestId: ctx.requestId } : {})
-    }
-  ]
-})
+const evidenceOf = (call: Call, ctx: ResponseContext | undefined, tag: SkyError.Tag) =>
+  Facts.attemptEvidence(call.endpoint.method, call.safeUrl, call.log.attempts, ctx, tag)
 
 export const fromHttpError = (
   error: HttpClientError.HttpClientError,
@@ -99,7 +49,7 @@ export const fromHttpError = (
   ctx: ResponseContext | undefined
 ): SkyError.SkyError => {
   const secrets = call.secretTexts
-  const reason = describe(error.cause ?? error, secrets)
+  const reason = Facts.describeCause(error.cause ?? error, secrets)
   // Checked before sending (prepare); a transport that refuses a request anyway says it was never sent.
   if (error._tag === "RequestError" && (error.reason === "Encode" || error.reason === "InvalidUrl")) {
     const what = error.reason === "Encode" ? "its body could not be encoded" : `invalid URL ${call.safeUrl}`
@@ -113,19 +63,9 @@ export const fromHttpError = (
   }
   return construct("ConnectionError", {
     ...evidenceOf(call, ctx, "ConnectionError"),
-    message: ctx === undefined
-      ? `no response from ${originOf(call.safeUrl)}: ${reason}`
-      : `the connection dropped while reading the response (HTTP ${ctx.status}): ${reason}`,
+    message: Facts.connectionMessage(call.safeUrl, ctx?.status, reason),
     reason
   })
-}
-
-const originOf = (url: string): string => {
-  try {
-    return new URL(url).origin
-  } catch {
-    return url
-  }
 }
 
 export const timeoutError = (call: Call, ctx: ResponseContext | undefined, what: string): SkyError.SkyError => {
@@ -136,9 +76,7 @@ export const timeoutError = (call: Call, ctx: ResponseContext | undefined, what:
     : undefined
   return construct("RequestTimeout", {
     ...evidenceOf(call, ctx ?? errorCtx, "RequestTimeout"),
-    message: `${errorCtx === undefined ? what : `the error response (HTTP ${errorCtx.status}) was not complete`} within ${
-      Duration.format(call.timeout)
-    }`,
+    message: Facts.timeoutMessage(what, errorCtx?.status, Duration.format(call.timeout)),
     timeout: call.timeout
   })
 }
@@ -148,9 +86,9 @@ const complaint = (error: { readonly message: string }): { readonly summary: str
   if (ParseResult.isParseError(error)) {
     const [first] = ParseResult.ArrayFormatter.formatErrorSync(error)
     const path = first === undefined || first.path.length === 0 ? "" : `${first.path.map(String).join(".")}: `
-    return { summary: first === undefined ? firstLine(error.message) : `${path}${first.message}`, full: error.message }
+    return { summary: first === undefined ? Facts.firstLine(error.message) : `${path}${first.message}`, full: error.message }
   }
-  return { summary: firstLine(error.message), full: error.message }
+  return { summary: Facts.firstLine(error.message), full: error.message }
 }
 
 export const invalidResponse = (
@@ -158,37 +96,17 @@ export const invalidResponse = (
   ctx: ResponseContext,
   body: string,
   problem: string | { readonly message: string }
-): SkyError.SkyError => {
-  const secrets = call.secretTexts
-  // Cut before scrubbing: a 20 MB body or complaint is never copied whole into the error.
-  const text = Evidence.scrubCut(body, SkyWire.bodyLimit, secrets)
-  const { full: issue, summary } = typeof problem === "string" ? { full: problem, summary: firstLine(problem) } : complaint(problem)
-  return construct("InvalidResponse", {
+): SkyError.SkyError =>
+  construct("InvalidResponse", {
     ...evidenceOf(call, ctx, "InvalidResponse"),
-    message: `the ${call.endpoint.operation} response could not be decoded: ${Evidence.scrub(summary, secrets)}`,
-    issue: Evidence.scrubCut(issue, fieldLimits.issue, secrets),
-    body: text.length > SkyWire.bodyLimit ? text.slice(0, SkyWire.bodyLimit) : text,
-    ...(body.length > SkyWire.bodyLimit ? { bodyTruncated: true } : {})
+    ...Facts.invalidResponseTexts(
+      call.endpoint.operation,
+      body,
+      typeof problem === "string" ? { full: problem, summary: Facts.firstLine(problem) } : complaint(problem),
+      call.secretTexts,
+      SkyWire.bodyLimit
+    )
   })
-}
-
-const firstLine = (text: string): string => {
-  // Only the head is looked at: a complaint can quote a whole 20 MB body.
-  const line = text.slice(0, 301).split("\n", 1)[0] ?? text
-  return line.length > 300 ? `${line.slice(0, 300)}...` : line
-}
-
-/** The response's headers as evidence may keep them: a `Location` (or `Content-Location`) has its key-like query parameters redacted. */
-const headersOf = (response: HttpClientResponse.HttpClientResponse, call: Call): Readonly<Record<string, string>> => {
-  const headers = response.headers
-  if (headers["location"] === undefined && headers["content-location"] === undefined) return headers
-  const out: Record<string, string> = { ...headers }
-  for (const name of ["location", "content-location"]) {
-    const value = out[name]
-    if (value !== undefined) out[name] = Evidence.redactUrl(value, call.secretTexts)
-  }
-  return out
-}
 
 /**
  * A non-2xx response: its body read with bounds (decoded, at most what the collector keeps and scans; then the
@@ -205,18 +123,13 @@ export const statusError = (
       collectedBody(response),
       Clock.currentTimeMillis,
       (body, now) => {
-        const headers = headersOf(response, call)
+        const headers = Facts.redactLocations(response.headers, call.secretTexts)
         const error = SkyWire.decodeError(
           { status: response.status, headers, body },
           { method: call.endpoint.method, url: call.safeUrl, secrets: call.secrets, now, attempts: call.log.attempts }
         )
-        if (response.status < 300 || response.status >= 400) return error
-        const location = headers["location"]
-        return withFields(error, {
-          message: `HTTP ${response.status}: the server redirected the request${
-            location === undefined ? "" : ` to ${Evidence.scrub(location, call.secretTexts)}`
-          }; redirects are not followed, so that the API key is never sent to another URL`
-        })
+        if (!Facts.isRedirect(response.status)) return error
+        return withFields(error, { message: Facts.redirectMessage(response.status, headers["location"], call.secretTexts) })
       }
     ).pipe(Effect.flip)
   })
@@ -229,9 +142,7 @@ export const streamTimeoutError = (
 ): SkyError.SkyError =>
   construct("RequestTimeout", {
     ...evidenceOf(call, ctx, "RequestTimeout"),
-    message: `${ctx === undefined ? "no response" : "the stream did not end"} within the stream's deadline, ${
-      Duration.format(streamTimeout)
-    } (streamTimeout)`,
+    message: Facts.streamTimeoutMessage(ctx !== undefined, Duration.format(streamTimeout)),
     timeout: streamTimeout
   })
 
@@ -240,28 +151,9 @@ export const streamTimeoutError = (
  * table row, the row's status is the one that describes it (a 2003 is a 424).
  */
 export const inStreamStatus = (error: SkyError.SkyError): SkyError.SkyError => {
-  const status = SkyError.catalogue[error._tag].status ??
-    (error.errorType === undefined ? undefined : statusOfErrorType[error.errorType])
+  const status = Facts.inStreamStatusOf(error._tag, error.errorType)
   if (status === undefined || error.status === status) return error
   // The attempt log's own entry (the last) says the same.
   const attempts = error.attempts?.map((a, i, all) => (i === all.length - 1 ? { ...a, status } : a))
   return withFields(error, attempts === undefined ? { status } : { status, attempts })
-}
-
-/**
- * The statuses the vendors' own error types stand for, for an error without a code that arrives inside a
- * stream after HTTP 200 (an Anthropic `overloaded_error` is what a 529 would have said): with it, the retry
- * policy can judge the error as it would the same error before the stream began.
- */
-const statusOfErrorType: Readonly<Record<string, number>> = {
-  invalid_request_error: 400,
-  authentication_error: 401,
-  permission_error: 403,
-  not_found_error: 404,
-  request_too_large: 413,
-  rate_limit_error: 429,
-  rate_limit_exceeded: 429,
-  api_error: 500,
-  server_error: 500,
-  overloaded_error: 529
 }

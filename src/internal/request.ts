@@ -21,16 +21,16 @@ import * as FiberRef from "effect/FiberRef"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Tracer from "effect/Tracer"
-import * as Evidence from "../../packages/core/src/evidence.js"
+import * as Facts from "../../packages/core/src/callEvidence.js"
 // Type-only: the public module owns (and documents) the per-call options.
 import type { CallOptions } from "../SkyClient.js"
 import type * as SkyError from "../SkyError.js"
 import * as SkyRetry from "../SkyRetry.js"
 import { durationOr } from "./deadline.js"
-import { describe, fromHttpError, invalidRequest, type ResponseContext } from "./failure.js"
+import { fromHttpError, invalidRequest, type ResponseContext } from "./failure.js"
 import { type AttemptLog, makeLog } from "./retry.js"
 
-import { type BaseUrl, headersProblem, isAbsolute, joinUrl, originOfUrl } from "../../packages/core/src/requestChecks.js"
+import type { BaseUrl } from "../../packages/core/src/requestChecks.js"
 
 /** @internal */
 export { apiKeyProblem, type BaseUrl, baseUrlOf, headersProblem } from "../../packages/core/src/requestChecks.js"
@@ -113,7 +113,7 @@ export interface Endpoint {
 }
 
 /** The header that tells the server which attempt this is (1 for the first). @internal */
-export const attemptHeader = "x-sky-attempt"
+export const attemptHeader: string = Facts.attemptHeader
 
 /** A prepared request: what every attempt sends, and the evidence its errors keep. */
 export interface Call {
@@ -147,51 +147,22 @@ export const prepare = (
 ): Effect.Effect<Call, SkyError.SkyError> =>
   Effect.suspend(() => {
     const secretTexts = [Redacted.value(settings.apiKey)]
-    const scrubbed = (text: string) => Evidence.scrub(text, secretTexts)
-    if (endpoint.invalid !== undefined) return invalidRequest(endpoint, "", scrubbed(endpoint.invalid))
-    if (settings.base._tag === "Invalid") {
-      return invalidRequest(endpoint, Evidence.redactUrl(settings.baseUrl, secretTexts), settings.base.reason)
-    }
-    const url = joinUrl(settings.baseUrl, endpoint.path)
-    const secrets = [settings.apiKey]
-    const safeUrl = Evidence.redactUrl(url, secretTexts)
-    // A relative path stays on the base URL; only an absolute one can leave its origin.
-    if (isAbsolute(endpoint.path) && originOfUrl(url) !== settings.base.origin) {
-      // An absolute URL is accepted only on the base URL's origin: the key is never sent anywhere else.
-      return invalidRequest(endpoint, safeUrl, `${safeUrl} is not on the base URL's origin ${settings.base.origin}`)
-    }
-    let body: string | undefined
-    if (endpoint.body !== undefined) {
-      try {
-        body = JSON.stringify(endpoint.body)
-      } catch (cause) {
-        return invalidRequest(
-          endpoint,
-          safeUrl,
-          `its body could not be encoded as JSON (${describe(cause, secretTexts)})`
-        )
-      }
-      if (body === undefined) return invalidRequest(endpoint, safeUrl, "its body is not a JSON value")
-    }
-    const headers: Record<string, string> = {
-      accept: "application/json",
-      ...settings.headers,
-      ...endpoint.headers,
-      ...options?.headers,
-      authorization: `Bearer ${secretTexts[0]}`
-    }
-    const headerProblem = headersProblem(headers)
-    if (headerProblem !== undefined) return invalidRequest(endpoint, safeUrl, scrubbed(headerProblem))
-    const base = HttpClientRequest.make(endpoint.method)(url, { headers })
-    const withBody = body === undefined ? base : HttpClientRequest.bodyText(base, body, "application/json")
+    const planned = Facts.planRequest(
+      { apiKey: secretTexts[0]!, baseUrl: settings.baseUrl, base: settings.base, headers: settings.headers },
+      endpoint,
+      options?.headers
+    )
+    if (planned._tag === "Refuse") return invalidRequest(endpoint, planned.url, planned.reason)
+    const base = HttpClientRequest.make(endpoint.method)(planned.url, { headers: planned.headers })
+    const withBody = planned.body === undefined ? base : HttpClientRequest.bodyText(base, planned.body, "application/json")
     const policy = options?.maxRetries === undefined && options?.retry === undefined
       ? settings.retry
       : SkyRetry.policy({ ...options?.retry, maxRetries: options?.maxRetries ?? options?.retry?.maxRetries }, settings.retry)
     return Effect.succeed({
       endpoint,
-      url,
-      safeUrl,
-      secrets,
+      url: planned.url,
+      safeUrl: planned.safeUrl,
+      secrets: [settings.apiKey],
       secretTexts,
       timeout: durationOr(options?.timeout, settings.timeout),
       policy,
@@ -201,7 +172,7 @@ export const prepare = (
   })
 
 /** A 2xx status: the body is the answer. */
-export const isOk = (status: number): boolean => status >= 200 && status < 300
+export const isOk: (status: number) => boolean = Facts.isOk
 
 /** Sends one attempt; the status goes on `span` when the caller holds it, else on the current span. */
 export const execute = (

@@ -10,7 +10,7 @@ import * as Option from "effect/Option"
 import * as Schedule from "effect/Schedule"
 import * as Stream from "effect/Stream"
 import type * as Tracer from "effect/Tracer"
-import * as Evidence from "../../packages/core/src/evidence.js"
+import * as Facts from "../../packages/core/src/callEvidence.js"
 import * as SkyError from "../SkyError.js"
 import * as SkyRetry from "../SkyRetry.js"
 import type { Call } from "./request.js"
@@ -40,16 +40,11 @@ export const makeLog = (): AttemptLog => {
 }
 
 /** The attributes a failed call's span gets. */
-const failureAttributes = (error: SkyError.SkyError, attempts: number): Record<string, unknown> => {
-  const code = SkyError.codeOf(error)
-  return {
-    "sky.attempts": attempts,
-    "sky.error.tag": error._tag,
-    ...(code !== undefined ? { "sky.error.code": code } : {}),
-    ...(error.requestId !== undefined ? { "sky.request_id": error.requestId } : {}),
-    ...(error.status !== undefined ? { "http.response.status_code": error.status } : {})
-  }
-}
+const failureAttributes = (error: SkyError.SkyError, attempts: number): Record<string, unknown> =>
+  Facts.failureAttributes(
+    { _tag: error._tag, code: SkyError.codeOf(error), requestId: error.requestId, status: error.status },
+    attempts
+  )
 
 const annotateFailure = (error: SkyError.SkyError, attempts: number): Effect.Effect<void> =>
   Effect.annotateCurrentSpan(failureAttributes(error, attempts))
@@ -58,16 +53,13 @@ export const spanOptions = (call: Call) => ({
   kind: "client" as const,
   // The name and attributes say where the span is; capturing a stack per call costs ~10 µs.
   captureStackTrace: false,
-  attributes: {
-    "sky.operation": call.endpoint.operation,
-    "http.request.method": call.endpoint.method,
-    // Both come from the caller and may hold the key (a path segment, a pasted model name): scrubbed like every
-    // other text the call reports (a text shorter than the key is returned at once).
-    "url.path": Evidence.scrub(call.endpoint.path.split("?")[0]!, call.secretTexts),
-    ...(call.endpoint.model !== undefined
-      ? { "gen_ai.request.model": Evidence.scrub(call.endpoint.model, call.secretTexts) }
-      : {})
-  }
+  attributes: Facts.spanAttributes(
+    call.endpoint.operation,
+    call.endpoint.method,
+    call.endpoint.path,
+    call.endpoint.model,
+    call.secretTexts
+  )
 })
 
 /** Marks an error that reached the caller after an element: never retried. */

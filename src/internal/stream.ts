@@ -16,6 +16,7 @@ import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import type * as Sse from "../../packages/core/src/sse.js"
 import { makeEventDecoder } from "../../packages/core/src/sse.js"
+import * as Facts from "../../packages/core/src/callEvidence.js"
 import { hasErrorField, parseJson } from "../../packages/core/src/json.js"
 import type * as SkyError from "../SkyError.js"
 import * as SkyWire from "../SkyWire.js"
@@ -188,9 +189,6 @@ const stepEvents = <A, E>(
     return next
   }))
 
-const isJson = (response: HttpClientResponse.HttpClientResponse): boolean =>
-  /\bjson\b/i.test(response.headers["content-type"] ?? "")
-
 /**
  * A stream request answered with JSON instead of events: an error body becomes its SkyError (with the table's
  * status, as for an in-stream error), anything else an InvalidResponse that keeps the body.
@@ -229,9 +227,7 @@ const notAStreamComplaint = (
     call,
     contextOf(response, call)(),
     text,
-    parsed._tag === "Left" && parsed.problem.message.startsWith("JSON")
-      ? `expected an event stream, got ${response.headers["content-type"]}: ${parsed.problem.message}`
-      : `expected an event stream, got ${response.headers["content-type"]}`
+    Facts.notAStreamProblem(response.headers["content-type"], parsed._tag === "Left" ? parsed.problem.message : undefined)
   )
 
 /**
@@ -256,7 +252,7 @@ export const openStream = <A>(
       Effect.flatMap((response) =>
         !isOk(response.status)
           ? statusError(response, call)
-          : isJson(response)
+          : Facts.isJsonContentType(response.headers["content-type"])
           ? notAStream(response, call)
           : Effect.succeed(response)
       ),
@@ -308,14 +304,7 @@ export const openStream = <A>(
           Stream.concat(Stream.suspend(() =>
             ended || (surface.endsAtEof && complete)
               ? Stream.empty
-              : Stream.fail(invalidResponse(
-                call,
-                ctx(),
-                "",
-                surface.endsAtEof
-                  ? "the stream ended before any chunk carried a finish reason"
-                  : "the stream ended before its terminator"
-              ))
+              : Stream.fail(invalidResponse(call, ctx(), "", Facts.prematureEndProblem(surface.endsAtEof)))
           ))
         )
       })

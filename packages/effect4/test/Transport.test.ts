@@ -1,5 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, Context, Deferred, Effect, Exit, Layer, Redacted, Stream } from "effect"
+import { Cause, Context, Deferred, Effect, Exit, Layer, Redacted, Stream, Tracer } from "effect"
 import * as FetchHttpClient from "effect/http/FetchHttpClient"
 import * as HttpClient from "effect/http/HttpClient"
 import type * as HttpClientError from "effect/http/HttpClientError"
@@ -48,7 +48,7 @@ describe("the transport", () => {
       }).pipe(Effect.scoped, Effect.withTracer(tracer))
     })
 
-    it.live(`${name}: no trace headers when propagation is off, or outside any span`, () =>
+    it.live(`${name}: no trace headers when propagation is off (either switch), or outside any span`, () =>
       Effect.gen(function*() {
         const server = yield* serve((_req, res) => res.writeHead(204).end())
         const http = yield* transportOf(layer)
@@ -57,7 +57,11 @@ describe("the transport", () => {
           Effect.provideService(HttpClient.TracerPropagationEnabled, false)
         )
         yield* http.execute(post(server.url))
-        expect(server.seen.map((s) => s.headers.traceparent)).toEqual([undefined, undefined])
+        yield* http.execute(post(server.url)).pipe(
+          Effect.withSpan("SkyClient.test"),
+          Effect.provideService(Tracer.DisablePropagation, true)
+        )
+        expect(server.seen.map((s) => s.headers.traceparent)).toEqual([undefined, undefined, undefined])
       }).pipe(Effect.scoped))
 
     for (const status of [301, 302, 307, 308]) {

@@ -11,9 +11,8 @@ import type * as HttpClientError from "effect/http/HttpClientError"
 import type * as HttpClientResponse from "effect/http/HttpClientResponse"
 import * as Schema from "effect/Schema"
 import * as SchemaIssue from "effect/SchemaIssue"
-import * as Evidence from "../../../core/src/evidence.js"
-import { fieldLimits } from "../../../core/src/limits.js"
-import * as SkyError from "../SkyError.js"
+import * as Facts from "../../../core/src/callEvidence.js"
+import type * as SkyError from "../SkyError.js"
 import * as SkyWire from "../SkyWire.js"
 import { construct, withFields } from "./construct.js"
 import type { Call, Endpoint } from "./request.js"
@@ -38,40 +37,11 @@ export const invalidRequest = (
   }))
 
 /**
- * A transport error's own words, through its chain of causes, with secrets scrubbed.
- *
- * @internal
- */
-export const describe = (cause: unknown, secrets: ReadonlyArray<string>): string => {
-  const parts: Array<string> = []
-  let current: unknown = cause
-  for (let depth = 0; depth < 5 && current !== undefined && current !== null; depth++) {
-    if (typeof current === "object") {
-      const code = (current as { code?: unknown }).code
-      const message = (current as { message?: unknown }).message
-      const text = [typeof code === "string" ? code : undefined, typeof message === "string" ? message : undefined]
-        .filter((t): t is string => t !== undefined && t.length > 0)
-        .join(" ")
-      if (text.length > 0 && !parts.includes(text)) parts.push(text)
-      current = (current as { cause?: unknown }).cause
-    } else {
-      parts.push(String(current))
-      break
-    }
-  }
-  return Evidence.scrub(parts.length === 0 ? "unknown transport failure" : parts.join(" <- "), secrets)
-}
-
-/**
  * What a response's status line and headers say, as an error keeps it.
  *
  * @internal
  */
-export interface ResponseContext {
-  readonly status: number
-  readonly headers: Record<string, string>
-  readonly requestId?: string
-}
+export type ResponseContext = Facts.ResponseContext
 
 /**
  * The response's evidence, computed once and only when an error needs it (never on the success path).
@@ -80,44 +50,11 @@ export interface ResponseContext {
  */
 export const contextOf = (response: HttpClientResponse.HttpClientResponse, call: Call): () => ResponseContext => {
   let ctx: ResponseContext | undefined
-  return () => {
-    if (ctx === undefined) {
-      const raw = Evidence.normalizeHeaders(response.headers)
-      const secrets = call.secretTexts
-      const id = Evidence.requestIdFromHeaders(raw)
-      const requestId = id === undefined ? undefined : Evidence.scrub(id, secrets)
-      ctx = {
-        status: response.status,
-        headers: Evidence.redactHeaders(raw, secrets),
-        ...(requestId !== undefined ? { requestId } : {})
-      }
-    }
-    return ctx
-  }
+  return () => (ctx ??= Facts.responseContext(response.status, response.headers, call.secretTexts))
 }
 
-const evidenceOf = (call: Call, ctx: ResponseContext | undefined, tag: SkyError.Tag) => ({
-  method: call.endpoint.method,
-  url: call.safeUrl,
-  ...(ctx !== undefined ? ctx : {}),
-  attempts: [
-    ...call.log.attempts,
-    {
-      attempt: call.log.attempts.length + 1,
-      tag,
-      ...(ctx !== undefined ? { status: ctx.status } : {}),
-      ...(ctx?.requestId !== undefined ? { requestId: ctx.requestId } : {})
-    }
-  ]
-})
-
-const originOf = (url: string): string => {
-  try {
-    return new URL(url).origin
-  } catch {
-    return url
-  }
-}
+const evidenceOf = (call: Call, ctx: ResponseContext | undefined, tag: SkyError.Tag) =>
+  Facts.attemptEvidence(call.endpoint.method, call.safeUrl, call.log.attempts, ctx, tag)
 
 /**
  * A failure of `effect/http` as a `SkyError`: a request the transport refused to build was never sent
@@ -131,7 +68,7 @@ export const fromHttpError = (
   ctx: ResponseContext | undefined
 ): SkyError.SkyError => {
   const secrets = call.secretTexts
-  const reason = describe(error.reason.cause ?? error.reason, secrets)
+  const reason = Facts.describeCause(error.reason.cause ?? error.reason, secrets)
   // Checked before sending (prepare); a transport that refuses a request anyway says it was never sent.
   if (error.reason._tag === "EncodeError" || error.reason._tag === "InvalidUrlError") {
     const what = error.reason._tag === "EncodeError" ? "its body could not be encoded" : `invalid URL ${call.safeUrl}`
@@ -145,9 +82,7 @@ export const fromHttpError = (
   }
   return construct("ConnectionError", {
     ...evidenceOf(call, ctx, "ConnectionError"),
-    message: ctx === undefined
-      ? `no response from ${originOf(call.safeUrl)}: ${reason}`
-      : `the connection dropped while reading the response (HTTP ${ctx.status}): ${reason}`,
+    message: Facts.connectionMessage(call.safeUrl, ctx?.status, reason),
     reason
   })
 }
@@ -165,9 +100,7 @@ export const timeoutError = (call: Call, ctx: ResponseContext | undefined, what:
     : undefined
   return construct("RequestTimeout", {
     ...evidenceOf(call, ctx ?? errorCtx, "RequestTimeout"),
-    message: `${errorCtx === undefined ? what : `the error response (HTTP ${errorCtx.status}) was not complete`} within ${
-      Duration.format(call.timeout)
-    }`,
+    message: Facts.timeoutMessage(what, errorCtx?.status, Duration.format(call.timeout)),
     timeout: call.timeout
   })
 }
@@ -184,9 +117,7 @@ export const streamTimeoutError = (
 ): SkyError.SkyError =>
   construct("RequestTimeout", {
     ...evidenceOf(call, ctx, "RequestTimeout"),
-    message: `${ctx === undefined ? "no response" : "the stream did not end"} within the stream's deadline, ${
-      Duration.format(streamTimeout)
-    } (streamTimeout)`,
+    message: Facts.streamTimeoutMessage(ctx !== undefined, Duration.format(streamTimeout)),
     timeout: streamTimeout
   })
 
@@ -199,15 +130,9 @@ const complaint = (error: { readonly message: string }): { readonly summary: str
     const path = first === undefined || first.path === undefined || first.path.length === 0
       ? ""
       : `${first.path.map((p) => String(typeof p === "object" ? p.key : p)).join(".")}: `
-    return { summary: first === undefined ? firstLine(error.message) : `${path}${first.message}`, full: error.message }
+    return { summary: first === undefined ? Facts.firstLine(error.message) : `${path}${first.message}`, full: error.message }
   }
-  return { summary: firstLine(error.message), full: error.message }
-}
-
-const firstLine = (text: string): string => {
-  // Only the head is looked at: a complaint can quote a whole 20 MB body.
-  const line = text.slice(0, 301).split("\n", 1)[0] ?? text
-  return line.length > 300 ? `${line.slice(0, 300)}...` : line
+  return { summary: Facts.firstLine(error.message), full: error.message }
 }
 
 /**
@@ -220,33 +145,17 @@ export const invalidResponse = (
   ctx: ResponseContext,
   body: string,
   problem: string | { readonly message: string }
-): SkyError.SkyError => {
-  const secrets = call.secretTexts
-  // Cut before scrubbing: a 20 MB body or complaint is never copied whole into the error.
-  const text = Evidence.scrubCut(body, SkyWire.bodyLimit, secrets)
-  const { full: issue, summary } = typeof problem === "string"
-    ? { full: problem, summary: firstLine(problem) }
-    : complaint(problem)
-  return construct("InvalidResponse", {
+): SkyError.SkyError =>
+  construct("InvalidResponse", {
     ...evidenceOf(call, ctx, "InvalidResponse"),
-    message: `the ${call.endpoint.operation} response could not be decoded: ${Evidence.scrub(summary, secrets)}`,
-    issue: Evidence.scrubCut(issue, fieldLimits.issue, secrets),
-    body: text.length > SkyWire.bodyLimit ? text.slice(0, SkyWire.bodyLimit) : text,
-    ...(body.length > SkyWire.bodyLimit ? { bodyTruncated: true } : {})
+    ...Facts.invalidResponseTexts(
+      call.endpoint.operation,
+      body,
+      typeof problem === "string" ? { full: problem, summary: Facts.firstLine(problem) } : complaint(problem),
+      call.secretTexts,
+      SkyWire.bodyLimit
+    )
   })
-}
-
-/** The response's headers as evidence may keep them: a `Location` (or `Content-Location`) has its key-like query parameters redacted. */
-const headersOf = (response: HttpClientResponse.HttpClientResponse, call: Call): Readonly<Record<string, string>> => {
-  const headers = response.headers
-  if (headers["location"] === undefined && headers["content-location"] === undefined) return headers
-  const out: Record<string, string> = { ...headers }
-  for (const name of ["location", "content-location"]) {
-    const value = out[name]
-    if (value !== undefined) out[name] = Evidence.redactUrl(value, call.secretTexts)
-  }
-  return out
-}
 
 /**
  * An error body classified: the wire decoder's `SkyError` for it, with the call's evidence.
@@ -282,15 +191,10 @@ export const statusError = (
       collectedBody(response),
       Clock.currentTimeMillis,
       (body, now) => {
-        const headers = headersOf(response, call)
+        const headers = Facts.redactLocations(response.headers, call.secretTexts)
         const error = classified(call, response.status, headers, body, now)
-        if (response.status < 300 || response.status >= 400) return error
-        const location = headers["location"]
-        return withFields(error, {
-          message: `HTTP ${response.status}: the server redirected the request${
-            location === undefined ? "" : ` to ${Evidence.scrub(location, call.secretTexts)}`
-          }; redirects are not followed, so that the API key is never sent to another URL`
-        })
+        if (!Facts.isRedirect(response.status)) return error
+        return withFields(error, { message: Facts.redirectMessage(response.status, headers["location"], call.secretTexts) })
       }
     ).pipe(Effect.flip)
   })
@@ -302,28 +206,9 @@ export const statusError = (
  * @internal
  */
 export const inStreamStatus = (error: SkyError.SkyError): SkyError.SkyError => {
-  const status = SkyError.catalogue[error._tag].status ??
-    (error.errorType === undefined ? undefined : statusOfErrorType[error.errorType])
+  const status = Facts.inStreamStatusOf(error._tag, error.errorType)
   if (status === undefined || error.status === status) return error
   // The attempt log's own entry (the last) says the same.
   const attempts = error.attempts?.map((a, i, all) => (i === all.length - 1 ? { ...a, status } : a))
   return withFields(error, attempts === undefined ? { status } : { status, attempts })
-}
-
-/**
- * The statuses the vendors' own error types stand for, for an error without a code that arrives inside a stream
- * after HTTP 200 (an Anthropic `overloaded_error` is what a 529 would have said): with it, the retry policy can
- * judge the error as it would the same error before the stream began.
- */
-const statusOfErrorType: Readonly<Record<string, number>> = {
-  invalid_request_error: 400,
-  authentication_error: 401,
-  permission_error: 403,
-  not_found_error: 404,
-  request_too_large: 413,
-  rate_limit_error: 429,
-  rate_limit_exceeded: 429,
-  api_error: 500,
-  server_error: 500,
-  overloaded_error: 529
 }

@@ -17,13 +17,13 @@ import type * as HttpClientResponse from "effect/http/HttpClientResponse"
 import * as HttpTraceContext from "effect/http/HttpTraceContext"
 import * as Redacted from "effect/Redacted"
 import * as Tracer from "effect/Tracer"
-import * as Evidence from "../../../core/src/evidence.js"
-import { type BaseUrl, headersProblem, isAbsolute, joinUrl, originOfUrl } from "../../../core/src/requestChecks.js"
+import * as Facts from "../../../core/src/callEvidence.js"
+import type { BaseUrl } from "../../../core/src/requestChecks.js"
 import type { CallOptions } from "../SkyClient.js"
 import type * as SkyError from "../SkyError.js"
 import * as SkyRetry from "../SkyRetry.js"
 import { durationOr } from "./deadline.js"
-import { describe, fromHttpError, invalidRequest, type ResponseContext } from "./failure.js"
+import { fromHttpError, invalidRequest, type ResponseContext } from "./failure.js"
 import { type AttemptLog, makeLog } from "./retry.js"
 
 /** @internal */
@@ -112,7 +112,7 @@ export interface Endpoint {
  *
  * @internal
  */
-export const attemptHeader = "x-sky-attempt"
+export const attemptHeader: string = Facts.attemptHeader
 
 /**
  * A prepared request: what every attempt sends, and the evidence its errors keep.
@@ -152,44 +152,21 @@ export const prepare = (
 ): Effect.Effect<Call, SkyError.SkyError> =>
   Effect.suspend(() => {
     const secretTexts = [Redacted.value(settings.apiKey)]
-    const scrubbed = (text: string) => Evidence.scrub(text, secretTexts)
-    if (endpoint.invalid !== undefined) return invalidRequest(endpoint, "", scrubbed(endpoint.invalid))
-    if (settings.base._tag === "Invalid") {
-      return invalidRequest(endpoint, Evidence.redactUrl(settings.baseUrl, secretTexts), settings.base.reason)
-    }
-    const url = joinUrl(settings.baseUrl, endpoint.path)
-    const safeUrl = Evidence.redactUrl(url, secretTexts)
-    // A relative path stays on the base URL; only an absolute one can leave its origin, and the key never does.
-    if (isAbsolute(endpoint.path) && originOfUrl(url) !== settings.base.origin) {
-      return invalidRequest(endpoint, safeUrl, `${safeUrl} is not on the base URL's origin ${settings.base.origin}`)
-    }
-    let body: string | undefined
-    if (endpoint.body !== undefined) {
-      try {
-        body = JSON.stringify(endpoint.body)
-      } catch (cause) {
-        return invalidRequest(endpoint, safeUrl, `its body could not be encoded as JSON (${describe(cause, secretTexts)})`)
-      }
-      if (body === undefined) return invalidRequest(endpoint, safeUrl, "its body is not a JSON value")
-    }
-    const headers: Record<string, string> = {
-      accept: "application/json",
-      ...settings.headers,
-      ...endpoint.headers,
-      ...options?.headers,
-      authorization: `Bearer ${secretTexts[0]}`
-    }
-    const headerProblem = headersProblem(headers)
-    if (headerProblem !== undefined) return invalidRequest(endpoint, safeUrl, scrubbed(headerProblem))
-    const base = HttpClientRequest.make(endpoint.method)(url, { headers })
-    const withBody = body === undefined ? base : HttpClientRequest.bodyText(base, body, "application/json")
+    const planned = Facts.planRequest(
+      { apiKey: secretTexts[0]!, baseUrl: settings.baseUrl, base: settings.base, headers: settings.headers },
+      endpoint,
+      options?.headers
+    )
+    if (planned._tag === "Refuse") return invalidRequest(endpoint, planned.url, planned.reason)
+    const base = HttpClientRequest.make(endpoint.method)(planned.url, { headers: planned.headers })
+    const withBody = planned.body === undefined ? base : HttpClientRequest.bodyText(base, planned.body, "application/json")
     const policy = options?.maxRetries === undefined && options?.retry === undefined
       ? settings.retry
       : SkyRetry.policy({ ...options?.retry, maxRetries: options?.maxRetries ?? options?.retry?.maxRetries }, settings.retry)
     return Effect.succeed({
       endpoint,
-      url,
-      safeUrl,
+      url: planned.url,
+      safeUrl: planned.safeUrl,
       secrets: [settings.apiKey],
       secretTexts,
       timeout: durationOr(options?.timeout, settings.timeout),
@@ -204,7 +181,7 @@ export const prepare = (
  *
  * @internal
  */
-export const isOk = (status: number): boolean => status >= 200 && status < 300
+export const isOk: (status: number) => boolean = Facts.isOk
 
 /**
  * Sends one attempt; the status goes on `span` when the caller holds it, else on the current span.

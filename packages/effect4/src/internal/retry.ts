@@ -9,7 +9,7 @@ import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import type * as Tracer from "effect/Tracer"
-import * as Evidence from "../../../core/src/evidence.js"
+import * as Facts from "../../../core/src/callEvidence.js"
 import * as SkyError from "../SkyError.js"
 import * as SkyRetry from "../SkyRetry.js"
 import type { Call } from "./request.js"
@@ -52,16 +52,11 @@ export const makeLog = (): AttemptLog => {
  *
  * @internal
  */
-export const failureAttributes = (error: SkyError.SkyError, attempts: number): Record<string, unknown> => {
-  const code = SkyError.codeOf(error)
-  return {
-    "sky.attempts": attempts,
-    "sky.error.tag": error._tag,
-    ...(code !== undefined ? { "sky.error.code": code } : {}),
-    ...(error.requestId !== undefined ? { "sky.request_id": error.requestId } : {}),
-    ...(error.status !== undefined ? { "http.response.status_code": error.status } : {})
-  }
-}
+export const failureAttributes = (error: SkyError.SkyError, attempts: number): Record<string, unknown> =>
+  Facts.failureAttributes(
+    { _tag: error._tag, code: SkyError.codeOf(error), requestId: error.requestId, status: error.status },
+    attempts
+  )
 
 /**
  * The options of a call's span: a client span whose attributes are scrubbed of the key.
@@ -72,16 +67,13 @@ export const spanOptions = (call: Call): Tracer.SpanOptions => ({
   kind: "client",
   // The name and attributes say where the span is; capturing a stack per call costs ~10 µs.
   captureStackTrace: false,
-  attributes: {
-    "sky.operation": call.endpoint.operation,
-    "http.request.method": call.endpoint.method,
-    // Both come from the caller and may hold the key (a path segment, a pasted model name): scrubbed like every
-    // other text the call reports (a text shorter than the key is returned at once).
-    "url.path": Evidence.scrub(call.endpoint.path.split("?")[0]!, call.secretTexts),
-    ...(call.endpoint.model !== undefined
-      ? { "gen_ai.request.model": Evidence.scrub(call.endpoint.model, call.secretTexts) }
-      : {})
-  }
+  attributes: Facts.spanAttributes(
+    call.endpoint.operation,
+    call.endpoint.method,
+    call.endpoint.path,
+    call.endpoint.model,
+    call.secretTexts
+  )
 })
 
 /**

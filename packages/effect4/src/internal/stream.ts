@@ -15,6 +15,7 @@ import type * as HttpClientResponse from "effect/http/HttpClientResponse"
 import type * as Pull from "effect/Pull"
 import * as Result from "effect/Result"
 import * as Stream from "effect/Stream"
+import * as Facts from "../../../core/src/callEvidence.js"
 import { hasErrorField, parseJson } from "../../../core/src/json.js"
 import { type Event, makeEventDecoder } from "../../../core/src/sse.js"
 import type * as SkyError from "../SkyError.js"
@@ -186,9 +187,6 @@ const run = <A>(texts: Stream.Stream<string, SkyError.SkyError>, machine: Machin
       return next
     }))
 
-const isJson = (response: HttpClientResponse.HttpClientResponse): boolean =>
-  /\bjson\b/i.test(response.headers["content-type"] ?? "")
-
 /**
  * A stream request answered with JSON instead of events: an error body becomes its SkyError (with the table's
  * status, as for an in-stream error), anything else an InvalidResponse that keeps the body.
@@ -205,14 +203,11 @@ const notAStream = (
     const isError = parsed === undefined ? hasErrorField(body.facts) : parsed._tag === "Right" && hasErrorField(parsed.value)
     if (isError) return Effect.fail(inStreamStatus(classified(call, response.status, response.headers, whole ? text : body, now)))
     const json = parsed ?? parseJson(text)
-    const contentType = response.headers["content-type"]
     return Effect.fail(invalidResponse(
       call,
       contextOf(response, call)(),
       text,
-      json._tag === "Left" && json.problem.message.startsWith("JSON")
-        ? `expected an event stream, got ${contentType}: ${json.problem.message}`
-        : `expected an event stream, got ${contentType}`
+      Facts.notAStreamProblem(response.headers["content-type"], json._tag === "Left" ? json.problem.message : undefined)
     ))
   })
 
@@ -239,7 +234,7 @@ export const openStream = <A>(
       Effect.flatMap((response) =>
         !isOk(response.status)
           ? statusError(response, call)
-          : isJson(response)
+          : Facts.isJsonContentType(response.headers["content-type"])
           ? notAStream(response, call)
           : Effect.succeed(response)
       )
@@ -288,14 +283,7 @@ export const openStream = <A>(
           atEnd: () =>
             ended || (surface.endsAtEof && complete)
               ? undefined
-              : invalidResponse(
-                call,
-                ctx(),
-                "",
-                surface.endsAtEof
-                  ? "the stream ended before any chunk carried a finish reason"
-                  : "the stream ended before its terminator"
-              )
+              : invalidResponse(call, ctx(), "", Facts.prematureEndProblem(surface.endsAtEof))
         })
       })
     )

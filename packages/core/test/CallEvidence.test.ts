@@ -1,0 +1,77 @@
+import { describe, expect, it } from "vitest"
+import * as Facts from "../src/callEvidence.js"
+import { baseUrlOf } from "../src/requestChecks.js"
+
+const key = "ak-CALLEVIDENCEsecret0123456789ab"
+const settings = (baseUrl: string) => ({ apiKey: key, baseUrl, base: baseUrlOf(baseUrl, [key]), headers: { "x-team": "blue" } })
+
+describe("planRequest", () => {
+  it("sends JSON with the key to the base URL's origin, headers laid over in order", () => {
+    const planned = Facts.planRequest(settings("http://h:1/base/"), {
+      method: "POST",
+      path: "/v1/x",
+      body: { a: 1 },
+      headers: { "x-team": "red", accept: "text/event-stream" }
+    }, { "x-call": "1" })
+    expect(planned).toEqual({
+      _tag: "Send",
+      url: "http://h:1/base/v1/x",
+      safeUrl: "http://h:1/base/v1/x",
+      body: `{"a":1}`,
+      headers: { accept: "text/event-stream", "x-team": "red", "x-call": "1", authorization: `Bearer ${key}` }
+    })
+  })
+
+  it("refuses, before sending, what cannot be sent; no reason holds the key", () => {
+    const cyclic: Record<string, unknown> = {}
+    cyclic.self = cyclic
+    const refusals = [
+      Facts.planRequest(settings("http://h:1"), { method: "GET", path: "", invalid: `bad model ${key}` }, undefined),
+      Facts.planRequest(settings("ftp://h/"), { method: "GET", path: "/x" }, undefined),
+      Facts.planRequest(settings("http://h:1"), { method: "GET", path: "http://elsewhere/x" }, undefined),
+      Facts.planRequest(settings("http://h:1"), { method: "POST", path: "/x", body: cyclic }, undefined),
+      Facts.planRequest(settings("http://h:1"), { method: "POST", path: "/x", body: () => 1 }, undefined),
+      Facts.planRequest(settings("http://h:1"), { method: "GET", path: "/x" }, { [`x-${key}`]: "a\r\nb" })
+    ]
+    const reasons = refusals.map((r) => (r._tag === "Refuse" ? r.reason : "sent"))
+    expect(reasons[0]).toBe("bad model <redacted>")
+    expect(reasons[1]).toContain("not an http or https URL")
+    expect(reasons[2]).toContain("not on the base URL's origin")
+    expect(reasons[3]).toContain("could not be encoded as JSON")
+    expect(reasons[4]).toBe("its body is not a JSON value")
+    expect(reasons[5]).toContain("holds a line break")
+    for (const reason of reasons) expect(reason).not.toContain(key)
+  })
+})
+
+describe("what a call reports", () => {
+  it("evidence, statuses, texts and attributes", () => {
+    expect(Facts.describeCause({ code: "ECONNRESET", message: `reset ${key}`, cause: { message: "inner" } }, [key]))
+      .toBe("ECONNRESET reset <redacted> <- inner")
+    expect(Facts.responseContext(503, { "x-request-id": "r-1", authorization: `Bearer ${key}` }, [key]))
+      .toMatchObject({ status: 503, requestId: "r-1" })
+    expect(JSON.stringify(Facts.responseContext(503, { "x-echo": key }, [key]))).not.toContain(key)
+    expect(Facts.inStreamStatusOf("RpmLimitExceeded", undefined)).toBe(429)
+    expect(Facts.inStreamStatusOf("UnknownGatewayError", "overloaded_error")).toBe(529)
+    expect(Facts.inStreamStatusOf("UnknownGatewayError", "something")).toBeUndefined()
+    expect(Facts.redactLocations({ location: `http://x/?key=${key}` }, [key]).location).toBe("http://x/?key=%3Credacted%3E")
+    expect(Facts.redirectMessage(302, `http://x/${key}`, [key])).not.toContain(key)
+    expect(Facts.spanAttributes("request", "POST", `/v1/${key}?q=1`, `m-${key}`, [key])).toEqual({
+      "sky.operation": "request",
+      "http.request.method": "POST",
+      "url.path": "/v1/<redacted>",
+      "gen_ai.request.model": "m-<redacted>"
+    })
+    expect(Facts.failureAttributes({ _tag: "RpmLimitExceeded", code: 2007, status: 429 }, 3)).toEqual({
+      "sky.attempts": 3,
+      "sky.error.tag": "RpmLimitExceeded",
+      "sky.error.code": 2007,
+      "http.response.status_code": 429
+    })
+    const texts = Facts.invalidResponseTexts("chat", "x".repeat(100), { summary: "bad", full: "bad" }, [key], 10)
+    expect(texts).toEqual({ message: "the chat response could not be decoded: bad", issue: "bad", body: "x".repeat(10), bodyTruncated: true })
+    expect(Facts.firstLine(`a\nb`)).toBe("a")
+    expect(Facts.isJsonContentType("application/problem+json")).toBe(true)
+    expect(Facts.isJsonContentType("text/event-stream")).toBe(false)
+  })
+})
