@@ -15,13 +15,20 @@ import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
 import * as Console from "effect/Console"
-import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import * as Demo from "./demo.js"
-import { chatArgumentProblem, chatUsage, mockUsage, portProblem, usage, useColour } from "../../packages/core/src/command.js"
+import {
+  chatArgumentProblem,
+  chatUsage,
+  explain,
+  mockUsage,
+  portProblem,
+  usage,
+  useColour
+} from "../../packages/core/src/command.js"
 import * as CatalogueTable from "../../packages/core/src/catalogueTable.js"
 import * as SkyClient from "../SkyClient.js"
 import * as SkyError from "../SkyError.js"
@@ -46,22 +53,6 @@ const demo = Command.make("demo", {}, () =>
       "Start the SkyEngine double and walk through a success, a stream, the 14 codes and the client-side failures."
     )
   )
-
-/** What a failed call means and what to do about it, as the lines `sky chat` prints. */
-const explain = (error: SkyError.SkyError): string => {
-  const meta: SkyError.CatalogueEntry = SkyError.catalogue[error._tag]
-  const code = String(SkyError.codeOf(error) ?? "-")
-  return [
-    `error:      ${error._tag} (code ${code}${error.status !== undefined ? `, HTTP ${error.status}` : ""})`,
-    `meaning:    ${meta.meaning}`,
-    `message:    ${error.message}`,
-    `request id: ${error.requestId ?? "-"}`,
-    `retryable:  ${SkyError.isRetryable(error) ? "yes" : "no"}${
-      error.retryAfter !== undefined ? ` (the server asked to wait ${Duration.format(error.retryAfter)})` : ""
-    }`,
-    `what to do: ${meta.remedy}`
-  ].join("\n")
-}
 
 const chat = Command.make(
   "chat",
@@ -98,7 +89,7 @@ const chat = Command.make(
       })
       yield* call.pipe(
         Effect.provide(layer),
-        Effect.catchIf(SkyError.isSkyError, (error) => Effect.zipRight(Console.error(explain(error)), exitWith(1))),
+        Effect.catchIf(SkyError.isSkyError, (error) => Effect.zipRight(Console.error(explain(Demo.failureView(error))), exitWith(1))),
         Effect.catchAll((error) => Effect.zipRight(Console.error(`sky chat: ${String(error)}`), exitWith(1)))
       )
     })

@@ -11,7 +11,19 @@ import * as Either from "effect/Either"
 import * as SkyClient from "../SkyClient.js"
 import * as SkyError from "../SkyError.js"
 import * as SkyMock from "../SkyMock.js"
+import type { FailureView } from "../../packages/core/src/command.js"
 import * as Demo from "../../packages/core/src/demo.js"
+
+/** A failed call as `sky` prints it. */
+export const failureView = (error: SkyError.SkyError): FailureView => ({
+  tag: error._tag,
+  code: SkyError.codeOf(error),
+  status: error.status,
+  message: error.message,
+  requestId: error.requestId,
+  retryable: SkyError.isRetryable(error),
+  retryAfter: error.retryAfter === undefined ? undefined : Duration.format(error.retryAfter)
+})
 
 /** What the application does for each tag: the exhaustive handler of the demo. */
 const handler = <R>(self: Effect.Effect<string, SkyError.SkyError, R>): Effect.Effect<string, never, R> =>
@@ -55,24 +67,12 @@ const runCase = (sky: SkyClient.Service, c: Demo.Case): Effect.Effect<Demo.Outco
     const result = yield* Effect.either(call)
     // The exhaustive handler sees the same outcome; the call is made once.
     const handled = yield* handler(Either.isRight(result) ? Effect.succeed(result.right) : Effect.fail(result.left))
-    if (Either.isRight(result)) {
-      return {
-        name: c.name,
-        result: `HTTP 200, ${c.shape} -> success`,
-        detail: `The answer: ${JSON.stringify(result.right)}.`,
-        passed: c.expected === "success"
-      }
-    }
-    const error = result.left
-    const retry = SkyError.isRetryable(error)
-      ? `Retryable${error.retryAfter !== undefined ? `, after ${Duration.format(error.retryAfter)}` : ""}`
-      : "Not retryable"
-    return {
-      name: c.name,
-      result: `${error.status === undefined ? "no HTTP status" : `HTTP ${error.status}`}, ${c.shape} -> ${error._tag}`,
-      detail: `${retry}; the handler ${handled}.`,
-      passed: error._tag === c.expected
-    }
+    return Demo.outcomeOf(
+      c,
+      Either.isRight(result)
+        ? { _tag: "Success", answer: result.right }
+        : { _tag: "Failure", failure: failureView(result.left), handled }
+    )
   })
 }
 
@@ -83,13 +83,7 @@ const retryCase = (sky: SkyClient.Service, double: SkyMock.Service): Effect.Effe
     if (Either.isRight(fault)) yield* double.enqueue(fault.right, Demo.retryCase.times)
     const result = yield* Effect.either(sky.chatCompletions(request, { maxRetries: Demo.retryCase.times }))
     const attempts = (yield* double.requests).filter((r) => r.path === "/v1/chat/completions").slice(-3)
-    const passed = Either.isRight(result) && attempts.map((r) => r.attempt).join(",") === Demo.retryCase.attempts
-    return {
-      name: Demo.retryCase.name,
-      result: `HTTP 429, 429, 200 -> ${Either.isRight(result) ? "success" : result.left._tag}`,
-      detail: `The client waited the 100 ms the server asked for before each retry: ${attempts.length} attempts.`,
-      passed
-    }
+    return Demo.retryOutcomeOf(Either.isRight(result) ? "success" : result.left._tag, attempts.map((r) => r.attempt))
   })
 
 /** The demo's settings. */

@@ -5,6 +5,7 @@
  *
  * @internal
  */
+import { catalogue, type CatalogueEntry, type Tag } from "./table.js"
 
 /**
  * The usage line of `sky`, printed with every usage error.
@@ -37,6 +38,46 @@ export const mockUsage: string = "usage: sky mock [--port P]"
  * @category exit codes
  */
 export const exitCodes = { done: 0, failed: 1, badArguments: 2 } as const
+
+/**
+ * A failed call as `sky` prints it: what each line reads off its own `SkyError` (its wait already written as a
+ * person writes it, e.g. `1s`).
+ *
+ * @since 1.0.0
+ * @category failures
+ */
+export interface FailureView {
+  readonly tag: Tag
+  readonly code: number | string | undefined
+  readonly status: number | undefined
+  readonly message: string
+  readonly requestId: string | undefined
+  readonly retryable: boolean
+  /** The wait the server asked for, formatted; absent when it asked for none. */
+  readonly retryAfter: string | undefined
+}
+
+/**
+ * What a failed call means and what to do about it, as the lines `sky chat` prints.
+ *
+ * @since 1.0.0
+ * @category failures
+ */
+export const explain = (failure: FailureView): string => {
+  const meta: CatalogueEntry = catalogue[failure.tag]
+  return [
+    `error:      ${failure.tag} (code ${String(failure.code ?? "-")}${
+      failure.status !== undefined ? `, HTTP ${failure.status}` : ""
+    })`,
+    `meaning:    ${meta.meaning}`,
+    `message:    ${failure.message}`,
+    `request id: ${failure.requestId ?? "-"}`,
+    `retryable:  ${failure.retryable ? "yes" : "no"}${
+      failure.retryAfter !== undefined ? ` (the server asked to wait ${failure.retryAfter})` : ""
+    }`,
+    `what to do: ${meta.remedy}`
+  ].join("\n")
+}
 
 /** The options of `sky chat`, and whether each takes a value. */
 const chatOptions: Readonly<Record<string, boolean>> = {

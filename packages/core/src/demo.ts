@@ -5,6 +5,7 @@
  *
  * @internal
  */
+import type { FailureView } from "./command.js"
 import { catalogue, type CatalogueEntry, type Tag, tags } from "./table.js"
 import { shapes } from "./wire.js"
 
@@ -107,19 +108,73 @@ export const request = {
   messages: [{ role: "user" as const, content: "hello from the demo" }]
 }
 
+/** The wait the double asks for before each retry of the last case. */
+const retryWaitMillis = 100
+
 /**
- * The last case: this fault queued `retryTimes` times, then the retry policy gets through to an answer.
+ * The last case: this fault queued `times` times, then the retry policy gets through to an answer.
  *
  * @since 1.0.0
  * @category cases
  */
 export const retryCase = {
   name: "code 2007 twice, then an answer",
-  fault: "error:2007,retry-after-ms=100",
+  fault: `error:2007,retry-after-ms=${retryWaitMillis}`,
   times: 2,
   /** The `x-sky-attempt` of the three requests, in order. */
   attempts: "1,2,3"
 } as const
+
+/**
+ * What a case did: the answer it got, or its failure and what the exhaustive handler did about it.
+ *
+ * @since 1.0.0
+ * @category cases
+ */
+export type Result =
+  | { readonly _tag: "Success"; readonly answer: string }
+  | { readonly _tag: "Failure"; readonly failure: FailureView; readonly handled: string }
+
+/**
+ * A case's outcome from what the call gave, and whether it is what the case expects.
+ *
+ * @since 1.0.0
+ * @category cases
+ */
+export const outcomeOf = (c: Case, result: Result): Outcome => {
+  if (result._tag === "Success") {
+    return {
+      name: c.name,
+      result: `HTTP 200, ${c.shape} -> success`,
+      detail: `The answer: ${JSON.stringify(result.answer)}.`,
+      passed: c.expected === "success"
+    }
+  }
+  const { failure, handled } = result
+  const retry = failure.retryable
+    ? `Retryable${failure.retryAfter !== undefined ? `, after ${failure.retryAfter}` : ""}`
+    : "Not retryable"
+  return {
+    name: c.name,
+    result: `${failure.status === undefined ? "no HTTP status" : `HTTP ${failure.status}`}, ${c.shape} -> ${failure.tag}`,
+    detail: `${retry}; the handler ${handled}.`,
+    passed: failure.tag === c.expected
+  }
+}
+
+/**
+ * The retried case's outcome: what the call ended with (`"success"` or the failure's tag) and the
+ * `x-sky-attempt` of the double's last requests.
+ *
+ * @since 1.0.0
+ * @category cases
+ */
+export const retryOutcomeOf = (ended: Expected, attempts: ReadonlyArray<number | undefined>): Outcome => ({
+  name: retryCase.name,
+  result: `HTTP 429, 429, 200 -> ${ended}`,
+  detail: `The client waited the ${retryWaitMillis} ms the server asked for before each retry: ${attempts.length} attempts.`,
+  passed: ended === "success" && attempts.join(",") === retryCase.attempts
+})
 
 /**
  * The demo's output fits this many columns.

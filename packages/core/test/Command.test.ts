@@ -1,5 +1,13 @@
 import { describe, expect, it } from "vitest"
-import { chatArgumentProblem, missingPackages, missingPeersMessage, portProblem, useColour } from "../src/command.js"
+import {
+  chatArgumentProblem,
+  explain,
+  missingPackages,
+  missingPeersMessage,
+  portProblem,
+  useColour
+} from "../src/command.js"
+import { catalogue } from "../src/table.js"
 
 describe("sky chat's arguments", () => {
   it("accepts its options, with their values, and any words", () => {
@@ -54,5 +62,42 @@ describe("colour", () => {
     expect(useColour({}, {})).toBe(false)
     expect(useColour({ isTTY: true }, { NO_COLOR: "1" })).toBe(false)
     expect(useColour({ isTTY: true }, { NO_COLOR: "" })).toBe(true)
+  })
+})
+
+describe("a failed chat, explained", () => {
+  it("names tag, code, status, meaning, message, request id, retry and remedy, in plain English", () => {
+    const text = explain({
+      tag: "RpmLimitExceeded",
+      code: 2007,
+      status: 429,
+      message: "slow down",
+      requestId: "0123456789abcdef0123456789abcdef",
+      retryable: true,
+      retryAfter: "1s"
+    })
+    expect(text.split("\n")).toEqual([
+      "error:      RpmLimitExceeded (code 2007, HTTP 429)",
+      `meaning:    ${catalogue.RpmLimitExceeded.meaning}`,
+      "message:    slow down",
+      "request id: 0123456789abcdef0123456789abcdef",
+      "retryable:  yes (the server asked to wait 1s)",
+      `what to do: ${catalogue.RpmLimitExceeded.remedy}`
+    ])
+  })
+
+  it("writes - for what a client-side failure has not", () => {
+    const text = explain({
+      tag: "ConnectionError",
+      code: undefined,
+      status: undefined,
+      message: "no response",
+      requestId: undefined,
+      retryable: false,
+      retryAfter: undefined
+    })
+    expect(text).toContain("error:      ConnectionError (code -)\n")
+    expect(text).toContain("request id: -\n")
+    expect(text).toContain("retryable:  no\n")
   })
 })

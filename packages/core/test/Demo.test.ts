@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import { cases, render, summary, width, wrap } from "../src/demo.js"
+import { cases, outcomeOf, render, retryCase, retryOutcomeOf, summary, width, wrap } from "../src/demo.js"
 import { catalogue, tags } from "../src/table.js"
 import { shapes } from "../src/wire.js"
 
@@ -54,5 +54,52 @@ describe("the demo's layout", () => {
 
   it("ends with how many cases behaved", () => {
     expect(summary(22, 23)).toBe("22 of 23 cases behaved as expected")
+  })
+})
+
+describe("the demo's verdicts", () => {
+  const stall = cases.find((c) => c.fault === "stall")!
+  const chat = cases[0]!
+  const failure = {
+    tag: "RequestTimeout" as const,
+    code: undefined,
+    status: undefined,
+    message: "timed out",
+    requestId: undefined,
+    retryable: true,
+    retryAfter: undefined
+  }
+
+  it("pass a case that ends as it expects, and fail one that does not", () => {
+    const timedOut = outcomeOf(stall, { _tag: "Failure", failure, handled: "raised the timeout" })
+    expect(timedOut).toEqual({
+      name: "stall past the timeout",
+      result: "no HTTP status, no answer -> RequestTimeout",
+      detail: "Retryable; the handler raised the timeout.",
+      passed: true
+    })
+    expect(outcomeOf(stall, { _tag: "Success", answer: "echo: hi" }).passed).toBe(false)
+    const answered = outcomeOf(chat, { _tag: "Success", answer: "echo: hi" })
+    expect(answered.detail).toBe(`The answer: "echo: hi".`)
+    expect(answered.passed).toBe(true)
+    expect(outcomeOf(chat, { _tag: "Failure", failure, handled: "x" }).passed).toBe(false)
+    const rpm = outcomeOf(stall, {
+      _tag: "Failure",
+      failure: { ...failure, tag: "RpmLimitExceeded", status: 429, retryAfter: "1s" },
+      handled: "slowed down for 1s"
+    })
+    expect(rpm.result).toBe("HTTP 429, no answer -> RpmLimitExceeded")
+    expect(rpm.detail).toBe("Retryable, after 1s; the handler slowed down for 1s.")
+  })
+
+  it("pass the retried case only for an answer on the third attempt", () => {
+    expect(retryCase.fault).toBe("error:2007,retry-after-ms=100")
+    expect(retryOutcomeOf("success", [1, 2, 3]).passed).toBe(true)
+    expect(retryOutcomeOf("success", [1, 2, 3]).detail).toContain("waited the 100 ms")
+    expect(retryOutcomeOf("success", [1, 2]).passed).toBe(false)
+    expect(retryOutcomeOf("RpmLimitExceeded", [1, 2, 3])).toMatchObject({
+      result: "HTTP 429, 429, 200 -> RpmLimitExceeded",
+      passed: false
+    })
   })
 })

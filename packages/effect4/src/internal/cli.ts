@@ -13,7 +13,6 @@ import * as Cause from "effect/Cause"
 import { Argument, CliError, CliOutput, Command, Flag } from "effect/cli"
 import * as Config from "effect/Config"
 import * as Console from "effect/Console"
-import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Layer from "effect/Layer"
@@ -24,6 +23,7 @@ import * as CatalogueTable from "../../../core/src/catalogueTable.js"
 import {
   chatArgumentProblem,
   chatUsage,
+  explain,
   exitCodes,
   mockUsage,
   portProblem,
@@ -55,22 +55,6 @@ const demo = Command.make("demo", {}, () =>
       "Start the SkyEngine double and walk through a success, a stream, the 14 codes and the client-side failures."
     )
   )
-
-/** What a failed call means and what to do about it, as the lines `sky chat` prints. */
-const explain = (error: SkyError.SkyError): string => {
-  const meta: SkyError.CatalogueEntry = SkyError.catalogue[error._tag]
-  const code = String(SkyError.codeOf(error) ?? "-")
-  return [
-    `error:      ${error._tag} (code ${code}${error.status !== undefined ? `, HTTP ${error.status}` : ""})`,
-    `meaning:    ${meta.meaning}`,
-    `message:    ${error.message}`,
-    `request id: ${error.requestId ?? "-"}`,
-    `retryable:  ${SkyError.isRetryable(error) ? "yes" : "no"}${
-      error.retryAfter !== undefined ? ` (the server asked to wait ${Duration.format(error.retryAfter)})` : ""
-    }`,
-    `what to do: ${meta.remedy}`
-  ].join("\n")
-}
 
 const chat = Command.make(
   "chat",
@@ -108,7 +92,7 @@ const chat = Command.make(
       yield* call.pipe(
         Effect.provide(layer),
         Effect.catchIf(SkyError.isSkyError, (error) =>
-          Effect.andThen(Console.error(explain(error)), exitWith(exitCodes.failed))),
+          Effect.andThen(Console.error(explain(Demo.failureView(error))), exitWith(exitCodes.failed))),
         Effect.catch((error) => Effect.andThen(Console.error(`sky chat: ${String(error)}`), exitWith(exitCodes.failed)))
       )
     }).pipe(

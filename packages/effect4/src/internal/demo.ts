@@ -9,10 +9,22 @@ import * as Console from "effect/Console"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Result from "effect/Result"
+import type { FailureView } from "../../../core/src/command.js"
 import * as Demo from "../../../core/src/demo.js"
 import * as SkyClient from "../SkyClient.js"
 import * as SkyError from "../SkyError.js"
 import * as SkyMock from "../SkyMock.js"
+
+/** A failed call as `sky` prints it. */
+export const failureView = (error: SkyError.SkyError): FailureView => ({
+  tag: error._tag,
+  code: SkyError.codeOf(error),
+  status: error.status,
+  message: error.message,
+  requestId: error.requestId,
+  retryable: SkyError.isRetryable(error),
+  retryAfter: error.retryAfter === undefined ? undefined : Duration.format(error.retryAfter)
+})
 
 /** What the application does for each tag: the exhaustive handler of the demo. */
 const handler = <R>(self: Effect.Effect<string, SkyError.SkyError, R>): Effect.Effect<string, never, R> =>
@@ -54,24 +66,12 @@ const runCase = (sky: SkyClient.Service, c: Demo.Case): Effect.Effect<Demo.Outco
     const result = yield* Effect.result(call)
     // The exhaustive handler sees the same outcome; the call is made once.
     const handled = yield* handler(Result.isSuccess(result) ? Effect.succeed(result.success) : Effect.fail(result.failure))
-    if (Result.isSuccess(result)) {
-      return {
-        name: c.name,
-        result: `HTTP 200, ${c.shape} -> success`,
-        detail: `The answer: ${JSON.stringify(result.success)}.`,
-        passed: c.expected === "success"
-      }
-    }
-    const error = result.failure
-    const retry = SkyError.isRetryable(error)
-      ? `Retryable${error.retryAfter !== undefined ? `, after ${Duration.format(error.retryAfter)}` : ""}`
-      : "Not retryable"
-    return {
-      name: c.name,
-      result: `${error.status === undefined ? "no HTTP status" : `HTTP ${error.status}`}, ${c.shape} -> ${error._tag}`,
-      detail: `${retry}; the handler ${handled}.`,
-      passed: error._tag === c.expected
-    }
+    return Demo.outcomeOf(
+      c,
+      Result.isSuccess(result)
+        ? { _tag: "Success", answer: result.success }
+        : { _tag: "Failure", failure: failureView(result.failure), handled }
+    )
   })
 }
 
@@ -82,13 +82,7 @@ const retryCase = (sky: SkyClient.Service, double: SkyMock.Service): Effect.Effe
     if (Result.isSuccess(fault)) yield* double.enqueue(fault.success, Demo.retryCase.times)
     const result = yield* Effect.result(sky.chatCompletions(Demo.request, { maxRetries: Demo.retryCase.times }))
     const attempts = (yield* double.requests).filter((r) => r.path === "/v1/chat/completions").slice(-3)
-    const passed = Result.isSuccess(result) && attempts.map((r) => r.attempt).join(",") === Demo.retryCase.attempts
-    return {
-      name: Demo.retryCase.name,
-      result: `HTTP 429, 429, 200 -> ${Result.isSuccess(result) ? "success" : result.failure._tag}`,
-      detail: `The client waited the 100 ms the server asked for before each retry: ${attempts.length} attempts.`,
-      passed
-    }
+    return Demo.retryOutcomeOf(Result.isSuccess(result) ? "success" : result.failure._tag, attempts.map((r) => r.attempt))
   })
 
 /** The demo's settings. */
