@@ -1,6 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { readFileSync } from "node:fs"
-import * as CatalogueTable from "../src/internal/catalogueTable.js"
+import * as CatalogueTable from "../packages/core/src/catalogueTable.js"
 
 const readme = readFileSync(new URL("../README.md", import.meta.url), "utf8")
 

@@ -14,6 +14,8 @@ export default defineConfig({
   test: {
     root: fileURLToPath(new URL(".", import.meta.url)),
     include: ["test/**/*.test.ts"],
+    // dist/ is built once, for the tests that run the sky command as users do.
+    globalSetup: ["test/globalSetup.ts"],
     typecheck: {
       enabled: true,
       include: ["test/**/*.test-d.ts"],

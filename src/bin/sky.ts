@@ -11,6 +11,7 @@
  * @since 0.1.0
  */
 import { readFileSync } from "node:fs"
+import { missingPackages, missingPeersMessage } from "../../packages/core/src/command.js"
 
 /** The peers `sky` imports, required ones first. */
 const needed: ReadonlyArray<string> = [
@@ -23,36 +24,7 @@ const needed: ReadonlyArray<string> = [
   "@effect/printer-ansi"
 ]
 
-/** Whether `name` resolves from this file, as the command's own imports will. */
-const isInstalled = (name: string): boolean => {
-  try {
-    import.meta.resolve(name)
-    return true
-  } catch {
-    return false
-  }
-}
-
-/**
- * The message for missing peers: which are missing, and one `npm i` command
- * with the ranges from this package's own `peerDependencies`, so that npm does
- * not pick a major version that conflicts (e.g. `@effect/platform-node` 4.x).
- */
-const missingPeersMessage = (
-  missing: ReadonlyArray<string>,
-  peerRanges: Readonly<Record<string, string>>
-): string => {
-  const specs = missing.map((name) => `"${name}@${peerRanges[name] ?? "latest"}"`)
-  return [
-    `sky: ${missing.length === 1 ? "a package it needs is" : "packages it needs are"} not installed: ${missing.join(", ")}.`,
-    "Install them next to effect-skyengine (the versions it supports):",
-    "",
-    `  npm i ${specs.join(" ")}`,
-    ""
-  ].join("\n")
-}
-
-const missing = needed.filter((name) => !isInstalled(name))
+const missing = missingPackages(needed, (name) => import.meta.resolve(name))
 if (missing.length > 0) {
   // The package's own manifest, by self-reference: the same from src/bin (development) and dist/src/bin.
   const manifest = JSON.parse(readFileSync(new URL(import.meta.resolve("effect-skyengine/package.json")), "utf8")) as {

@@ -15,13 +15,21 @@ import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
 import * as Console from "effect/Console"
-import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
 import * as Demo from "./demo.js"
-import * as CatalogueTable from "./catalogueTable.js"
+import {
+  chatArgumentProblem,
+  chatUsage,
+  explain,
+  mockUsage,
+  portProblem,
+  usage,
+  useColour
+} from "../../packages/core/src/command.js"
+import * as CatalogueTable from "../../packages/core/src/catalogueTable.js"
 import * as SkyClient from "../SkyClient.js"
 import * as SkyError from "../SkyError.js"
 import * as SkyMock from "../SkyMock.js"
@@ -36,10 +44,6 @@ const errors = Command.make("errors", {}, () =>
     Command.withDescription("Print the error catalogue: code, status, type, tag, retryable, meaning.")
   )
 
-/** Whether to write ANSI colour: only to a terminal, and never when `NO_COLOR` is set (https://no-color.org). */
-export const useColour = (stream: { readonly isTTY?: boolean | undefined }, env: NodeJS.ProcessEnv): boolean =>
-  stream.isTTY === true && (env.NO_COLOR === undefined || env.NO_COLOR === "")
-
 /** Colour on a terminal only, and never with `NO_COLOR` (also for @effect/cli's help). */
 const colour = useColour(process.stdout, process.env)
 
@@ -49,22 +53,6 @@ const demo = Command.make("demo", {}, () =>
       "Start the SkyEngine double and walk through a success, a stream, the 14 codes and the client-side failures."
     )
   )
-
-/** What a failed call means and what to do about it, as the lines `sky chat` prints. */
-const explain = (error: SkyError.SkyError): string => {
-  const meta: SkyError.CatalogueEntry = SkyError.catalogue[error._tag]
-  const code = String(SkyError.codeOf(error) ?? "-")
-  return [
-    `error:      ${error._tag} (code ${code}${error.status !== undefined ? `, HTTP ${error.status}` : ""})`,
-    `meaning:    ${meta.meaning}`,
-    `message:    ${error.message}`,
-    `request id: ${error.requestId ?? "-"}`,
-    `retryable:  ${SkyError.isRetryable(error) ? "yes" : "no"}${
-      error.retryAfter !== undefined ? ` (the server asked to wait ${Duration.format(error.retryAfter)})` : ""
-    }`,
-    `what to do: ${meta.remedy}`
-  ].join("\n")
-}
 
 const chat = Command.make(
   "chat",
@@ -101,7 +89,7 @@ const chat = Command.make(
       })
       yield* call.pipe(
         Effect.provide(layer),
-        Effect.catchIf(SkyError.isSkyError, (error) => Effect.zipRight(Console.error(explain(error)), exitWith(1))),
+        Effect.catchIf(SkyError.isSkyError, (error) => Effect.zipRight(Console.error(explain(Demo.failureView(error))), exitWith(1))),
         Effect.catchAll((error) => Effect.zipRight(Console.error(`sky chat: ${String(error)}`), exitWith(1)))
       )
     })
@@ -111,8 +99,8 @@ const mock = Command.make(
   "mock",
   { port: Options.integer("port").pipe(Options.withAlias("p"), Options.withDefault(0)) },
   ({ port }) =>
-    port < 0 || port > 65535
-      ? Effect.zipRight(Console.error(`sky mock: --port must be 0 to 65535, got ${port}\nusage: sky mock [--port P]`), exitWith(2))
+    portProblem(port) !== undefined
+      ? Effect.zipRight(Console.error(`sky mock: ${portProblem(port)}\n${mockUsage}`), exitWith(2))
       : Effect.scoped(Effect.gen(function*() {
       const double = yield* SkyMock.make({ port })
       yield* Console.log(`SkyEngine double listening on ${double.url} (Ctrl-C to stop)`)
@@ -121,45 +109,6 @@ const mock = Command.make(
       Effect.catchAll((error) => Effect.zipRight(Console.error(`sky mock: ${error.message}`), exitWith(1)))
     )
 ).pipe(Command.withDescription("Run the SkyEngine double in the foreground until interrupted."))
-
-const usage = "usage: sky <demo|chat|mock|errors> [options]; sky --help for details"
-const chatUsage = "usage: sky chat [--model M] [--stream] PROMPT"
-
-/** The options of `sky chat`, and whether each takes a value. */
-const chatOptions: Readonly<Record<string, boolean>> = {
-  "--model": true,
-  "-m": true,
-  "--stream": false,
-  "-s": false,
-  "--help": false,
-  "-h": false
-}
-
-/**
- * The first problem with the arguments of `sky chat`, if any. The PROMPT takes
- * every remaining word, so @effect/cli would send an unknown option (or an
- * option missing its value) as part of the prompt: each word that looks like an
- * option must be one `chat` knows. After `--`, every word is the prompt's.
- */
-export const chatArgumentProblem = (args: ReadonlyArray<string>): string | undefined => {
-  for (let i = 0; i < args.length; i++) {
-    const arg = args[i]!
-    if (arg === "--") return undefined
-    // A word such as "-" or "-1" is text, not an option.
-    if (!/^-(-[^-]|[A-Za-z])/.test(arg)) continue
-    const equals = arg.indexOf("=")
-    const name = equals === -1 ? arg : arg.slice(0, equals)
-    const takesValue = chatOptions[name]
-    if (takesValue === undefined) return `unknown option ${name}`
-    if (!takesValue && equals !== -1) return `${name} takes no value`
-    if (takesValue && equals === -1) {
-      const value = args[i + 1]
-      if (value === undefined || value === "--" || /^-(-[^-]|[A-Za-z])/.test(value)) return `${name} needs a value`
-      i++
-    }
-  }
-  return undefined
-}
 
 // eslint-disable-next-line no-control-regex
 const ansi = /\u001b\[[0-9;]*[A-Za-z]/g
