@@ -2,7 +2,6 @@ import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Equal, Exit, Match, Result, Schema } from "effect"
 import { SkyError } from "../src/index.js"
 import { construct, withFields } from "../src/internal/construct.js"
-import { v3Encoded } from "./fixtures/v3Encoded.js"
 
 /**
  * The gateway's error table, written out from the reference
@@ -440,47 +439,6 @@ describe("the SkyError Schema", () => {
     for (const e of samples) {
       for (const tag of SkyError.tags) expect(e instanceof SkyError.classes[tag]).toBe(tag === e._tag)
     }
-  })
-})
-
-describe("errors encoded by the Effect 3 line", () => {
-  it("decode on Effect 4 to the same classes and fields, and encode back to the same JSON", () => {
-    const decoded = Schema.decodeUnknownSync(Schema.Array(SkyError.SkyError))(v3Encoded)
-    expect(decoded.map((e) => e._tag)).toEqual([
-      "RpmLimitExceeded",
-      "InvalidApiKey",
-      "UnknownGatewayError",
-      "RequestTimeout",
-      "ConnectionError",
-      "InvalidRequest",
-      "InvalidResponse"
-    ])
-    const [rpm, key, unknown, timeout, connection, invalid, response] = decoded
-    expect(rpm).toBeInstanceOf(SkyError.RpmLimitExceeded)
-    if (rpm?._tag !== "RpmLimitExceeded") throw new Error("not an RpmLimitExceeded")
-    expect(rpm.code).toBe(2007)
-    expect(rpm.status).toBe(429)
-    expect(rpm.message).toBe("rpm limit of model foo reached")
-    expect(rpm.requestId).toBe("0123456789abcdef0123456789abcdef")
-    expect(rpm.retryAfter && Duration.toMillis(rpm.retryAfter)).toBe(1500)
-    expect(rpm.shouldRetry).toBe(true)
-    expect(rpm.headers).toEqual({ "retry-after-ms": "1500" })
-    expect(rpm.attempts?.map((a) => [a.attempt, a.code, a.wait && Duration.toMillis(a.wait)])).toEqual([
-      [1, 2007, 500],
-      [2, 2007, undefined]
-    ])
-    expect(SkyError.isRetryable(rpm)).toBe(true)
-    expect(key).toBeInstanceOf(SkyError.InvalidApiKey)
-    expect(key?.message).toBe(SkyError.catalogue.InvalidApiKey.fixedMessage)
-    expect(unknown && SkyError.codeOf(unknown)).toBe("overloaded")
-    expect(unknown && SkyError.isRetryable(unknown)).toBe(true)
-    expect(timeout?._tag === "RequestTimeout" && timeout.timeout && Duration.toMillis(timeout.timeout)).toBe(30_000)
-    expect(connection?._tag === "ConnectionError" && connection.reason).toBe("ECONNREFUSED 127.0.0.1:1")
-    expect(invalid?._tag === "InvalidRequest" && invalid.reason).toBe("bad header")
-    expect(response?._tag === "InvalidResponse" && response.bodyBase64).toBe("AAE=")
-    for (const e of decoded) expect(SkyError.isSkyError(e)).toBe(true)
-    const reencoded = JSON.parse(JSON.stringify(Schema.encodeSync(Schema.Array(SkyError.SkyError))(decoded)))
-    expect(reencoded).toEqual(v3Encoded)
   })
 })
 
