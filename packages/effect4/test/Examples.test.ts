@@ -33,7 +33,7 @@ describe("examples", () => {
     Effect.gen(function*() {
       const mock = yield* SkyMock.SkyMock
       const answers = new Set<string>()
-      for (const code of [2001, 2002, 2003, 2004, 2005, 2006, 2007, 2008, 2101, 2102, 2103, 2104, 2105, 2106]) {
+      for (const code of [2001, 2002, 2003, 2004, 2005, 2006, 2007, 2008, 2101, 2102, 2103, 2104, 2105, 2106] as const) {
         yield* mock.enqueue(SkyMock.Fault.ErrorResponse({ code }))
         answers.add(yield* answer("hello"))
       }
