@@ -1,9 +1,10 @@
-import { NodeHttpClient } from "@effect/platform-node"
 import { Duration, Effect, Layer } from "effect"
+import { FetchHttpClient } from "effect/http"
 import { SkyClient, SkyError } from "effect-skyengine"
 
-// Reads SKYENGINE_API_KEY (as Redacted) and SKYENGINE_BASE_URL; any HttpClient works.
-export const SkyLive = SkyClient.layerConfig().pipe(Layer.provide(NodeHttpClient.layerUndici))
+// Reads SKYENGINE_API_KEY (as Redacted) and SKYENGINE_BASE_URL; any HttpClient works:
+// fetch needs nothing more than effect, NodeHttpClient.layerUndici comes with @effect/platform-node.
+export const SkyLive = SkyClient.layerConfig().pipe(Layer.provide(FetchHttpClient.layer))
 
 export const ask = (prompt: string): Effect.Effect<string, SkyError.SkyError, SkyClient.SkyClient> =>
   Effect.gen(function*() {

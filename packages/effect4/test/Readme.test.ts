@@ -43,6 +43,14 @@ describe("README of the Effect 4 line", () => {
     })
   }
 
+  it("its examples need only the required peer: they import effect, effect-skyengine and each other", () => {
+    for (const [, file, code] of examples) {
+      for (const [, from] of code.matchAll(/from "([^"]+)"/g)) {
+        expect(from, file).toMatch(/^(effect|effect\/[a-z-]+|effect-skyengine|effect-skyengine\/Sky\w+|\.\/\w+\.js)$/)
+      }
+    }
+  })
+
   it("has Effect 4 code only: no Effect 3 package in any code block", () => {
     const code = [...readme.matchAll(/```(?:ts|sh)\n([\s\S]*?)```/g)].map(([, text]) => text).join("\n")
     expect(code).not.toMatch(/@effect\/platform"|@effect\/cli|@effect\/experimental|effect-skyengine@\^1/)
