@@ -3,13 +3,14 @@ import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Layer, Redacted } from "effect"
+import { createServer } from "node:http"
 import { SkyClient } from "../src/index.js"
 import * as SkyMock from "../src/SkyMock.js"
 import { proxy } from "../examples/proxy.js"
 
-// The proxy from the README, served on loopback, with the double as its upstream SkyEngine.
+// The proxy from the README, served on 127.0.0.1 only, with the double as its upstream SkyEngine.
 const ProxyLive = HttpServer.serve(proxy).pipe(
-  Layer.provideMerge(NodeHttpServer.layerTest),
+  Layer.provideMerge(NodeHttpServer.layer(createServer, { port: 0, host: "127.0.0.1" })),
   Layer.provide(SkyMock.layerClient({}))
 )
 
@@ -24,7 +25,7 @@ const downstream = Effect.gen(function*() {
   })
 })
 
-// The downstream client's own transport, alive for the whole test (it overrides layerTest's client).
+// The downstream client's own transport, alive for the whole test.
 const run = <A, E>(self: Effect.Effect<A, E, HttpServer.HttpServer | HttpClient.HttpClient>) =>
   self.pipe(Effect.provide(NodeHttpClient.layerUndici), Effect.provide(ProxyLive))
 

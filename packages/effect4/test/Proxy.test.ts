@@ -1,17 +1,18 @@
-// A proxy that answers in the gateway's wire format (test/support/proxy.ts: the 1.x README's proxy on effect/http),
-// served on loopback with the double as its upstream SkyEngine, and called by this library over both transports.
+// The README's proxy (examples/proxy.ts), which answers in the gateway's wire format, served on 127.0.0.1 with the double as its upstream SkyEngine, and called by this library over both transports.
 import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Layer, Redacted } from "effect"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
+import { createServer } from "node:http"
 import type * as HttpClient from "effect/http/HttpClient"
+import * as HttpRouter from "effect/http/HttpRouter"
 import * as HttpServer from "effect/http/HttpServer"
 import { SkyClient } from "../src/index.js"
 import * as SkyMock from "../src/SkyMock.js"
 import { transports } from "./support/loopback.js"
-import { proxy } from "./support/proxy.js"
+import { proxy } from "../examples/proxy.js"
 
-const ProxyLive = HttpServer.serve()(proxy).pipe(
-  Layer.provideMerge(NodeHttpServer.layerTest),
+const ProxyLive = HttpRouter.serve(proxy, { disableLogger: true, disableListenLog: true }).pipe(
+  Layer.provideMerge(NodeHttpServer.layer(createServer, { port: 0, host: "127.0.0.1" })),
   Layer.provide(SkyMock.layerClient({}))
 )
 
@@ -26,7 +27,7 @@ const downstream = Effect.gen(function*() {
 })
 
 describe.each(transports)("a proxy that answers in the gateway's wire format (%s)", (_, transport) => {
-  // The downstream client's own transport (it overrides layerTest's client).
+  // The downstream client's own transport.
   const run = <A, E>(self: Effect.Effect<A, E, HttpServer.HttpServer | HttpClient.HttpClient>) =>
     self.pipe(Effect.provide(transport), Effect.provide(ProxyLive))
 
