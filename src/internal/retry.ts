@@ -13,7 +13,7 @@ import type * as Tracer from "effect/Tracer"
 import * as Evidence from "../../packages/core/src/evidence.js"
 import * as SkyError from "../SkyError.js"
 import * as SkyRetry from "../SkyRetry.js"
-import type { Call } from "./request.js"
+import { type Call, sendingAs } from "./request.js"
 
 /** Every failed attempt of a call and the wait after it. */
 export interface AttemptLog {
@@ -110,7 +110,7 @@ export const retried = <A>(
           return Effect.zipRight(Effect.sleep(wait), from(retries + 1))
         })
       })
-    return Effect.withParentSpan(
+    return sendingAs(
       Effect.map(from(0), (value) => {
         span.attribute("sky.attempts", attempt)
         return value
