@@ -232,7 +232,8 @@ export interface Call {
   readonly secretTexts: ReadonlyArray<string>
   readonly timeout: Duration.Duration
   readonly policy: SkyRetry.RetryPolicy
-  readonly request: (attempt: number) => HttpClientRequest.HttpClientRequest
+  /** What every attempt sends; each attempt adds its number (`attemptHeader`). */
+  readonly request: HttpClientRequest.HttpClientRequest
   /** The attempts that failed so far: every error of the call is built with it, so none is built twice. */
   readonly log: AttemptLog
   /**
@@ -267,8 +268,7 @@ export const prepare = (
 ): Effect.Effect<Call, SkyError.SkyError> =>
   Effect.suspend(() => {
     const secretTexts = [Redacted.value(settings.apiKey)]
-    const scrubbed = (text: string) => Evidence.scrub(text, secretTexts)
-    if (endpoint.invalid !== undefined) return invalidRequest(endpoint, "", scrubbed(endpoint.invalid))
+    if (endpoint.invalid !== undefined) return invalidRequest(endpoint, "", Evidence.scrub(endpoint.invalid, secretTexts))
     if (settings.base._tag === "Invalid") {
       return invalidRequest(endpoint, Evidence.redactUrl(settings.baseUrl, secretTexts), settings.base.reason)
     }
@@ -301,7 +301,7 @@ export const prepare = (
       authorization: `Bearer ${secretTexts[0]}`
     }
     const headerProblem = headersProblem(headers)
-    if (headerProblem !== undefined) return invalidRequest(endpoint, safeUrl, scrubbed(headerProblem))
+    if (headerProblem !== undefined) return invalidRequest(endpoint, safeUrl, Evidence.scrub(headerProblem, secretTexts))
     const base = HttpClientRequest.make(endpoint.method)(url, { headers })
     const withBody = body === undefined ? base : HttpClientRequest.bodyText(base, body, "application/json")
     const policy = options?.maxRetries === undefined && options?.retry === undefined
@@ -315,7 +315,7 @@ export const prepare = (
       secretTexts,
       timeout: durationOr(options?.timeout, settings.timeout),
       policy,
-      request: (attempt) => HttpClientRequest.setHeader(withBody, attemptHeader, String(attempt)),
+      request: withBody,
       log: makeLog()
     })
   })
@@ -330,7 +330,7 @@ export const execute = (
   attempt: number,
   span?: Tracer.Span
 ): Effect.Effect<HttpClientResponse.HttpClientResponse, SkyError.SkyError> =>
-  client.execute(call.request(attempt)).pipe(
+  client.execute(HttpClientRequest.setHeader(call.request, attemptHeader, String(attempt))).pipe(
     Effect.mapError((e) => fromHttpError(e, call, undefined)),
     span === undefined
       ? Effect.tap((response) => Effect.annotateCurrentSpan("http.response.status_code", response.status))
