@@ -32,11 +32,11 @@ export const durationOr = (input: Duration.DurationInput | undefined, fallback: 
  *
  * @internal
  */
-export const deadline = <A>(
-  self: Effect.Effect<A, SkyError.SkyError>,
+export const deadline = <A, E = SkyError.SkyError>(
+  self: Effect.Effect<A, E>,
   duration: Duration.Duration,
-  onTimeout: () => SkyError.SkyError
-): Effect.Effect<A, SkyError.SkyError> =>
+  onTimeout: () => E
+): Effect.Effect<A, E> =>
   Effect.clockWith((clock) => {
     const scheduler = (clock as Partial<SchedulingClock>).scheduler
     if (typeof scheduler !== "function" || !Duration.isFinite(duration)) {
@@ -50,16 +50,16 @@ interface SchedulingClock {
   scheduler(): Effect.Effect<Clock.ClockScheduler>
 }
 
-const withTimer = <A>(
-  self: Effect.Effect<A, SkyError.SkyError>,
+const withTimer = <A, E>(
+  self: Effect.Effect<A, E>,
   timers: Clock.ClockScheduler,
   duration: Duration.Duration,
-  onTimeout: () => SkyError.SkyError
-): Effect.Effect<A, SkyError.SkyError> =>
+  onTimeout: () => E
+): Effect.Effect<A, E> =>
   Effect.uninterruptibleMask((restore) =>
     Effect.flatMap(Effect.fork(restore(self)), (fiber) =>
       Effect.onInterrupt(
-        restore(Effect.async<A, SkyError.SkyError>((resume) => {
+        restore(Effect.async<A, E>((resume) => {
           let settled = false
           const cancel = timers.unsafeSchedule(() => {
             if (settled) return

@@ -54,24 +54,71 @@ const withTraceHeaders = (
     )
   })
 
+/** The fetch `RequestInit` of a context with redirects turned off (the caller's other fields kept). */
+const noRedirectInit = (context: Context.Context<never>): Context.Context<never> => {
+  const init = Context.getOption(context as Context.Context<FetchHttpClient.RequestInit>, FetchHttpClient.RequestInit)
+  return Context.add(context, FetchHttpClient.RequestInit, {
+    ...(Option.isSome(init) ? init.value : {}),
+    redirect: "manual"
+  }) as Context.Context<never>
+}
+
+/** True when the fiber already sends as `sendingAs` sets it up: no redirects, no platform span. */
+const alreadySending = (fiber: { getFiberRef<A>(ref: FiberRef.FiberRef<A>): A }): boolean => {
+  if (fiber.getFiberRef(HttpClient.currentTracerDisabledWhen) !== noPlatformSpan) return false
+  const init = Context.getOption(
+    fiber.getFiberRef(FiberRef.currentContext) as Context.Context<FetchHttpClient.RequestInit>,
+    FetchHttpClient.RequestInit
+  )
+  return Option.isSome(init) && init.value.redirect === "manual"
+}
+
 /**
  * `fetch` follows redirects by default; every other transport does not. Made the same: none follows. The
- * platform's span is turned off in the same step (one read of the fiber's context, two `locally`s).
+ * platform's span is turned off in the same step (one read of the fiber's context, two `locally`s), unless
+ * the call already runs under `sendingAs` (then nothing is set again).
  */
 const noRedirectsNoPlatformSpan = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
   Effect.withFiberRuntime((fiber) => {
-    const context = fiber.getFiberRef(FiberRef.currentContext)
-    const init = Context.getOption(context as Context.Context<FetchHttpClient.RequestInit>, FetchHttpClient.RequestInit)
-    const withInit = Context.add(context, FetchHttpClient.RequestInit, {
-      ...(Option.isSome(init) ? init.value : {}),
-      redirect: "manual"
-    })
+    if (alreadySending(fiber)) return effect
     return Effect.locally(
-      Effect.locally(effect, FiberRef.currentContext, withInit),
+      Effect.locally(effect, FiberRef.currentContext, noRedirectInit(fiber.getFiberRef(FiberRef.currentContext))),
       HttpClient.currentTracerDisabledWhen,
       noPlatformSpan
     )
   })
+
+/** The running fiber as Effect's runtime has it (`FiberRuntime`): it sets its own refs in place. */
+interface SettableFiber {
+  getFiberRef<A>(ref: FiberRef.FiberRef<A>): A
+  setFiberRef<A>(ref: FiberRef.FiberRef<A>, value: A): void
+}
+
+/**
+ * Runs a call's attempts as the transport sends them, in one step: the call's span as the parent span (what
+ * `Effect.withParentSpan` does), redirects off and the platform's span off (what `transport` would set for
+ * every request). Each `Effect.locally` copies the fiber's refs twice and runs an `acquireUseRelease`: three of
+ * them per call become one set of two refs, restored when the attempts end.
+ */
+export const sendingAs = <A, E, R>(effect: Effect.Effect<A, E, R>, span: Tracer.Span): Effect.Effect<A, E, R> =>
+  Effect.uninterruptibleMask((restore) =>
+    Effect.withFiberRuntime((runtime) => {
+      const fiber = runtime as unknown as SettableFiber
+      const context = fiber.getFiberRef(FiberRef.currentContext)
+      const disabledWhen = fiber.getFiberRef(HttpClient.currentTracerDisabledWhen)
+      fiber.setFiberRef(FiberRef.currentContext, Context.add(noRedirectInit(context), Tracer.ParentSpan, span) as Context.Context<never>)
+      fiber.setFiberRef(HttpClient.currentTracerDisabledWhen, noPlatformSpan)
+      return Effect.ensuring(
+        restore(effect),
+        Effect.withFiberRuntime<void>((runtime) => {
+          const fiber = runtime as unknown as SettableFiber
+          fiber.setFiberRef(FiberRef.currentContext, context)
+          fiber.setFiberRef(HttpClient.currentTracerDisabledWhen, disabledWhen)
+          return Effect.void
+        })
+      )
+    })
+  )
 
 /**
  * The caller's client as this library sends with it. `@effect/platform` opens a
@@ -125,7 +172,8 @@ export interface Call {
   readonly secretTexts: ReadonlyArray<string>
   readonly timeout: Duration.Duration
   readonly policy: SkyRetry.RetryPolicy
-  readonly request: (attempt: number) => HttpClientRequest.HttpClientRequest
+  /** What every attempt sends; each attempt adds its number (`attemptHeader`). */
+  readonly request: HttpClientRequest.HttpClientRequest
   /** The attempts that failed so far: every error of the call is built with it, so none is built twice. */
   readonly log: AttemptLog
   /**
@@ -166,7 +214,7 @@ export const prepare = (
       secretTexts,
       timeout: durationOr(options?.timeout, settings.timeout),
       policy,
-      request: (attempt) => HttpClientRequest.setHeader(withBody, attemptHeader, String(attempt)),
+      request: withBody,
       log: makeLog()
     })
   })
@@ -181,7 +229,7 @@ export const execute = (
   attempt: number,
   span?: Tracer.Span
 ): Effect.Effect<HttpClientResponse.HttpClientResponse, SkyError.SkyError> =>
-  client.execute(call.request(attempt)).pipe(
+  client.execute(HttpClientRequest.setHeader(call.request, attemptHeader, String(attempt))).pipe(
     Effect.mapError((e) => fromHttpError(e, call, undefined)),
     span === undefined
       ? Effect.tap((response) => Effect.annotateCurrentSpan("http.response.status_code", response.status))

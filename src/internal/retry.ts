@@ -13,7 +13,7 @@ import type * as Tracer from "effect/Tracer"
 import * as Facts from "../../packages/core/src/callEvidence.js"
 import * as SkyError from "../SkyError.js"
 import * as SkyRetry from "../SkyRetry.js"
-import type { Call } from "./request.js"
+import { type Call, sendingAs } from "./request.js"
 
 /** Every failed attempt of a call and the wait after it. */
 export interface AttemptLog {
@@ -22,22 +22,21 @@ export interface AttemptLog {
   readonly waited: (wait: Option.Option<Duration.Duration>) => void
 }
 
-export const makeLog = (): AttemptLog => {
-  let attempts: ReadonlyArray<SkyError.Attempt> = []
-  return {
-    get attempts() {
-      return attempts
-    },
-    // An error of an attempt lists the attempts so far, its own last: that list is the log from now on.
-    failed: (error) => {
-      if (error.attempts !== undefined && error.attempts.length > attempts.length) attempts = error.attempts
-    },
-    waited: (wait) => {
-      const last = attempts[attempts.length - 1]
-      if (last !== undefined && Option.isSome(wait)) attempts = [...attempts.slice(0, -1), { ...last, wait: wait.value }]
-    }
+/** A class, not a closure per call: its methods are shared, so a call allocates one small object. */
+class Log implements AttemptLog {
+  attempts: ReadonlyArray<SkyError.Attempt> = []
+  // An error of an attempt lists the attempts so far, its own last: that list is the log from now on.
+  failed(error: SkyError.SkyError): void {
+    if (error.attempts !== undefined && error.attempts.length > this.attempts.length) this.attempts = error.attempts
+  }
+  waited(wait: Option.Option<Duration.Duration>): void {
+    const attempts = this.attempts
+    const last = attempts[attempts.length - 1]
+    if (last !== undefined && Option.isSome(wait)) this.attempts = [...attempts.slice(0, -1), { ...last, wait: wait.value }]
   }
 }
+
+export const makeLog = (): AttemptLog => new Log()
 
 /** The attributes a failed call's span gets. */
 const failureAttributes = (error: SkyError.SkyError, attempts: number): Record<string, unknown> =>
@@ -90,20 +89,21 @@ export const retried = <A>(
     // The policy's decisions (`SkyRetry.schedule`'s) are made only when an attempt fails: a call whose
     // first attempt succeeds builds no schedule driver.
     const policy = call.policy
-    const from = (retries: number): Effect.Effect<A, SkyError.SkyError> =>
-      Effect.catchAll(next, (error) => {
-        log.failed(error)
-        if (retries >= policy.maxRetries || !SkyError.isRetryable(error)) {
-          for (const [key, value] of Object.entries(failureAttributes(error, attempt))) span.attribute(key, value)
-          return Effect.fail(error)
-        }
-        return Effect.flatMap(SkyRetry.delayFor(policy, retries, error), (wait) => {
-          log.waited(Option.some(wait))
-          return Effect.zipRight(Effect.sleep(wait), from(retries + 1))
-        })
+    let retries = 0
+    const attempts: Effect.Effect<A, SkyError.SkyError> = Effect.catchAll(next, (error) => {
+      log.failed(error)
+      if (retries >= policy.maxRetries || !SkyError.isRetryable(error)) {
+        for (const [key, value] of Object.entries(failureAttributes(error, attempt))) span.attribute(key, value)
+        return Effect.fail(error)
+      }
+      return Effect.flatMap(SkyRetry.delayFor(policy, retries, error), (wait) => {
+        log.waited(Option.some(wait))
+        retries += 1
+        return Effect.zipRight(Effect.sleep(wait), attempts)
       })
-    return Effect.withParentSpan(
-      Effect.map(from(0), (value) => {
+    })
+    return sendingAs(
+      Effect.map(attempts, (value) => {
         span.attribute("sky.attempts", attempt)
         return value
       }),

@@ -183,7 +183,8 @@ const stepEvents = <A, E>(
         Option.some(overallLeft <= idleLeft ? deadlines.onOverall() : deadlines.onIdle())
       const left = Math.min(idleLeft, overallLeft)
       if (left <= 0) return Effect.fail(onTimeout())
-      const waited = left === Infinity ? pull : Effect.timeoutFail(pull, { duration: Duration.millis(left), onTimeout })
+      // One forked fiber per pull on the live clock (`deadline`), not the two of `Effect.timeoutFail`.
+      const waited = left === Infinity ? pull : deadline(pull, Duration.millis(left), onTimeout)
       return Effect.flatMap(waited, onChunk)
     })
     return next
