@@ -69,6 +69,26 @@ for (const [name, transport] of transports) {
       }).pipe(Effect.scoped, Effect.withTracer(tracer), Effect.provideService(HttpClient.TracerPropagationEnabled, true))
     })
 
+    it.live("a 200 that echoes the key: the caller gets its answer, the span's exit never holds it", () => {
+      const { spans, tracer } = recordingTracer()
+      return Effect.gen(function*() {
+        const echo = JSON.parse(okChat)
+        echo.choices[0].message.content = `your key is ${key}`
+        const server = yield* serve((req, res) =>
+          req.headers["x-test"] === "stream"
+            ? res.writeHead(200, { "content-type": "text/event-stream" }).end(chunk(key) + "data: [DONE]\n\n")
+            : res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(echo)))
+        const sky = yield* clientFor(server.url, transport)
+        const answer = yield* sky.chatCompletions(chatRequest)
+        expect(answer.choices[0]!.message.content).toContain(key)
+        expect(JSON.stringify(yield* sky.request({ path: "/v1/x" }))).toContain(key)
+        const streamed = yield* sky.chatCompletionsStream(chatRequest, { headers: { "x-test": "stream" } }).pipe(SkyClient.collect("chat"))
+        expect(streamed.choices[0]!.message.content).toBe(key)
+        expect(spans).toHaveLength(3)
+        noKeyInSpans(spans)
+      }).pipe(Effect.scoped, Effect.withTracer(tracer))
+    })
+
     it.live("Tracer.DisablePropagation and a transport without propagation send no trace context", () => {
       const { tracer } = recordingTracer()
       return Effect.gen(function*() {
