@@ -5,6 +5,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, ConfigProvider, Effect, Equal, Exit, Hash, Layer, Redacted, Schema, Stream, Tracer } from "effect"
 import * as HttpClient from "effect/http/HttpClient"
+import * as HttpClientError from "effect/http/HttpClientError"
 import { spawn } from "node:child_process"
 import { resolve } from "node:path"
 import { inspect } from "node:util"
@@ -85,6 +86,19 @@ for (const [name, transport] of transports) {
         const streamed = yield* sky.chatCompletionsStream(chatRequest, { headers: { "x-test": "stream" } }).pipe(SkyClient.collect("chat"))
         expect(streamed.choices[0]!.message.content).toBe(key)
         expect(spans).toHaveLength(3)
+        noKeyInSpans(spans)
+      }).pipe(Effect.scoped, Effect.withTracer(tracer))
+    })
+
+    it.live("a key put in the base URL's query or path by a careless caller: no error or span shows it", () => {
+      const { spans, tracer } = recordingTracer()
+      return Effect.gen(function*() {
+        const server = yield* serve(answer(500, `{"error":{"code":2002,"message":"down"}}`))
+        for (const base of [`${server.url}/?api_key=${key}`, `${server.url}/${key}`, `${server.url}/x?token=${encodeURIComponent(key)}#${key}`]) {
+          const sky = yield* clientFor(base, transport)
+          const error = yield* Effect.flip(sky.chatCompletions(chatRequest))
+          noKey(renderError(error))
+        }
         noKeyInSpans(spans)
       }).pipe(Effect.scoped, Effect.withTracer(tracer))
     })
@@ -255,6 +269,30 @@ for (const [name, transport] of transports) {
       }).pipe(Effect.scoped), 60_000)
   })
 
+  describe(`reads without bounds, streamed (${name})`, () => {
+    it.live("an SSE line that never ends fails the stream once past the line limit, and releases the socket", () =>
+      Effect.gen(function*() {
+        let closed = 0
+        const server = yield* serve((_req, res) => {
+          res.writeHead(200, { "content-type": "text/event-stream" })
+          res.write("data: ")
+          const block = "x".repeat(65_536)
+          const pump = (): void => {
+            while (res.write(block)) { /* until backpressure */ }
+          }
+          res.on("drain", pump)
+          res.on("close", () => closed++)
+          pump()
+        })
+        const sky = yield* clientFor(server.url, transport, { timeout: "60 seconds" })
+        const error = yield* Effect.flip(Stream.runDrain(sky.chatCompletionsStream(chatRequest)))
+        expect(error._tag).toBe("InvalidResponse")
+        expect(JSON.stringify(error).length).toBeLessThan(200_000)
+        yield* Effect.sleep("200 millis")
+        expect(closed).toBe(1)
+      }).pipe(Effect.scoped), 60_000)
+  })
+
   describe(`hangs (${name})`, () => {
     it.live("comments only, and one byte at a time: the idle timeout measures events, and the stream deadline holds", () =>
       Effect.gen(function*() {
@@ -282,6 +320,20 @@ for (const [name, transport] of transports) {
         expect((yield* Effect.flip(Stream.runDrain(capped.chatCompletionsStream(chatRequest))))._tag).toBe("RequestTimeout")
         for (const t of timers) clearInterval(t)
       }).pipe(Effect.scoped), 20_000)
+
+    it.live("a plain answer trickled a byte at a time: RequestTimeout that keeps the status and request id", () =>
+      Effect.gen(function*() {
+        const timers = new Set<NodeJS.Timeout>()
+        const server = yield* serve((_req, res) => {
+          res.writeHead(200, { "content-type": "application/json", "x-request-id": "req-trickle" })
+          let i = 0
+          timers.add(setInterval(() => res.write(okChat[i++ % okChat.length]!), 20))
+        })
+        const sky = yield* clientFor(server.url, transport, { timeout: "300 millis" })
+        const error = yield* Effect.flip(sky.chatCompletions(chatRequest))
+        for (const t of timers) clearInterval(t)
+        expect(error).toMatchObject({ _tag: "RequestTimeout", status: 200, requestId: "req-trickle" })
+      }).pipe(Effect.scoped))
 
     it.live("\\r-only, \\r\\n and \\n line endings split into single bytes give the same events", () =>
       Effect.gen(function*() {
@@ -376,6 +428,38 @@ for (const [name, transport] of transports) {
       }).pipe(Effect.scoped))
   })
 }
+
+describe("a transport that echoes the key", () => {
+  const failing = (make: (auth: string) => unknown) =>
+    Layer.succeed(HttpClient.HttpClient)(HttpClient.make((request) =>
+      Effect.fail(
+        new HttpClientError.HttpClientError({
+          reason: new HttpClientError.TransportError({
+            request,
+            cause: make(String(request.headers.authorization)),
+            description: `proxy refused ${request.headers.authorization}`
+          })
+        })
+      )
+    ))
+  it.live("its error text, its cause and its description never reach the SkyError", () =>
+    Effect.gen(function*() {
+      const causes: Array<(auth: string) => unknown> = [
+        (auth) => new Error(`connect failed for ${auth}`),
+        (auth) => ({ headers: { authorization: auth }, key: Buffer.from(auth).toString("base64") }),
+        (auth) => new AggregateError([new Error(auth.toUpperCase())], `many ${auth}`),
+        (auth) => auth
+      ]
+      for (const make of causes) {
+        const sky = yield* clientFor("http://127.0.0.1:1", failing(make))
+        const error = yield* Effect.flip(sky.chatCompletions(chatRequest))
+        expect(error._tag).toBe("ConnectionError")
+        noKey(renderError(error))
+        const streamed = yield* Effect.flip(Stream.runDrain(sky.chatCompletionsStream(chatRequest)))
+        noKey(renderError(streamed))
+      }
+    }).pipe(Effect.scoped))
+})
 
 describe("careless callers (Effect 4 specifics)", () => {
   it.effect("empty, blank and control-character keys fail construction with a ConfigError that never shows the key", () =>
