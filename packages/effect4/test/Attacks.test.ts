@@ -405,6 +405,26 @@ for (const [name, transport] of transports) {
         expect(server.seen).toHaveLength(1)
       }).pipe(Effect.scoped))
 
+    it.live("a model name or client setting that would escape the path or split a header is never sent as such", () =>
+      Effect.gen(function*() {
+        const server = yield* serve(answer(200, "{}"))
+        const sky = yield* clientFor(server.url, transport)
+        const contents = [{ role: "user", parts: [{ text: "hi" }] }]
+        for (const model of ["../../../v1/admin", "m?key=x#frag", "m:streamGenerateContent", "m/../../x"]) {
+          yield* Effect.exit(sky.generateContent({ model, contents } as never))
+        }
+        expect(server.seen.length).toBeGreaterThan(0)
+        for (const seen of server.seen) {
+          expect(seen.url).toMatch(/^\/v1beta\/models\/[^/?#]+:generateContent$/)
+        }
+        const headerBad = yield* clientFor(server.url, transport, { headers: { "x-a": "1\r\nx-b: 2" } })
+        expect((yield* Effect.flip(headerBad.chatCompletions(chatRequest)))._tag).toBe("InvalidRequest")
+        const versionBad = yield* clientFor(server.url, transport, { anthropicVersion: "2023\r\nx-b: 2" })
+        const messages = versionBad.messages({ model: "m", max_tokens: 1, messages: [{ role: "user", content: "hi" }] })
+        expect((yield* Effect.flip(messages))._tag).toBe("InvalidRequest")
+        expect(server.seen.filter((s) => !s.url.startsWith("/v1beta/"))).toHaveLength(0)
+      }).pipe(Effect.scoped))
+
     it.live("an error body that stalls past the deadline keeps the status, the request id and the headers", () =>
       Effect.gen(function*() {
         const server = yield* serve((_req, res) => {
