@@ -156,6 +156,26 @@ for (const [name, transport] of transports) {
         }
       }).pipe(Effect.scoped))
 
+    it.live("partial and shifted encodings of the key: upper-case \\u escapes, lower-case %2d, base64 of the whole header (hex is documented as not recognised)", () =>
+      Effect.gen(function*() {
+        const b64 = (text: string): string => Buffer.from(text).toString("base64")
+        const echoes = [
+          key.replace("-", "\\u002D"),
+          key.replace("-", "%2d"),
+          b64(`x${key}`),
+          b64(`xy${key}`),
+          b64(`Bearer ${key}`)
+        ]
+        for (const echo of echoes) {
+          const server = yield* serve(answer(400, `{"error":{"code":2003,"message":"got ${echo}"}}`))
+          const error = yield* Effect.flip((yield* clientFor(server.url, transport)).chatCompletions(chatRequest))
+          expect(error._tag).toBe("UpstreamTimeout")
+          const texts = renderError(error)
+          noKey(texts)
+          for (const text of texts) expect([echo, text.includes(echo.slice(8, 40))]).toEqual([echo, false])
+        }
+      }).pipe(Effect.scoped))
+
     it.live("a short key is scrubbed; a request body whose toJSON throws the key is InvalidRequest without it", () =>
       Effect.gen(function*() {
         const short = "sk-1234"
