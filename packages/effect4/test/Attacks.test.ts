@@ -229,6 +229,21 @@ for (const [name, transport] of transports) {
             (sky) => Stream.runDrain(sky.responsesStream({ model: "m", input: "hi" }))
           ],
           [
+            "messages error event",
+            (_q, r) => r.writeHead(200, { "content-type": "text/event-stream" }).end(`event: error\ndata: {"type":"error","error":${deepObject(5000)}}\n\n`),
+            (sky) => Stream.runDrain(sky.messagesStream({ model: "m", max_tokens: 1, messages: [{ role: "user", content: "hi" }] }))
+          ],
+          [
+            "gemini stream",
+            (_q, r) => r.writeHead(200, { "content-type": "text/event-stream" }).end(`data: {"candidates":${deep(5000)},"error":${deepObject(5000)}}\n\n`),
+            (sky) => Stream.runDrain(sky.streamGenerateContent({ model: "g", contents: [{ role: "user", parts: [{ text: "hi" }] }] } as never))
+          ],
+          [
+            "embeddings",
+            (_q, r) => r.writeHead(200, { "content-type": "application/json" }).end(`{"object":"list","data":${deep(5000)}}`),
+            (sky) => sky.embeddings({ model: "e", input: "hi" })
+          ],
+          [
             "usage fold",
             (_q, r) =>
               r.writeHead(200, { "content-type": "text/event-stream" }).end(
@@ -386,6 +401,33 @@ for (const [name, transport] of transports) {
           const good = yield* serve((_req, res) =>
             res.writeHead(200, { "content-type": "application/json", "content-encoding": coding }).end(compress(okChat)))
           expect((yield* (yield* clientFor(good.url, transport)).chatCompletions(chatRequest)).choices[0]!.message.content).toBe("hi")
+        }
+      }).pipe(Effect.scoped))
+
+    it.live("corrupt, truncated, stacked and unknown content codings end in a SkyError, never a defect or a hang", () =>
+      Effect.gen(function*() {
+        const error = `{"error":{"code":2007,"message":"slow down"}}`
+        const cases: Array<readonly [number, string, Buffer]> = [
+          [429, "gzip", Buffer.from("not gzip at all")],
+          [200, "gzip", Buffer.from("not gzip at all")],
+          [429, "gzip", gzipSync(error).subarray(0, 12)],
+          [200, "br", brotliCompressSync(okChat).subarray(0, 10)],
+          [429, "gzip, br", brotliCompressSync(gzipSync(error))],
+          [200, "zstd", Buffer.from(okChat)],
+          [429, "deflate", deflateSync(deflateSync(error))]
+        ]
+        for (const [status, coding, body] of cases) {
+          const server = yield* serve((_req, res) =>
+            res.writeHead(status, { "content-type": "application/json", "content-encoding": coding }).end(body))
+          const sky = yield* clientFor(server.url, transport, { timeout: "5 seconds" })
+          const exit = yield* Effect.exit(sky.chatCompletions(chatRequest))
+          const label = `${status} ${coding}`
+          expect([label, Exit.isFailure(exit) && Cause.hasDies(exit.cause)]).toEqual([label, false])
+          if (Exit.isFailure(exit)) {
+            const failure = Cause.squash(exit.cause)
+            expect([label, SkyError.isSkyError(failure)]).toEqual([label, true])
+            expect([label, (failure as { _tag: string })._tag]).not.toEqual([label, "RequestTimeout"])
+          }
         }
       }).pipe(Effect.scoped))
 
@@ -589,6 +631,14 @@ const sky = (args: ReadonlyArray<string>, env: Record<string, string> = {}): Pro
   })
 
 describe.concurrent("sky under attack", { timeout: 120_000 }, () => {
+  it("the demo, errors and help with the key in the environment never print it", async () => {
+    for (const args of [["demo"], ["errors"], ["--help"], ["chat", "--help"]]) {
+      const run = await sky(args, { SKYENGINE_API_KEY: key })
+      expect([args, run.code]).toEqual([args, 0])
+      noKey([run.out])
+    }
+  })
+
   it("bad arguments exit 2 with usage, never a stack trace", async () => {
     for (
       const args of [
