@@ -136,6 +136,18 @@ for (const [name, transport] of transports) {
       }).pipe(Effect.scoped, Effect.withTracer(tracer))
     })
 
+    it.live("a caller's client that follows redirects: a cross-origin 307 never carries the key to the other origin", () =>
+      Effect.gen(function*() {
+        const other = yield* serve(answer(200, okChat))
+        const origin = yield* serve((_req, res) => res.writeHead(307, { location: `${other.url}/v1/chat/completions` }).end())
+        const following = Layer.effect(HttpClient.HttpClient)(
+          Effect.map(Effect.service(HttpClient.HttpClient), HttpClient.followRedirects(3))
+        ).pipe(Layer.provide(transport))
+        const sky = yield* clientFor(origin.url, following)
+        yield* Effect.exit(sky.chatCompletions(chatRequest))
+        for (const seen of other.seen) noKey([JSON.stringify(seen.headers), seen.url, seen.body])
+      }).pipe(Effect.scoped))
+
     it.live("an error body echoing the key base64, upper-cased, percent-encoded, as \\u escapes, in UTF-16: scrubbed everywhere", () =>
       Effect.gen(function*() {
         const escaped = [...key].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`).join("")
