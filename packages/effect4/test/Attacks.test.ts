@@ -438,9 +438,19 @@ for (const [name, transport] of transports) {
           if (Exit.isFailure(exit)) {
             const failure = Cause.squash(exit.cause)
             expect([label, SkyError.isSkyError(failure)]).toEqual([label, true])
-            expect([label, (failure as { _tag: string })._tag]).not.toEqual([label, "RequestTimeout"])
+            // The server answered: never a timeout or a connection failure, and the same tag on every transport.
+            const tag = (failure as { _tag: string })._tag
+            expect([label, tag]).toEqual([label, status === 200 ? "InvalidResponse" : tag])
+            expect([label, ["RequestTimeout", "ConnectionError"].includes(tag)]).toEqual([label, false])
           }
         }
+        // A 200 that is a decompression bomb: an invalid answer, not retried (not fetched three times).
+        const bomb = gzipSync(Buffer.alloc(64 * 1024 * 1024, 0x20), { level: 9 })
+        const bombs = yield* serve((_req, res) =>
+          res.writeHead(200, { "content-type": "application/json", "content-encoding": "gzip" }).end(bomb))
+        const retrying = yield* clientFor(bombs.url, transport, { maxRetries: 2 })
+        expect((yield* Effect.flip(retrying.chatCompletions(chatRequest)))._tag).toBe("InvalidResponse")
+        expect(bombs.seen).toHaveLength(1)
       }).pipe(Effect.scoped))
 
     it.live("requests that cannot be sent are InvalidRequest, not retried, never sent, with no status", () =>
