@@ -451,6 +451,14 @@ for (const [name, transport] of transports) {
         const retrying = yield* clientFor(bombs.url, transport, { maxRetries: 2 })
         expect((yield* Effect.flip(retrying.chatCompletions(chatRequest)))._tag).toBe("InvalidResponse")
         expect(bombs.seen).toHaveLength(1)
+        // The same bodies as an event stream: InvalidResponse, one attempt.
+        for (const body of [Buffer.from("not gzip"), gzipSync(chunk("x") + chunk("y")).subarray(0, 30), bomb]) {
+          const server = yield* serve((_req, res) =>
+            res.writeHead(200, { "content-type": "text/event-stream", "content-encoding": "gzip" }).end(body))
+          const sky = yield* clientFor(server.url, transport, { maxRetries: 2 })
+          expect((yield* Effect.flip(Stream.runDrain(sky.chatCompletionsStream(chatRequest))))._tag).toBe("InvalidResponse")
+          expect(server.seen).toHaveLength(1)
+        }
       }).pipe(Effect.scoped))
 
     it.live("requests that cannot be sent are InvalidRequest, not retried, never sent, with no status", () =>
