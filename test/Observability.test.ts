@@ -94,6 +94,19 @@ describe("spans", () => {
     }).pipe(Effect.provide(client(gateway(200, okBody))), Effect.withTracer(tracer))
   })
 
+  it.effect("a 200 that echoes the key: the caller gets it, the span's exit never holds it", () => {
+    const { spans, tracer } = capturingTracer()
+    const echo = okBody.replace(`"content":"hi"`, `"content":"your key is ${key}"`)
+    return Effect.gen(function*() {
+      const answer = yield* chat
+      expect(answer.choices[0]!.message.content).toContain(key)
+      const span = spans.find((s) => s.name === "SkyClient.chatCompletions")!
+      expect(span.exit && Exit.isSuccess(span.exit)).toBe(true)
+      expect(String(span.exit)).not.toContain(key)
+      expect(JSON.stringify(span.exit)).not.toContain(key)
+    }).pipe(Effect.provide(client(gateway(200, echo))), Effect.withTracer(tracer))
+  })
+
   it.effect("a failed call's span carries the tag, code and request id, and never the key", () => {
     const { spans, tracer } = capturingTracer()
     const body = JSON.stringify({ error: { code: 2007, message: `limit for ${key}` } })

@@ -366,6 +366,27 @@ describe("content-encoding is decoded on every HttpClient", () => {
   }
 })
 
+describe("a 2xx body that cannot be decoded from its content-encoding", () => {
+  for (const [name, transport] of transports) {
+    it.live(`${name}: corrupt, truncated or a bomb: InvalidResponse, not retried, on every HttpClient`, () =>
+      Effect.gen(function*() {
+        const bodies = [
+          Buffer.from("not gzip at all"),
+          Zlib.gzipSync(okChat).subarray(0, 12),
+          Zlib.gzipSync(Buffer.alloc(64 * 1024 * 1024, 0x20), { level: 9 })
+        ]
+        for (const body of bodies) {
+          const server = yield* serve((_req, res) =>
+            res.writeHead(200, { "content-type": "application/json", "content-encoding": "gzip" }).end(body))
+          const sky = yield* clientFor(server.url, transport, { maxRetries: 2 })
+          const error = yield* Effect.flip(sky.chatCompletions(chatRequest))
+          expect(error._tag).toBe("InvalidResponse")
+          expect(server.seen).toHaveLength(1)
+        }
+      }).pipe(Effect.scoped), 60_000)
+  }
+})
+
 describe("a compressed stream decodes event by event", () => {
   for (const [name, transport] of transports) {
     it.live(`${name}: a gzipped stream flushed after each of 500 events gives every event, in order`, () =>

@@ -13,6 +13,7 @@ import * as ParseResult from "effect/ParseResult"
 import type * as SkyError from "../SkyError.js"
 import * as SkyWire from "../SkyWire.js"
 import * as Facts from "../../packages/core/src/callEvidence.js"
+import { isDecodingFailure } from "../../packages/core/src/contentDecoding.js"
 import { construct, withFields } from "./construct.js"
 import type { Call, Endpoint } from "./request.js"
 import { collectedBody } from "./responseBody.js"
@@ -60,6 +61,10 @@ export const fromHttpError = (
       url: call.safeUrl,
       attempts: []
     })
+  }
+  // A 2xx body that arrived but cannot be undone from its content-encoding is an invalid answer, on every transport.
+  if (ctx !== undefined && Facts.isOk(ctx.status) && isDecodingFailure(error)) {
+    return invalidResponse(call, ctx, "", `the body could not be decoded from its content-encoding (${reason})`)
   }
   return construct("ConnectionError", {
     ...evidenceOf(call, ctx, "ConnectionError"),

@@ -79,6 +79,23 @@ export const retried = <A>(
   call: Call,
   once: (attempt: number, span: Tracer.Span) => Effect.Effect<A, SkyError.SkyError>
 ): Effect.Effect<A, SkyError.SkyError> =>
+  Effect.suspend(() => {
+    // The span ends with the call's exit; a success ends it as `Exit.void`, never with the answer, which holds
+    // whatever the server sent (a server may echo the key), and a tracer may render the exit.
+    let answer: A
+    return Effect.map(
+      attempts(call, once, (value) => {
+        answer = value
+      }),
+      () => answer
+    )
+  })
+
+const attempts = <A>(
+  call: Call,
+  once: (attempt: number, span: Tracer.Span) => Effect.Effect<A, SkyError.SkyError>,
+  keep: (value: A) => void
+): Effect.Effect<void, SkyError.SkyError> =>
   Effect.useSpan(`SkyClient.${call.endpoint.operation}`, spanOptions(call), (span) => {
     const log = call.log
     let attempt = 0
@@ -105,7 +122,7 @@ export const retried = <A>(
     return sendingAs(
       Effect.map(attempts, (value) => {
         span.attribute("sky.attempts", attempt)
-        return value
+        keep(value)
       }),
       span
     )

@@ -82,6 +82,30 @@ const decoderFor = (coding: Coding, first: Uint8Array): Decoder | undefined => {
  */
 export const maxDecodedPerChunk = 16 * 1024 * 1024
 
+/** The code of the failure of a body that decodes to more than `maxDecodedPerChunk` from one network chunk. */
+const tooLargeCode = "ERR_CONTENT_DECODED_TOO_LARGE"
+
+/** zlib's codes (`Z_DATA_ERROR`, `Z_BUF_ERROR`), brotli's (`ERR__ERROR_FORMAT_...`), and ours. */
+const decodingCode = /^(?:Z_|ERR__|ERR_CONTENT_DECODED_)/
+
+/**
+ * Whether a failure, or one of its causes, is a body that arrived but could not be undone from its
+ * `content-encoding` (corrupt, truncated, or a decompression bomb): the server's answer is invalid, not the
+ * connection. Seen the same whoever decoded it: this library's decoder, or `fetch` (whose `terminated` error
+ * holds zlib's as its cause).
+ *
+ * @internal
+ */
+export const isDecodingFailure = (failure: unknown): boolean => {
+  let current: unknown = failure
+  for (let depth = 0; depth < 6 && typeof current === "object" && current !== null; depth++) {
+    const code = (current as { readonly code?: unknown }).code
+    if (typeof code === "string" && decodingCode.test(code)) return true
+    current = (current as { readonly cause?: unknown }).cause
+  }
+  return false
+}
+
 /**
  * What one feed or the finish gave: the decoded bytes, or why decoding failed.
  *
@@ -141,7 +165,10 @@ export const makeChunkDecoder = (coding: Coding): ChunkDecoder => {
       held += data.byteLength
       if (held > maxDecodedPerChunk) {
         // What was decoded so far is handed on (an error body's code is usually at its head); the body ends here.
-        failure = new Error(`the body decodes to more than ${maxDecodedPerChunk} bytes from one network chunk`)
+        failure = Object.assign(
+          new Error(`the body decodes to more than ${maxDecodedPerChunk} bytes from one network chunk`),
+          { code: tooLargeCode }
+        )
         target.destroy()
         settleWith(null)
       }

@@ -12,6 +12,7 @@ import type * as HttpClientResponse from "effect/http/HttpClientResponse"
 import * as Schema from "effect/Schema"
 import * as SchemaIssue from "effect/SchemaIssue"
 import * as Facts from "../../../core/src/callEvidence.js"
+import { isDecodingFailure } from "../../../core/src/contentDecoding.js"
 import type * as SkyError from "../SkyError.js"
 import * as SkyWire from "../SkyWire.js"
 import { construct, withFields } from "./construct.js"
@@ -79,6 +80,10 @@ export const fromHttpError = (
       url: call.safeUrl,
       attempts: []
     })
+  }
+  // A 2xx body that arrived but cannot be undone from its content-encoding is an invalid answer, on every transport.
+  if (ctx !== undefined && Facts.isOk(ctx.status) && isDecodingFailure(error.reason)) {
+    return invalidResponse(call, ctx, "", `the body could not be decoded from its content-encoding (${reason})`)
   }
   return construct("ConnectionError", {
     ...evidenceOf(call, ctx, "ConnectionError"),
