@@ -26,24 +26,22 @@ export interface AttemptLog {
 }
 
 /**
- * An empty attempt log.
+ * An empty attempt log. A class, so that a call makes no closures for it (one object per call).
  *
  * @internal
  */
-export const makeLog = (): AttemptLog => {
-  let attempts: ReadonlyArray<SkyError.Attempt> = []
-  return {
-    get attempts() {
-      return attempts
-    },
-    // An error of an attempt lists the attempts so far, its own last: that list is the log from now on.
-    failed: (error) => {
-      if (error.attempts !== undefined && error.attempts.length > attempts.length) attempts = error.attempts
-    },
-    waited: (wait) => {
-      const last = attempts[attempts.length - 1]
-      if (last !== undefined) attempts = [...attempts.slice(0, -1), { ...last, wait }]
-    }
+export const makeLog = (): AttemptLog => new Log()
+
+class Log implements AttemptLog {
+  attempts: ReadonlyArray<SkyError.Attempt> = []
+  // An error of an attempt lists the attempts so far, its own last: that list is the log from now on.
+  failed(error: SkyError.SkyError): void {
+    if (error.attempts !== undefined && error.attempts.length > this.attempts.length) this.attempts = error.attempts
+  }
+  waited(wait: Duration.Duration): void {
+    const attempts = this.attempts
+    const last = attempts[attempts.length - 1]
+    if (last !== undefined) this.attempts = [...attempts.slice(0, -1), { ...last, wait }]
   }
 }
 

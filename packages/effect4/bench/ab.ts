@@ -1,0 +1,129 @@
+/**
+ * An interleaved A/B of two copies of the Effect 4 line's client in one process, over a stub `HttpClient` that
+ * answers at once (no network, no server): the client's own CPU per call, nothing else.
+ *
+ *   git archive <commit> packages/effect4/src packages/core/src | tar -x -C packages/effect4/scratch/A
+ *   $N22 --expose-gc --import tsx packages/effect4/bench/ab.ts <chat|limited> [rounds] [calls] [A dir]
+ *
+ * A is the copy (`packages/effect4/scratch/A` by default: inside `packages/effect4` so that `effect` resolves to
+ * 4.x), B is `packages/effect4/src`. Each round runs `calls` calls at concurrency 64 on A then B (the order
+ * alternated each round) and takes `process.cpuUsage`; it prints the medians per call and the median of the
+ * per-round B/A ratios.
+ */
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as ManagedRuntime from "effect/ManagedRuntime"
+import * as Redacted from "effect/Redacted"
+import * as HttpClient from "effect/http/HttpClient"
+import * as HttpClientResponse from "effect/http/HttpClientResponse"
+import * as Path from "node:path"
+import { fileURLToPath, pathToFileURL } from "node:url"
+
+const here = Path.dirname(fileURLToPath(import.meta.url))
+const path = process.argv[2] ?? "chat"
+const rounds = Number(process.argv[3] ?? "16")
+const calls = Number(process.argv[4] ?? "2000")
+const aDir = process.argv[5] ?? Path.join(here, "..", "scratch", "A", "packages", "effect4", "src")
+
+const completion = JSON.stringify({
+  id: "0123456789abcdef0123456789abcdef",
+  object: "chat.completion",
+  created: 1_764_000_000,
+  model: "bench-model",
+  system_fingerprint: "",
+  choices: [{ index: 0, message: { role: "assistant", content: "Hello, benchmark." }, finish_reason: "stop", logprobs: null }],
+  usage: {
+    prompt_tokens: 6,
+    completion_tokens: 3,
+    total_tokens: 9,
+    prompt_tokens_details: { cached_tokens: 0 },
+    completion_tokens_details: { reasoning_tokens: 0 }
+  }
+})
+const limited = JSON.stringify({
+  error: { message: "requests per minute limit reached", type: "rate_limit_error", code: 2007 }
+})
+const chatRequest = { model: "bench-model", messages: [{ role: "user" as const, content: "Say hello to the benchmark." }] }
+
+const stub = HttpClient.make((request) =>
+  Effect.sync(() => {
+    const is429 = request.headers["x-bench-answer"] === "429"
+    const body = is429 ? limited : completion
+    return HttpClientResponse.fromWeb(
+      request,
+      new Response(body, {
+        status: is429 ? 429 : 200,
+        headers: {
+          "content-type": "application/json",
+          "content-length": String(Buffer.byteLength(body)),
+          "x-request-id": "0123456789abcdef0123456789abcdef",
+          ...(is429 ? { "retry-after": "1" } : {})
+        }
+      })
+    )
+  })
+)
+
+const contender = async (dir: string) => {
+  const { SkyClient } = await import(pathToFileURL(Path.join(dir, "index.ts")).href)
+  const runtime = ManagedRuntime.make(
+    SkyClient.layer({ apiKey: Redacted.make("sk-bench-0123456789"), baseUrl: "http://127.0.0.1:1" }).pipe(
+      Layer.provide(Layer.succeed(HttpClient.HttpClient, stub))
+    )
+  )
+  const client = await runtime.runPromise(Effect.service(SkyClient.SkyClient as any)) as any
+  const one: Effect.Effect<unknown, unknown> = path === "chat"
+    ? client.chatCompletions(chatRequest)
+    : Effect.flip(client.chatCompletions(chatRequest, { headers: { "x-bench-answer": "429" }, maxRetries: 0 })).pipe(
+      Effect.map((e: any) => {
+        if (e._tag !== "RpmLimitExceeded") throw new Error(`expected RpmLimitExceeded, got ${e._tag}`)
+      })
+    )
+  const run = (count: number) =>
+    runtime.runPromise(Effect.forEach(Array.from({ length: count }), () => one, { concurrency: 64, discard: true }))
+  return { run }
+}
+
+const median = (xs: ReadonlyArray<number>) => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s[Math.floor(s.length / 2)]!
+}
+
+const main = async () => {
+  const a = await contender(aDir)
+  const b = await contender(Path.join(here, "..", "src"))
+  await a.run(calls)
+  await b.run(calls)
+  const as: Array<number> = []
+  const bs: Array<number> = []
+  const ratios: Array<number> = []
+  const time = async (c: { run: (n: number) => Promise<void> }) => {
+    ;(globalThis as { gc?: () => void }).gc?.()
+    const start = process.cpuUsage()
+    await c.run(calls)
+    const used = process.cpuUsage(start)
+    return (used.user + used.system) / calls
+  }
+  for (let round = 0; round < rounds; round++) {
+    let ta: number, tb: number
+    if (round % 2 === 0) {
+      ta = await time(a)
+      tb = await time(b)
+    } else {
+      tb = await time(b)
+      ta = await time(a)
+    }
+    as.push(ta)
+    bs.push(tb)
+    ratios.push(tb / ta)
+  }
+  console.log(
+    `${path}: A ${median(as).toFixed(1)} µs, B ${median(bs).toFixed(1)} µs per call (medians of ${rounds} x ${calls}); ` +
+      `B/A paired median ${median(ratios).toFixed(3)}`
+  )
+}
+
+main().then(() => process.exit(0), (e) => {
+  console.error(e)
+  process.exit(1)
+})
