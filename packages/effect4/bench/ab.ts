@@ -5,7 +5,7 @@
  *   git archive <commit> packages/effect4/src packages/core/src | tar -x -C packages/effect4/scratch/A
  *   $N22 --expose-gc --import tsx packages/effect4/bench/ab.ts <chat|limited> [rounds] [calls] [A dir]
  *
- * A is the copy (`packages/effect4/scratch/A` by default: inside `packages/effect4` so that `effect` resolves to
+ * A is the copy (`bare` for the bare `effect/http` client over the same stub; `packages/effect4/scratch/A` by default: inside `packages/effect4` so that `effect` resolves to
  * 4.x), B is `packages/effect4/src`. Each round runs `calls` calls at concurrency 64 on A then B (the order
  * alternated each round) and takes `process.cpuUsage`; it prints the medians per call and the median of the
  * per-round B/A ratios.
@@ -15,6 +15,7 @@ import * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
 import * as Redacted from "effect/Redacted"
 import * as HttpClient from "effect/http/HttpClient"
+import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import * as HttpClientResponse from "effect/http/HttpClientResponse"
 import * as Path from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
@@ -64,7 +65,24 @@ const stub = HttpClient.make((request) =>
   })
 )
 
+/** The bare client over the same stub: `execute` and `response.json`, as the overhead table's bare contender. */
+const bare = async () => {
+  const headers = { authorization: "Bearer sk-bench-0123456789", accept: "application/json" }
+  const request = (extra?: Record<string, string>) =>
+    HttpClientRequest.post("http://127.0.0.1:1/v1/chat/completions").pipe(
+      HttpClientRequest.setHeaders(extra === undefined ? headers : { ...headers, ...extra }),
+      HttpClientRequest.bodyJsonUnsafe(chatRequest)
+    )
+  const one: Effect.Effect<unknown, unknown> = Effect.suspend(() =>
+    stub.execute(request(path === "chat" ? undefined : { "x-bench-answer": "429" }))
+  ).pipe(Effect.flatMap((response) => response.json))
+  const run = (count: number) =>
+    Effect.runPromise(Effect.forEach(Array.from({ length: count }), () => one, { concurrency: 64, discard: true }))
+  return { run }
+}
+
 const contender = async (dir: string) => {
+  if (dir === "bare") return bare()
   const { SkyClient } = await import(pathToFileURL(Path.join(dir, "index.ts")).href)
   const runtime = ManagedRuntime.make(
     SkyClient.layer({ apiKey: Redacted.make("sk-bench-0123456789"), baseUrl: "http://127.0.0.1:1" }).pipe(

@@ -36,7 +36,7 @@ const load = async (dir: string) => {
   const endpoint = { operation: "chatCompletions", method: "POST", path: "/v1/chat/completions", body, model: "bench-model" }
   const client = HttpClient.makeWith((request: Effect.Effect<any, any>) =>
     Effect.map(request, (r) => HttpClientResponse.fromWeb(r, ok)), Effect.succeed)
-  const one = Effect.flatMap(Request.prepare(settings, endpoint, undefined), (call: any) => Request.execute(client, call, 1))
+  const one = Effect.flatMap(Request.prepare(settings, endpoint, undefined), (call: any) => Request.execute(client, call, 1)) as Effect.Effect<unknown, unknown>
   return () => {
     for (let i = 0; i < calls; i++) Effect.runSync(one)
   }
