@@ -108,8 +108,10 @@ const median = (xs: ReadonlyArray<number>) => {
 }
 
 const main = async () => {
-  const a = await contender(aDir)
-  const b = await contender(Path.join(here, "..", "src"))
+  // AB_ONLY=A or AB_ONLY=B runs one side only (for a profile of it).
+  const only = process.env["AB_ONLY"]
+  const a = only === "B" ? { run: async () => {} } : await contender(aDir)
+  const b = only === "A" ? { run: async () => {} } : await contender(Path.join(here, "..", "src"))
   await a.run(calls)
   await b.run(calls)
   const as: Array<number> = []
