@@ -3,22 +3,25 @@
  * answers at once (no network, no server): the client's own CPU per call, nothing else.
  *
  *   git archive <commit> packages/effect4/src packages/core/src | tar -x -C packages/effect4/scratch/A
- *   $N22 --expose-gc --import tsx packages/effect4/bench/ab.ts <chat|limited> [rounds] [calls] [A dir]
+ *   $N22 --expose-gc --import tsx packages/effect4/bench/ab.ts <chat|limited|stream> [rounds] [calls] [A dir]
  *
  * A is the copy (`bare` for the bare `effect/http` client over the same stub; `packages/effect4/scratch/A` by default: inside `packages/effect4` so that `effect` resolves to
  * 4.x), B is `packages/effect4/src`. Each round runs `calls` calls at concurrency 64 on A then B (the order
- * alternated each round) and takes `process.cpuUsage`; it prints the medians per call and the median of the
+ * alternated each round; a stream is the bench's 10,000-chunk stream, one at a time, and its figure is per stream) and
+ * takes `process.cpuUsage`; it prints the medians per call and the median of the
  * per-round B/A ratios.
  */
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as ManagedRuntime from "effect/ManagedRuntime"
+import * as Stream from "effect/Stream"
 import * as Redacted from "effect/Redacted"
 import * as HttpClient from "effect/http/HttpClient"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import * as HttpClientResponse from "effect/http/HttpClientResponse"
 import * as Path from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
+import { sseBody, streamChunks } from "../../../bench/shared.js"
 
 const here = Path.dirname(fileURLToPath(import.meta.url))
 const path = process.argv[2] ?? "chat"
@@ -46,8 +49,27 @@ const limited = JSON.stringify({
 })
 const chatRequest = { model: "bench-model", messages: [{ role: "user" as const, content: "Say hello to the benchmark." }] }
 
+// The stream path: the bench's pre-built 10,000-chunk stream, delivered in 64 KiB pieces.
+const sse = new TextEncoder().encode(sseBody(streamChunks))
+const ssePieces = (): ReadableStream<Uint8Array> => {
+  let offset = 0
+  return new ReadableStream({
+    pull(controller) {
+      if (offset >= sse.length) return controller.close()
+      controller.enqueue(sse.subarray(offset, offset + 65_536))
+      offset += 65_536
+    }
+  })
+}
+
 const stub = HttpClient.make((request) =>
   Effect.sync(() => {
+    if (request.headers["accept"] === "text/event-stream") {
+      return HttpClientResponse.fromWeb(
+        request,
+        new Response(ssePieces(), { status: 200, headers: { "content-type": "text/event-stream; charset=utf-8" } })
+      )
+    }
     const is429 = request.headers["x-bench-answer"] === "429"
     const body = is429 ? limited : completion
     return HttpClientResponse.fromWeb(
@@ -73,11 +95,25 @@ const bare = async () => {
       HttpClientRequest.setHeaders(extra === undefined ? headers : { ...headers, ...extra }),
       HttpClientRequest.bodyJsonUnsafe(chatRequest)
     )
-  const one: Effect.Effect<unknown, unknown> = Effect.suspend(() =>
-    stub.execute(request(path === "chat" ? undefined : { "x-bench-answer": "429" }))
-  ).pipe(Effect.flatMap((response) => response.json))
+  const one: Effect.Effect<unknown, unknown> = path === "stream"
+    ? Effect.suspend(() => stub.execute(request({ accept: "text/event-stream" }))).pipe(
+      Effect.flatMap((response) =>
+        response.stream.pipe(
+          Stream.decodeText(),
+          Stream.splitLines,
+          Stream.filter((line) => line.startsWith("data:") && line !== "data: [DONE]"),
+          Stream.map((line) => JSON.parse(line.slice(5)) as unknown),
+          Stream.runCount
+        )
+      )
+    )
+    : Effect.suspend(() => stub.execute(request(path === "chat" ? undefined : { "x-bench-answer": "429" }))).pipe(
+      Effect.flatMap((response) => response.json)
+    )
   const run = (count: number) =>
-    Effect.runPromise(Effect.forEach(Array.from({ length: count }), () => one, { concurrency: 64, discard: true }))
+    Effect.runPromise(
+      Effect.forEach(Array.from({ length: count }), () => one, { concurrency: path === "stream" ? 1 : 64, discard: true })
+    )
   return { run }
 }
 
@@ -90,7 +126,9 @@ const contender = async (dir: string) => {
     )
   )
   const client = await runtime.runPromise(Effect.service(SkyClient.SkyClient as any)) as any
-  const one: Effect.Effect<unknown, unknown> = path === "chat"
+  const one: Effect.Effect<unknown, unknown> = path === "stream"
+    ? Stream.runCount(client.chatCompletionsStream(chatRequest))
+    : path === "chat"
     ? client.chatCompletions(chatRequest)
     : Effect.flip(client.chatCompletions(chatRequest, { headers: { "x-bench-answer": "429" }, maxRetries: 0 })).pipe(
       Effect.map((e: any) => {
@@ -98,7 +136,9 @@ const contender = async (dir: string) => {
       })
     )
   const run = (count: number) =>
-    runtime.runPromise(Effect.forEach(Array.from({ length: count }), () => one, { concurrency: 64, discard: true }))
+    runtime.runPromise(
+      Effect.forEach(Array.from({ length: count }), () => one, { concurrency: path === "stream" ? 1 : 64, discard: true })
+    )
   return { run }
 }
 
