@@ -128,7 +128,8 @@ export interface Call {
   readonly secretTexts: ReadonlyArray<string>
   readonly timeout: Duration.Duration
   readonly policy: SkyRetry.RetryPolicy
-  readonly request: (attempt: number) => HttpClientRequest.HttpClientRequest
+  /** What every attempt sends; `execute` adds the attempt's number. */
+  readonly request: HttpClientRequest.HttpClientRequest
   /** The attempts that failed so far: every error of the call is built with it, so none is built twice. */
   readonly log: AttemptLog
   /**
@@ -171,7 +172,7 @@ export const prepare = (
       secretTexts,
       timeout: durationOr(options?.timeout, settings.timeout),
       policy,
-      request: (attempt) => HttpClientRequest.setHeader(withBody, attemptHeader, String(attempt)),
+      request: withBody,
       log: makeLog()
     })
   })
@@ -194,7 +195,7 @@ export const execute = (
   attempt: number,
   span?: Tracer.Span
 ): Effect.Effect<HttpClientResponse.HttpClientResponse, SkyError.SkyError> =>
-  client.execute(call.request(attempt)).pipe(
+  client.execute(HttpClientRequest.setHeader(call.request, attemptHeader, String(attempt))).pipe(
     Effect.mapError((e) => fromHttpError(e, call, undefined)),
     span === undefined
       ? Effect.tap((response) => Effect.annotateCurrentSpan("http.response.status_code", response.status))

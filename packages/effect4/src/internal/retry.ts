@@ -8,7 +8,7 @@
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
-import type * as Tracer from "effect/Tracer"
+import * as Tracer from "effect/Tracer"
 import * as Facts from "../../../core/src/callEvidence.js"
 import * as SkyError from "../SkyError.js"
 import * as SkyRetry from "../SkyRetry.js"
@@ -26,24 +26,22 @@ export interface AttemptLog {
 }
 
 /**
- * An empty attempt log.
+ * An empty attempt log. A class, so that a call makes no closures for it (one object per call).
  *
  * @internal
  */
-export const makeLog = (): AttemptLog => {
-  let attempts: ReadonlyArray<SkyError.Attempt> = []
-  return {
-    get attempts() {
-      return attempts
-    },
-    // An error of an attempt lists the attempts so far, its own last: that list is the log from now on.
-    failed: (error) => {
-      if (error.attempts !== undefined && error.attempts.length > attempts.length) attempts = error.attempts
-    },
-    waited: (wait) => {
-      const last = attempts[attempts.length - 1]
-      if (last !== undefined) attempts = [...attempts.slice(0, -1), { ...last, wait }]
-    }
+export const makeLog = (): AttemptLog => new Log()
+
+class Log implements AttemptLog {
+  attempts: ReadonlyArray<SkyError.Attempt> = []
+  // An error of an attempt lists the attempts so far, its own last: that list is the log from now on.
+  failed(error: SkyError.SkyError): void {
+    if (error.attempts !== undefined && error.attempts.length > this.attempts.length) this.attempts = error.attempts
+  }
+  waited(wait: Duration.Duration): void {
+    const attempts = this.attempts
+    const last = attempts[attempts.length - 1]
+    if (last !== undefined) this.attempts = [...attempts.slice(0, -1), { ...last, wait }]
   }
 }
 
@@ -125,11 +123,15 @@ const attempts = <A>(
           return Effect.andThen(Effect.sleep(wait), from(retries + 1))
         })
       })
-    return Effect.withParentSpan(
+    // The span as the parent of everything the attempts do, and nothing else: `Effect.withParentSpan` would also
+    // set a stack frame, which makes the runtime annotate every failure inside the call (a copy of its
+    // annotations each time it is re-raised: a 429 crosses ~6 such steps) and capture a stack per call.
+    return Effect.provideService(
       Effect.map(from(0), (value) => {
         span.attribute("sky.attempts", attempt)
         keep(value)
       }),
+      Tracer.ParentSpan,
       span
     )
   })
