@@ -12,6 +12,7 @@ import * as Option from "effect/Option"
 import * as Random from "effect/Random"
 import * as Schedule from "effect/Schedule"
 import * as SkyError from "./SkyError.js"
+import * as RetryMath from "../../core/src/retryPolicy.js"
 import { durationOr } from "./internal/deadline.js"
 
 /**
@@ -57,15 +58,12 @@ export interface RetryOptions {
  * @category constructors
  */
 export const defaultPolicy: RetryPolicy = {
-  maxRetries: 2,
-  initialDelay: Duration.millis(500),
-  maxDelay: Duration.seconds(8),
-  jitter: 0.25,
-  maxRetryAfter: Duration.seconds(60)
+  maxRetries: RetryMath.defaults.maxRetries,
+  initialDelay: Duration.millis(RetryMath.defaults.initialDelayMillis),
+  maxDelay: Duration.millis(RetryMath.defaults.maxDelayMillis),
+  jitter: RetryMath.defaults.jitter,
+  maxRetryAfter: Duration.millis(RetryMath.defaults.maxRetryAfterMillis)
 }
-
-const nonNegativeInt = (n: number | undefined, fallback: number): number =>
-  n !== undefined && Number.isFinite(n) && n >= 0 ? Math.floor(n) : fallback
 
 /**
  * A policy from options laid over a base (default: `defaultPolicy`). Invalid
@@ -75,10 +73,10 @@ const nonNegativeInt = (n: number | undefined, fallback: number): number =>
  * @category constructors
  */
 export const policy = (options: RetryOptions | undefined, base: RetryPolicy = defaultPolicy): RetryPolicy => ({
-  maxRetries: nonNegativeInt(options?.maxRetries, base.maxRetries),
+  maxRetries: RetryMath.maxRetriesOr(options?.maxRetries, base.maxRetries),
   initialDelay: durationOr(options?.initialDelay, base.initialDelay),
   maxDelay: durationOr(options?.maxDelay, base.maxDelay),
-  jitter: options?.jitter !== undefined && options.jitter >= 0 && options.jitter <= 1 ? options.jitter : base.jitter,
+  jitter: RetryMath.jitterOr(options?.jitter, base.jitter),
   maxRetryAfter: durationOr(options?.maxRetryAfter, base.maxRetryAfter)
 })
 
@@ -95,13 +93,17 @@ export const delayFor = (
   retry: number,
   error: SkyError.SkyError
 ): Effect.Effect<Duration.Duration> => {
-  if (error.retryAfter !== undefined) return Effect.succeed(Duration.min(error.retryAfter, policy.maxRetryAfter))
-  const backoff = Duration.min(Duration.times(policy.initialDelay, Math.pow(2, retry)), policy.maxDelay)
-  if (policy.jitter === 0) return Effect.succeed(backoff)
-  return Effect.map(
-    Random.next,
-    (r) => Duration.millis(Math.round(Duration.toMillis(backoff) * (1 - policy.jitter * r)))
-  )
+  const waits: RetryMath.Waits = {
+    initialDelayMillis: Duration.toMillis(policy.initialDelay),
+    maxDelayMillis: Duration.toMillis(policy.maxDelay),
+    jitter: policy.jitter,
+    maxRetryAfterMillis: Duration.toMillis(policy.maxRetryAfter)
+  }
+  const hint = error.retryAfter === undefined ? undefined : Duration.toMillis(error.retryAfter)
+  // Random is drawn only when the wait is jittered, so that a hint or a jitter of 0 gives the same wait every time.
+  return hint === undefined && policy.jitter > 0
+    ? Effect.map(Random.next, (r) => Duration.millis(RetryMath.waitMillis(waits, retry, undefined, () => r)))
+    : Effect.succeed(Duration.millis(RetryMath.waitMillis(waits, retry, hint, () => 0)))
 }
 
 /**
