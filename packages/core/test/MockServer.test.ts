@@ -110,7 +110,7 @@ describe("the core double", () => {
     expect(mock.state.queue).toEqual([])
   })
 
-  it("a port in use fails to listen with the system's code", async () => {
+  it("a port in use, or an invalid port, fails to listen with the system's code", async () => {
     const mock = await start()
     const port = Number(new URL(mock.url).port)
     const state = MockServer.makeState()
@@ -119,5 +119,11 @@ describe("the core double", () => {
       MockServer.listen(server, "127.0.0.1", port, (r) => resolve(r._tag === "Right" ? r.right : r.left))
     )
     expect(failure).toMatchObject({ host: "127.0.0.1", port, code: "EADDRINUSE" })
+    expect((failure as MockServer.ListenFailure).message).toContain(`127.0.0.1:${port}`)
+    const invalid = await new Promise<MockServer.ListenFailure | number>((resolve) =>
+      MockServer.listen(MockServer.createServer({}, MockServer.makeState()), "127.0.0.1", 70_000, (r) =>
+        resolve(r._tag === "Right" ? r.right : r.left))
+    )
+    expect(invalid).toMatchObject({ port: 70_000, code: "ERR_SOCKET_BAD_PORT" })
   })
 })
