@@ -1,35 +1,10 @@
 // The core double on loopback, without Effect: start, answer, record, inject faults, clear, stop.
-import type * as Http from "node:http"
-import { afterEach, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import { classifyError } from "../src/classify.js"
 import * as MockServer from "../src/mockServer.js"
+import { start } from "./mockSupport.js"
 
 const key = "ak-" + "0".repeat(32)
-
-interface Running {
-  readonly server: Http.Server
-  readonly state: MockServer.State
-  readonly url: string
-}
-
-const running: Array<Running> = []
-
-const start = async (options: MockServer.Options = {}): Promise<Running> => {
-  const state = MockServer.makeState()
-  const server = MockServer.createServer(options, state)
-  const port = await new Promise<number>((resolve, reject) =>
-    MockServer.listen(server, "127.0.0.1", options.port ?? 0, (r) => r._tag === "Right" ? resolve(r.right) : reject(r.left))
-  )
-  const mock = { server, state, url: MockServer.urlOf("127.0.0.1", port) }
-  running.push(mock)
-  return mock
-}
-
-afterEach(async () => {
-  for (const mock of running.splice(0)) {
-    await new Promise<void>((resolve) => MockServer.close(mock.server, mock.state, resolve))
-  }
-})
 
 const chat = (url: string, init: { headers?: Record<string, string>; body?: unknown } = {}) =>
   fetch(`${url}/v1/chat/completions`, {
