@@ -1,35 +1,10 @@
 // The core double on loopback, without Effect: start, answer, record, inject faults, clear, stop.
-import type * as Http from "node:http"
-import { afterEach, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import { classifyError } from "../src/classify.js"
 import * as MockServer from "../src/mockServer.js"
+import { start } from "./mockSupport.js"
 
 const key = "ak-" + "0".repeat(32)
-
-interface Running {
-  readonly server: Http.Server
-  readonly state: MockServer.State
-  readonly url: string
-}
-
-const running: Array<Running> = []
-
-const start = async (options: MockServer.Options = {}): Promise<Running> => {
-  const state = MockServer.makeState()
-  const server = MockServer.createServer(options, state)
-  const port = await new Promise<number>((resolve, reject) =>
-    MockServer.listen(server, "127.0.0.1", options.port ?? 0, (r) => r._tag === "Right" ? resolve(r.right) : reject(r.left))
-  )
-  const mock = { server, state, url: MockServer.urlOf("127.0.0.1", port) }
-  running.push(mock)
-  return mock
-}
-
-afterEach(async () => {
-  for (const mock of running.splice(0)) {
-    await new Promise<void>((resolve) => MockServer.close(mock.server, mock.state, resolve))
-  }
-})
 
 const chat = (url: string, init: { headers?: Record<string, string>; body?: unknown } = {}) =>
   fetch(`${url}/v1/chat/completions`, {
@@ -110,7 +85,7 @@ describe("the core double", () => {
     expect(mock.state.queue).toEqual([])
   })
 
-  it("a port in use fails to listen with the system's code", async () => {
+  it("a port in use, or an invalid port, fails to listen with the system's code", async () => {
     const mock = await start()
     const port = Number(new URL(mock.url).port)
     const state = MockServer.makeState()
@@ -119,5 +94,11 @@ describe("the core double", () => {
       MockServer.listen(server, "127.0.0.1", port, (r) => resolve(r._tag === "Right" ? r.right : r.left))
     )
     expect(failure).toMatchObject({ host: "127.0.0.1", port, code: "EADDRINUSE" })
+    expect((failure as MockServer.ListenFailure).message).toContain(`127.0.0.1:${port}`)
+    const invalid = await new Promise<MockServer.ListenFailure | number>((resolve) =>
+      MockServer.listen(MockServer.createServer({}, MockServer.makeState()), "127.0.0.1", 70_000, (r) =>
+        resolve(r._tag === "Right" ? r.right : r.left))
+    )
+    expect(invalid).toMatchObject({ port: 70_000, code: "ERR_SOCKET_BAD_PORT" })
   })
 })
