@@ -71,7 +71,7 @@ import {
   catalogue,
   type CatalogueEntry,
   groups,
-  isRetryableStatus,
+  isRetryableFields,
   type TableTag,
   type Tag,
   tags
@@ -580,11 +580,7 @@ export const isClientFailure: (u: unknown) => u is ClientFailure = isGroup("Clie
  * @since 0.1.0
  * @category retry
  */
-export const isRetryable = (error: SkyError): boolean => {
-  if (error.shouldRetry !== undefined) return error.shouldRetry
-  const retryable = catalogue[error._tag].retryable
-  return retryable === "by status" ? error.status !== undefined && isRetryableStatus(error.status) : retryable
-}
+export const isRetryable = (error: SkyError): boolean => isRetryableFields(error)
 
 // ---------------------------------------------------------------------------
 // Exhaustive handling

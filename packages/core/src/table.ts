@@ -328,3 +328,17 @@ export const groups = {
  */
 export const isRetryableStatus = (status: number): boolean =>
   status === 408 || status === 409 || status === 424 || status === 429 || (status >= 500 && status <= 599)
+
+/**
+ * Whether an error is worth retrying, from its plain fields: the server's `x-should-retry` verdict wins either way;
+ * otherwise the catalogue decides, and for the kinds retried "by status" the status does.
+ */
+export const isRetryableFields = (fields: {
+  readonly _tag: Tag
+  readonly status?: number | undefined
+  readonly shouldRetry?: boolean | undefined
+}): boolean => {
+  if (fields.shouldRetry !== undefined) return fields.shouldRetry
+  const retryable = catalogue[fields._tag].retryable
+  return retryable === "by status" ? fields.status !== undefined && isRetryableStatus(fields.status) : retryable
+}

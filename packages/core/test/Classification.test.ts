@@ -14,7 +14,7 @@ import {
   maxBodyLimit,
   unreadableError
 } from "../src/classify.js"
-import { catalogue, type CatalogueEntry, isRetryableStatus, type Tag, tags } from "../src/table.js"
+import { catalogue, type CatalogueEntry, isRetryableFields, type Tag, tags } from "../src/table.js"
 import { capFields } from "../src/limits.js"
 import * as Wire from "../src/wire.js"
 
@@ -46,11 +46,7 @@ const decode = (input: ErrorResponse, options?: DecodeOptions): Decoded => {
 const isKnown = (e: Decoded): boolean => tags.includes(e._tag) && e.message.length > 0
 
 /** The catalogue's retry verdict for a decoded error, as the lines' isRetryable reads it. */
-const retryable = (e: Decoded): boolean => {
-  if (e.shouldRetry !== undefined) return e.shouldRetry
-  const r = catalogue[e._tag].retryable
-  return r === "by status" ? isRetryableStatus(e.status) : r
-}
+const retryable = (e: Decoded): boolean => isRetryableFields(e)
 
 /** A plain error to encode (the table's code for a table tag, then the given fields), its fields also on top. */
 const make = (tag: Tag, given: ErrorFields<unknown> = {}): Wire.WireError & ErrorFields<unknown> => {
