@@ -13,7 +13,7 @@ import { isDeepStrictEqual } from "node:util"
 import { classifyError, type ErrorResponse } from "../../core/src/classify.js"
 import { capFields } from "../../core/src/limits.js"
 import { catalogue } from "../../core/src/table.js"
-import { fuzzSecret, nonNumberStatuses, responseArb, seed } from "../../core/test/support/arbitraries.js"
+import { fuzzSecret, gridInputs, nonNumberStatuses, responseArb, seed } from "../../core/test/support/arbitraries.js"
 import { SkyError, SkyWire } from "../src/index.js"
 
 const encodeSky = Schema.encodeSync(SkyError.SkyError)
@@ -90,6 +90,14 @@ describe("SkyWire.decodeError adapts classifyError", { timeout: 120_000 }, () =>
     expect(failures).toEqual([])
     expect(details.failed).toBe(false)
     expect(stats.runs).toBeGreaterThanOrEqual(3_000)
+  })
+
+  it("every status 0..999 (and non-finite, negative, fractional), with each kind of body", () => {
+    const inputs = gridInputs()
+    const broken = inputs.filter((input) => !check(input))
+    expect(failures).toEqual([])
+    expect(broken).toEqual([])
+    expect(inputs.length).toBe(9_090)
   })
 
   it("statuses that are not numbers at all, as an untyped caller could send them", () => {
