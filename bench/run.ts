@@ -243,21 +243,22 @@ interface ContenderSpec {
   readonly env?: NodeJS.ProcessEnv
 }
 type Label = ContenderName | "before" | "sky4" | "platform4" | "openai4"
+const effect3Contenders = Path.join(here, "contender.ts")
 const effect4Contenders = Path.join(root, "packages", "effect4", "bench", "contender.ts")
 /** `--line=1` or `--line=2` measures one line's contenders only (with the contenders without Effect). */
 const onlyLine = process.argv.find((a) => a.startsWith("--line="))?.slice("--line=".length)
 const allContenderSpecs: ReadonlyArray<ContenderSpec> = [
-  { label: "sky", name: "sky", script: Path.join(here, "contender.ts"), node: process.execPath },
-  { label: "platform", name: "platform", script: Path.join(here, "contender.ts"), node: process.execPath },
-  { label: "openai", name: "openai", script: Path.join(here, "contender.ts"), node: process.execPath },
-  { label: "undici", name: "undici", script: Path.join(here, "contender.ts"), node: process.execPath },
+  { label: "sky", name: "sky", script: effect3Contenders, node: process.execPath },
+  { label: "platform", name: "platform", script: effect3Contenders, node: process.execPath },
+  { label: "openai", name: "openai", script: effect3Contenders, node: process.execPath },
+  { label: "undici", name: "undici", script: effect3Contenders, node: process.execPath },
   { label: "sky4", name: "sky", script: effect4Contenders, node: node22 },
   { label: "platform4", name: "platform", script: effect4Contenders, node: node22 },
   { label: "openai4", name: "openai", script: effect4Contenders, node: node22 },
   ...(beforeDir === undefined ? [] : [{
     label: "before" as const,
     name: "sky",
-    script: Path.join(here, "contender.ts"),
+    script: effect3Contenders,
     node: process.execPath,
     env: { ...process.env, BENCH_SKY_SRC: Path.resolve(root, beforeDir, "index.ts") }
   }])

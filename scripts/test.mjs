@@ -25,7 +25,12 @@ const outputArg = process.argv.find((a) => a.startsWith("--outputFile.json="))
 const output = outputArg === undefined ? undefined : resolve(outputArg.slice("--outputFile.json=".length))
 const only = process.env.SKY_SUITES?.split(",")
 
-const versionOf = (node) => spawnSync(node, ["-p", "process.version"], { encoding: "utf8" }).stdout.trim()
+// Asked once per Node: each answer is a process spawn.
+const versions = new Map()
+const versionOf = (node) => {
+  if (!versions.has(node)) versions.set(node, spawnSync(node, ["-p", "process.version"], { encoding: "utf8" }).stdout.trim())
+  return versions.get(node)
+}
 const atLeast = (version, [major, minor]) => {
   const [a, b] = version.replace(/^v/, "").split(".").map(Number)
   return a > major || (a === major && b >= minor)

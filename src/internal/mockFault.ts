@@ -22,12 +22,6 @@ export type Fault = Data.TaggedEnum<Core.FaultFields>
  */
 export const Fault = Data.taggedEnum<Fault>()
 
-/** @internal */
-export const defaultAfter: number = Core.defaultAfter
-
-/** @internal */
-export const maxOversizeBytes: number = Core.maxOversizeBytes
-
 /** A plain fault of the core as a value of `Fault`. */
 const fromPlain = (fault: Core.Fault): Fault => {
   const { _tag, ...fields } = fault

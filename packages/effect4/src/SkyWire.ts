@@ -10,11 +10,10 @@
  */
 import type * as Redacted from "effect/Redacted"
 import type * as BoundedBody from "../../core/src/boundedBody.js"
-import { fieldLimits } from "../../core/src/limits.js"
 import { construct } from "./internal/construct.js"
 import * as Decode from "./internal/decode.js"
 import * as Evidence from "../../core/src/evidence.js"
-import type * as Classify from "../../core/src/classify.js"
+import * as Classify from "../../core/src/classify.js"
 import * as Wire from "../../core/src/wire.js"
 import * as SkyError from "./SkyError.js"
 
@@ -25,7 +24,7 @@ import * as SkyError from "./SkyError.js"
  * @since 2.0.0
  * @category constants
  */
-export const bodyLimit: number = Decode.defaultBodyLimit
+export const bodyLimit: number = Classify.defaultBodyLimit
 
 /**
  * Response headers in any common form: a plain record (string or string-array
@@ -42,7 +41,7 @@ export type HeadersInput = Evidence.HeadersInput
  * @since 2.0.0
  * @category constants
  */
-export const maxBodyLimit: number = Decode.maxBodyLimit
+export const maxBodyLimit: number = Classify.maxBodyLimit
 
 /**
  * A body read with a bound: its first bytes kept, the rest scanned for the facts
@@ -106,16 +105,9 @@ export const decodeError = (response: ErrorResponse, options?: DecodeOptions): S
   try {
     return Decode.decodeError(response, options)
   } catch (cause) {
-    // Reached only through a hostile input (a getter that throws): what can be read is kept, nothing is thrown;
-    // the thrown text is scrubbed and capped like every other.
-    return construct("UnknownGatewayError", {
-      status: readStatus(response),
-      message: Evidence.scrubCut(
-        `the error response could not be read: ${describeThrown(cause)}`,
-        fieldLimits.message,
-        readSecrets(options)
-      )
-    })
+    // Reached only through a hostile input (a getter that throws): what can be read is kept, nothing is thrown.
+    const { fields, tag } = Classify.unreadableError(response, cause, readSecrets(options))
+    return construct(tag, Decode.propsOf(fields))
   }
 }
 
@@ -124,23 +116,6 @@ const readSecrets = (options: DecodeOptions | undefined): ReadonlyArray<string> 
     return Decode.secretsOf(options?.secrets)
   } catch {
     return []
-  }
-}
-
-const readStatus = (response: ErrorResponse): number => {
-  try {
-    return typeof response.status === "number" && Number.isFinite(response.status) ? Math.trunc(response.status) : 0
-  } catch {
-    return 0
-  }
-}
-
-const describeThrown = (cause: unknown): string => {
-  try {
-    // `String` of the message too: a thrown Error's `message` can be anything (a number, an object).
-    return String(cause instanceof Error ? cause.message : cause)
-  } catch {
-    return "an exception that could not be printed"
   }
 }
 

@@ -13,15 +13,6 @@ import * as Classify from "../../../core/src/classify.js"
 import * as Evidence from "../../../core/src/evidence.js"
 import { construct } from "./construct.js"
 
-/** @internal */
-export const defaultBodyLimit: number = Classify.defaultBodyLimit
-
-/** @internal */
-export const maxBodyLimit: number = Classify.maxBodyLimit
-
-/** @internal */
-export const shouldRetryOf: (headers: Record<string, string>) => boolean | undefined = Classify.shouldRetryOf
-
 /**
  * The secrets to scrub, as plain text: a `Redacted` is opened here, and only here, to be looked for.
  *
