@@ -1,7 +1,12 @@
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientError from "@effect/platform/HttpClientError"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import { describe, expect, it } from "@effect/vitest"
-import { Clock, Duration, Effect, Exit, Fiber, Supervisor, TestClock } from "effect"
-import { deadline } from "../src/internal/deadline.js"
-import { SkyError } from "../src/index.js"
+import { Clock, Duration, Effect, Exit, Fiber, Layer, Redacted, Supervisor, TestClock } from "effect"
+import { abortingDeadline, deadline } from "../src/internal/deadline.js"
+import { transport } from "../src/internal/request.js"
+import { SkyClient, SkyError } from "../src/index.js"
 
 const timedOut = (): SkyError.SkyError => new SkyError.RequestTimeout({ message: "deadline passed" })
 
@@ -112,5 +117,106 @@ describe("deadline", () => {
       yield* TestClock.adjust(Duration.seconds(31))
       const error = yield* Fiber.join(fiber)
       expect(error._tag).toBe("RequestTimeout")
+    }))
+})
+
+/**
+ * A client that answers after `answerAfter` (never when undefined) and, as every platform client does, gives up
+ * when the request's signal is aborted. `seen` keeps the signal of its last request.
+ */
+const signalled = (answerAfter?: Duration.DurationInput) => {
+  const seen: { signal?: AbortSignal } = {}
+  const client = HttpClient.make((request, _url, signal) =>
+    Effect.async<HttpClientResponse.HttpClientResponse, HttpClientError.RequestError>((resume) => {
+      seen.signal = signal
+      signal.addEventListener("abort", () =>
+        resume(Effect.fail(new HttpClientError.RequestError({ request, reason: "Transport", cause: signal.reason }))))
+      if (answerAfter !== undefined) {
+        const timer = setTimeout(
+          () => resume(Effect.succeed(HttpClientResponse.fromWeb(request, new Response("{}")))),
+          Duration.toMillis(Duration.decode(answerAfter))
+        )
+        signal.addEventListener("abort", () => clearTimeout(timer))
+      }
+    }))
+  return { seen, client }
+}
+
+const notTheDeadline = () => new SkyError.ConnectionError({ message: "the transport failed" })
+
+/** One request through `transport(client)` under `abortingDeadline`. */
+const sendWithin = (client: HttpClient.HttpClient, duration: Duration.DurationInput) =>
+  abortingDeadline(
+    Effect.mapError(transport(client).execute(HttpClientRequest.get("http://gw.test/")), notTheDeadline),
+    Duration.decode(duration),
+    timedOut
+  )
+
+describe("abortingDeadline (the deadline of a call's attempt)", () => {
+  it.live("a passed deadline aborts the request's signal and fails with the deadline's error; no fiber is forked", () =>
+    Effect.gen(function*() {
+      const { seen, client } = signalled()
+      const counter = new ForkCounter()
+      const error = yield* Effect.flip(Effect.supervised(sendWithin(client, "20 millis"), counter))
+      expect(error._tag).toBe("RequestTimeout")
+      expect(seen.signal?.aborted).toBe(true)
+      expect(counter.count).toBe(0)
+    }))
+
+  it.live("an answer within the deadline is returned, its request not aborted; no fiber is forked", () =>
+    Effect.gen(function*() {
+      const { seen, client } = signalled("1 millis")
+      const counter = new ForkCounter()
+      const response = yield* Effect.supervised(sendWithin(client, "5 seconds"), counter)
+      expect(response.status).toBe(200)
+      expect(seen.signal?.aborted).toBe(false)
+      expect(counter.count).toBe(0)
+    }))
+
+  it.live("a failure that is not the deadline's is returned as it is, and nothing is aborted", () =>
+    Effect.gen(function*() {
+      let signal: AbortSignal | undefined
+      const failing = HttpClient.make((request, _url, s) => {
+        signal = s
+        return Effect.fail(new HttpClientError.RequestError({ request, reason: "Transport", cause: "refused" }))
+      })
+      const error = yield* Effect.flip(sendWithin(failing, "5 seconds"))
+      expect(error._tag).toBe("ConnectionError")
+      expect(signal?.aborted).toBe(false)
+    }))
+
+  it.live("a caller's interruption aborts the request and stays an interruption", () =>
+    Effect.gen(function*() {
+      const { seen, client } = signalled()
+      const fiber = yield* Effect.fork(sendWithin(client, "30 seconds"))
+      for (let i = 0; seen.signal === undefined && i < 1_000; i++) yield* Effect.yieldNow()
+      expect(seen.signal?.aborted).toBe(false)
+      const exit = yield* Fiber.interrupt(fiber)
+      expect(Exit.isInterrupted(exit)).toBe(true)
+      expect(seen.signal?.aborted).toBe(true)
+    }))
+
+  it.effect("under the TestClock the deadline moves with virtual time", () =>
+    Effect.gen(function*() {
+      const { seen, client } = signalled()
+      const fiber = yield* Effect.fork(Effect.flip(sendWithin(client, "30 seconds")))
+      yield* TestClock.adjust("29 seconds")
+      expect(seen.signal?.aborted).toBe(false)
+      yield* TestClock.adjust("2 seconds")
+      const error = yield* Fiber.join(fiber)
+      expect(error._tag).toBe("RequestTimeout")
+      expect(seen.signal?.aborted).toBe(true)
+    }))
+
+  it.live("a whole SkyClient call on the live clock forks no fiber", () =>
+    Effect.gen(function*() {
+      const { client } = signalled("1 millis")
+      const sky = yield* SkyClient.make({ apiKey: Redacted.make("sk-deadline-test"), baseUrl: "http://gw.test" }).pipe(
+        Effect.provide(Layer.succeed(HttpClient.HttpClient, client))
+      )
+      const counter = new ForkCounter()
+      const answer = yield* Effect.supervised(sky.request({ path: "/v1/anything", method: "GET" }), counter)
+      expect(answer).toEqual({})
+      expect(counter.count).toBe(0)
     }))
 })

@@ -202,14 +202,14 @@ describe("SkyClient.layerConfig", () => {
     }))
 })
 
-const answering = (make: () => Response) => {
+const answering = (make: (signal: AbortSignal) => Response) => {
   const seen: Array<Record<string, string>> = []
   const layer = Layer.succeed(
     HttpClient.HttpClient,
-    HttpClient.make((request) =>
+    HttpClient.make((request, _url, signal) =>
       Effect.sync(() => {
         seen.push(request.headers)
-        return HttpClientResponse.fromWeb(request, make())
+        return HttpClientResponse.fromWeb(request, make(signal))
       })
     )
   )
@@ -298,8 +298,13 @@ describe("SkyClient streams, edge cases", () => {
 
 describe("SkyClient guards", () => {
   it.live("a deadline passed while reading the body keeps the status and request id", () => {
-    const gateway = answering(() =>
-      new Response(new ReadableStream({ start() {} }), { status: 200, headers: { "x-request-id": "slow-1" } })
+    // Headers at once, then a body that never comes: it fails when the request's signal is aborted, as
+    // fetch's does.
+    const gateway = answering((signal) =>
+      new Response(
+        new ReadableStream({ start: (body) => signal.addEventListener("abort", () => body.error(signal.reason)) }),
+        { status: 200, headers: { "x-request-id": "slow-1" } }
+      )
     )
     return Effect.gen(function*() {
       const sky = yield* SkyClient.SkyClient

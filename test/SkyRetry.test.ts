@@ -248,7 +248,12 @@ describe("SkyClient retries (in-memory gateway, TestClock)", () => {
   })
 
   it.effect("the per-call timeout gives RequestTimeout, retried like a transport failure", () => {
-    const hang = HttpClient.make(() => Effect.never)
+    // Never answers, and gives up when its signal is aborted, as every platform client does.
+    const hang = HttpClient.make((request, _url, signal) =>
+      Effect.async<never, HttpClientError.RequestError>((resume) => {
+        signal.addEventListener("abort", () =>
+          resume(Effect.fail(new HttpClientError.RequestError({ request, reason: "Transport", cause: signal.reason }))))
+      }))
     const layer = SkyClient.layer({ apiKey, baseUrl: "http://gateway.test", retry: { jitter: 0 }, maxRetries: 1 }).pipe(
       Layer.provide(Layer.succeed(HttpClient.HttpClient, hang))
     )

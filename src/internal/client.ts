@@ -5,23 +5,22 @@
  *
  * @internal
  */
-import type * as HttpClient from "@effect/platform/HttpClient"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import { parseJson } from "../../packages/core/src/json.js"
 import type { CallOptions } from "../SkyClient.js"
 import type * as SkyError from "../SkyError.js"
-import { deadline, durationOr } from "./deadline.js"
+import { abortingDeadline, durationOr } from "./deadline.js"
 import { contextOf, fromHttpError, invalidResponse, type ResponseContext, statusError, timeoutError } from "./failure.js"
-import { type Call, type Endpoint, execute, isOk, prepare, type Settings } from "./request.js"
+import { type Call, type Endpoint, execute, isOk, prepare, type Settings, type Transport } from "./request.js"
 import { decodedText } from "./responseBody.js"
 import { retried, retriedStream } from "./retry.js"
 import { openStream, type StreamSurface } from "./stream.js"
 
 /** One JSON call with timeout and retries: `Effect<A, SkyError>`. */
 export const callJson = <A>(
-  client: HttpClient.HttpClient,
+  client: Transport,
   settings: Settings,
   endpoint: Endpoint,
   decode: (u: unknown) => Effect.Effect<A, { readonly message: string }>,
@@ -31,7 +30,7 @@ export const callJson = <A>(
     retried(call, (attempt, span) => {
       // Set once the headers are in, so that a deadline passed while reading the body keeps status and id.
       let headersIn: (() => ResponseContext) | undefined
-      return deadline(
+      return abortingDeadline(
         Effect.flatMap(execute(client, call, attempt, span), (response) => {
           if (!isOk(response.status)) return statusError(response, call)
           const ctx = contextOf(response, call)
@@ -51,7 +50,7 @@ export const callJson = <A>(
 
 /** One streamed call: `Stream<A, SkyError>`, retried only while nothing has been emitted. */
 export const callStream = <A>(
-  client: HttpClient.HttpClient,
+  client: Transport,
   settings: Settings,
   endpoint: Endpoint,
   surface: StreamSurface<A>,

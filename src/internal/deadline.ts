@@ -3,11 +3,16 @@
  *
  * @internal
  */
+import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as Context from "effect/Context"
 import * as Fiber from "effect/Fiber"
+import * as FiberRef from "effect/FiberRef"
 import * as Option from "effect/Option"
+import * as Scope from "effect/Scope"
 import type * as SkyError from "../SkyError.js"
 
 /**
@@ -32,11 +37,11 @@ export const durationOr = (input: Duration.DurationInput | undefined, fallback: 
  *
  * @internal
  */
-export const deadline = <A, E = SkyError.SkyError>(
-  self: Effect.Effect<A, E>,
+export const deadline = <A, E = SkyError.SkyError, R = never>(
+  self: Effect.Effect<A, E, R>,
   duration: Duration.Duration,
   onTimeout: () => E
-): Effect.Effect<A, E> =>
+): Effect.Effect<A, E, R> =>
   Effect.clockWith((clock) => {
     const scheduler = (clock as Partial<SchedulingClock>).scheduler
     if (typeof scheduler !== "function" || !Duration.isFinite(duration)) {
@@ -50,12 +55,12 @@ interface SchedulingClock {
   scheduler(): Effect.Effect<Clock.ClockScheduler>
 }
 
-const withTimer = <A, E>(
-  self: Effect.Effect<A, E>,
+const withTimer = <A, E, R>(
+  self: Effect.Effect<A, E, R>,
   timers: Clock.ClockScheduler,
   duration: Duration.Duration,
   onTimeout: () => E
-): Effect.Effect<A, E> =>
+): Effect.Effect<A, E, R> =>
   Effect.uninterruptibleMask((restore) =>
     Effect.flatMap(Effect.fork(restore(self)), (fiber) =>
       Effect.onInterrupt(
@@ -79,3 +84,75 @@ const withTimer = <A, E>(
         })),
         () => Fiber.interrupt(fiber)
       )))
+
+/**
+ * The deadline of one attempt, kept by aborting its request rather than by a second fiber: the attempt runs in
+ * a `Scope` of its own, to which the transport ties the request's `AbortSignal` (`Request.transport`, through
+ * `HttpClient.withScope`). When `duration` passes, the scope closes: the request (or the read of its body) is
+ * aborted and fails, and that failure becomes `onTimeout()`. Nothing is forked: on Effect 3 a fiber per call
+ * cost more CPU than the rest of the client's own work (bench/findings.md). Every `@effect/platform` client
+ * passes the signal on to its I/O (fetch, undici, node:http); a custom `HttpClient.make` must do the same.
+ *
+ * The scope also closes when the attempt is interrupted (the caller's interruption aborts the socket and stays
+ * an interruption); an attempt that ends otherwise has read its whole body, or released what it left unread. The timer
+ * is the live clock's own; under any other clock (the TestClock) it is a fiber sleeping on that clock, so that
+ * tests move the deadline with virtual time.
+ *
+ * @internal
+ */
+export const abortingDeadline = <A, E>(
+  self: Effect.Effect<A, E, Scope.Scope>,
+  duration: Duration.Duration,
+  onTimeout: () => E
+): Effect.Effect<A, E> =>
+  Effect.clockWith((clock) =>
+    Effect.uninterruptibleMask((restore) =>
+      Effect.flatMap(Scope.make(), (scope) =>
+        Effect.withFiberRuntime<A, E>((runtime) => {
+          // The attempt's scope goes in the fiber's context in place (one copy of its refs, not `provideService`'s
+          // `locally`), and the context is put back when the attempt ends.
+          const fiber = runtime as unknown as SettableFiber
+          const context = fiber.getFiberRef(FiberRef.currentContext)
+          fiber.setFiberRef(FiberRef.currentContext, Context.add(context, Scope.Scope, scope))
+          let timedOut = false
+          const cancel = startTimer(clock, duration, () => {
+            timedOut = true
+            Effect.runSync(Scope.close(scope, Exit.void))
+          })
+          return Effect.flatMap(Effect.exit(restore(self as Effect.Effect<A, E>)), (exit) => {
+            fiber.setFiberRef(FiberRef.currentContext, context)
+            cancel()
+            if (Exit.isSuccess(exit)) return exit
+            if (timedOut) return Cause.isInterruptedOnly(exit.cause) ? exit : Effect.fail(onTimeout())
+            // An interrupted attempt may have a request in flight: aborted. A failed one has read what it meant to
+            // read (a body cut short was released by its stream's end), and aborting costs an exception object.
+            return Cause.isInterrupted(exit.cause) ? Effect.zipRight(Scope.close(scope, exit), exit) : exit
+          })
+        }))))
+
+/** The running fiber as Effect's runtime has it (`FiberRuntime`): it sets its own refs in place. */
+interface SettableFiber {
+  getFiberRef<A>(ref: FiberRef.FiberRef<A>): A
+  setFiberRef<A>(ref: FiberRef.FiberRef<A>, value: A): void
+}
+
+const noTimer = (): void => {}
+
+/**
+ * Calls `fire` once `duration` has passed on `clock`; gives what cancels it. The live clock's is a plain timer;
+ * any other clock's (the TestClock) a fiber sleeping on it.
+ */
+const startTimer = (clock: Clock.Clock, duration: Duration.Duration, fire: () => void): () => void => {
+  if (!Duration.isFinite(duration)) return noTimer
+  if (typeof (clock as Partial<SchedulingClock>).scheduler === "function") {
+    const millis = Duration.toMillis(duration)
+    if (millis > maxTimerMillis) return noTimer
+    const timer = setTimeout(fire, millis)
+    return () => clearTimeout(timer)
+  }
+  const fiber = Effect.runFork(Effect.zipRight(clock.sleep(duration), Effect.sync(fire)))
+  return () => fiber.unsafeInterruptAsFork(fiber.id())
+}
+
+/** The longest delay `setTimeout` takes (a longer one fires at once). */
+const maxTimerMillis = 2 ** 31 - 1

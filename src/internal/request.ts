@@ -11,6 +11,7 @@
  */
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as HttpClient from "@effect/platform/HttpClient"
+import type * as HttpClientError from "@effect/platform/HttpClientError"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as HttpTraceContext from "@effect/platform/HttpTraceContext"
@@ -20,6 +21,7 @@ import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+import type * as Scope from "effect/Scope"
 import * as Tracer from "effect/Tracer"
 import * as Facts from "../../packages/core/src/callEvidence.js"
 // Type-only: the public module owns (and documents) the per-call options.
@@ -121,14 +123,23 @@ export const sendingAs = <A, E, R>(effect: Effect.Effect<A, E, R>, span: Tracer.
   )
 
 /**
+ * The client this library sends with: the caller's, with each request tied to the `Scope` of its attempt
+ * (`HttpClient.withScope`: closing that scope aborts the request's `AbortSignal`, which is how an attempt's
+ * deadline stops it; see `deadline.ts`).
+ */
+export type Transport = HttpClient.HttpClient.With<HttpClientError.HttpClientError, Scope.Scope>
+
+/**
  * The caller's client as this library sends with it. `@effect/platform` opens a
  * child span per request that records the request itself (its `authorization`
  * header in the span's exit) and the response headers unredacted; that span is
  * turned off, and our own `SkyClient.*` span (a client span) is propagated in
- * its place. Redirects are never followed.
+ * its place. Redirects are never followed. Each request's `AbortSignal` is
+ * aborted when its attempt's scope closes.
  */
-export const transport = (http: HttpClient.HttpClient): HttpClient.HttpClient =>
+export const transport = (http: HttpClient.HttpClient): Transport =>
   http.pipe(
+    HttpClient.withScope,
     HttpClient.mapRequestEffect(withTraceHeaders),
     HttpClient.transform(noRedirectsNoPlatformSpan)
   )
@@ -224,11 +235,11 @@ export const isOk: (status: number) => boolean = Facts.isOk
 
 /** Sends one attempt; the status goes on `span` when the caller holds it, else on the current span. */
 export const execute = (
-  client: HttpClient.HttpClient,
+  client: Transport,
   call: Call,
   attempt: number,
   span?: Tracer.Span
-): Effect.Effect<HttpClientResponse.HttpClientResponse, SkyError.SkyError> =>
+): Effect.Effect<HttpClientResponse.HttpClientResponse, SkyError.SkyError, Scope.Scope> =>
   client.execute(HttpClientRequest.setHeader(call.request, attemptHeader, String(attempt))).pipe(
     Effect.mapError((e) => fromHttpError(e, call, undefined)),
     span === undefined

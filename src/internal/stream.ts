@@ -5,7 +5,6 @@
  *
  * @internal
  */
-import type * as HttpClient from "@effect/platform/HttpClient"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
@@ -30,7 +29,7 @@ import {
   streamTimeoutError,
   timeoutError
 } from "./failure.js"
-import { type Call, execute, isOk } from "./request.js"
+import { type Call, execute, isOk, type Transport } from "./request.js"
 import { collectedBody, decodedStream, textOf } from "./responseBody.js"
 
 /**
@@ -237,13 +236,14 @@ const notAStreamComplaint = (
  * ends before its terminator.
  */
 export const openStream = <A>(
-  client: HttpClient.HttpClient,
+  client: Transport,
   call: Call,
   attempt: number,
   surface: StreamSurface<A>,
   streamTimeout: Duration.Duration
 ): Stream.Stream<A, SkyError.SkyError> =>
-  Stream.unwrap(Effect.flatMap(Clock.currentTimeMillis, (startedAt) => {
+  // The attempt's scope lives as long as its stream: closing it when the stream ends aborts the request.
+  Stream.unwrapScoped(Effect.flatMap(Clock.currentTimeMillis, (startedAt) => {
     const overall = Duration.isFinite(streamTimeout) ? streamTimeout : undefined
     // The headers are due within the attempt's timeout, or sooner when the whole stream is.
     const overallFirst = overall !== undefined && Duration.lessThanOrEqualTo(overall, call.timeout)
