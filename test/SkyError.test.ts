@@ -1,6 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Duration, Effect, Either, Equal, Exit, Match, Schema } from "effect"
 import { SkyError } from "../src/index.js"
+import { construct } from "../src/internal/construct.js"
 
 /**
  * The gateway's error table, written out from the reference
@@ -448,5 +449,68 @@ describe("structural equality", () => {
     expect(Equal.equals(a, b)).toBe(true)
     expect(a.message).not.toBe(b.message)
     expect(Equal.equals(a, new SkyError.RpmLimitExceeded({ message: "a", requestId: "s" }))).toBe(false)
+  })
+})
+
+describe("the library's own construction (internal construct)", () => {
+  /** A value of the right type for every field any class has. */
+  const sample: Record<string, unknown> = {
+    message: "a message",
+    requestId: "req-1",
+    errorType: "rate_limit_error",
+    retryAfter: Duration.millis(1_500),
+    shouldRetry: true,
+    body: "{}",
+    bodyTruncated: false,
+    bodyBase64: "e30=",
+    headers: { "x-request-id": "req-1" },
+    method: "POST",
+    url: "http://gw.test/v1/chat/completions",
+    attempts: [{ attempt: 1, tag: "RpmLimitExceeded", status: 429, code: 2007 }],
+    status: 429,
+    reason: "refused",
+    timeout: Duration.seconds(3),
+    issue: "expected a string",
+    code: 2007
+  }
+  const propsFor = (tag: SkyError.Tag, withSample: boolean): Record<string, unknown> => {
+    if (!withSample) return {}
+    const props: Record<string, unknown> = {}
+    for (const key of Object.keys(SkyError.classes[tag].fields)) if (key !== "_tag" && key in sample) props[key] = sample[key]
+    // A table class's code is its own literal.
+    if ("code" in props && SkyError.classes[tag].meta !== undefined) delete props["code"]
+    return props
+  }
+  const viaSchema = (tag: SkyError.Tag, props: Record<string, unknown>) =>
+    new (SkyError.classes[tag] as unknown as new(p: unknown, d: boolean) => SkyError.SkyError)(props, true)
+
+  for (const withSample of [false, true]) {
+    it(`builds what the Schema constructor builds, for every tag (${withSample ? "every field given" : "no field given"})`, () => {
+      for (const tag of SkyError.tags) {
+        const props = propsFor(tag, withSample)
+        const ours = construct(tag, { ...props, _tag: "NotThisTag" })
+        const theirs = viaSchema(tag, props)
+        expect(Object.getPrototypeOf(ours)).toBe(SkyError.classes[tag].prototype)
+        expect(ours).toBeInstanceOf(Error)
+        expect(Reflect.ownKeys(ours).filter((k) => k !== "stack")).toEqual(Reflect.ownKeys(theirs).filter((k) => k !== "stack"))
+        for (const key of Reflect.ownKeys(theirs)) {
+          if (key === "stack") continue
+          expect(Object.getOwnPropertyDescriptor(ours, key)).toEqual(Object.getOwnPropertyDescriptor(theirs, key))
+        }
+        expect(ours._tag).toBe(tag)
+        expect(ours.message).toBe(theirs.message)
+        expect(String(ours)).toBe(String(theirs))
+        expect(Equal.equals(ours, theirs)).toBe(true)
+        expect(JSON.stringify(ours)).toBe(JSON.stringify(theirs))
+        expect(Schema.encodeSync(SkyError.SkyError)(ours)).toEqual(Schema.encodeSync(SkyError.SkyError)(theirs))
+        expect(SkyError.isSkyError(ours)).toBe(true)
+      }
+    })
+  }
+
+  it("never changes the props it is given", () => {
+    const props = { message: "kept", _tag: "Other" }
+    construct("ConnectionError", props)
+    expect(props).toEqual({ message: "kept", _tag: "Other" })
   })
 })
