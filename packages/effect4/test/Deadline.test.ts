@@ -1,8 +1,13 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Deferred, Duration, Effect, Exit, Fiber } from "effect"
+import { Deferred, Duration, Effect, Exit, Fiber, Layer, Metric, Redacted } from "effect"
+import * as HttpClient from "effect/http/HttpClient"
+import * as HttpClientError from "effect/http/HttpClientError"
+import * as HttpClientRequest from "effect/http/HttpClientRequest"
+import * as HttpClientResponse from "effect/http/HttpClientResponse"
 import * as TestClock from "effect/testing/TestClock"
-import { deadline, durationOr } from "../src/internal/deadline.js"
-import { SkyError } from "../src/index.js"
+import { abortingDeadline, deadline, durationOr } from "../src/internal/deadline.js"
+import { transport } from "../src/internal/request.js"
+import { SkyClient, SkyError } from "../src/index.js"
 
 const timedOut = (): SkyError.SkyError => new SkyError.RequestTimeout({ message: "deadline passed" })
 
@@ -73,5 +78,143 @@ describe("the deadline", () => {
       const inTime = yield* Effect.forkChild(deadline(Effect.as(Effect.sleep("1 second"), 1), Duration.seconds(5), () => "late"))
       yield* TestClock.adjust("1 second")
       expect(yield* Fiber.join(inTime)).toBe(1)
+    }))
+})
+
+// ---------------------------------------------------------------------------
+// The aborting deadline (a plain call's attempt)
+// ---------------------------------------------------------------------------
+
+/**
+ * Counts the fibers started by what it wraps (and by their children): Effect 4 has no `Supervisor`, but every fiber
+ * started in a context that holds `Metric.FiberRuntimeMetrics` reports its start there.
+ */
+const forkCounter = () => {
+  const counter = { count: 0 }
+  const service: Metric.FiberRuntimeMetricsService = {
+    recordFiberStart: () => {
+      counter.count++
+    },
+    recordFiberEnd: () => {}
+  }
+  const counted = <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+    Effect.provideService(self, Metric.FiberRuntimeMetrics, service)
+  return { counter, counted }
+}
+
+const aborted = (request: HttpClientRequest.HttpClientRequest, signal: AbortSignal) =>
+  new HttpClientError.HttpClientError({
+    reason: new HttpClientError.TransportError({ request, cause: signal.reason, description: "aborted" })
+  })
+
+/**
+ * A client that answers after `answerAfter` (never when undefined) and, as every platform client does, gives up
+ * when the request's signal is aborted. `seen` keeps the signal of its last request.
+ */
+const signalled = (answerAfter?: Duration.Input) => {
+  const seen: { signal?: AbortSignal } = {}
+  const client = HttpClient.make((request, _url, signal) =>
+    Effect.callback<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError>((resume) => {
+      seen.signal = signal
+      signal.addEventListener("abort", () => resume(Effect.fail(aborted(request, signal))))
+      if (answerAfter !== undefined) {
+        const timer = setTimeout(
+          () => resume(Effect.succeed(HttpClientResponse.fromWeb(request, new Response("{}")))),
+          Duration.toMillis(Duration.fromInputUnsafe(answerAfter))
+        )
+        signal.addEventListener("abort", () => clearTimeout(timer))
+      }
+    })
+  )
+  return { seen, client }
+}
+
+const notTheDeadline = () => new SkyError.ConnectionError({ message: "the transport failed" })
+
+/** One request through `transport(client)` under `abortingDeadline`. */
+const sendWithin = (client: HttpClient.HttpClient, duration: Duration.Input) =>
+  abortingDeadline(
+    Effect.mapError(transport(client).execute(HttpClientRequest.get("http://gw.test/")), notTheDeadline),
+    Duration.fromInputUnsafe(duration),
+    timedOut
+  )
+
+describe("abortingDeadline (the deadline of a call's attempt)", () => {
+  it.live("a passed deadline aborts the request's signal and fails with the deadline's error; no fiber is forked", () =>
+    Effect.gen(function*() {
+      const { seen, client } = signalled()
+      const { counted, counter } = forkCounter()
+      const error = yield* Effect.flip(counted(sendWithin(client, "20 millis")))
+      expect(error._tag).toBe("RequestTimeout")
+      expect(seen.signal?.aborted).toBe(true)
+      expect(counter.count).toBe(0)
+    }))
+
+  it.live("an answer within the deadline is returned, its request not aborted; no fiber is forked", () =>
+    Effect.gen(function*() {
+      const { seen, client } = signalled("1 millis")
+      const { counted, counter } = forkCounter()
+      const response = yield* counted(sendWithin(client, "5 seconds"))
+      expect(response.status).toBe(200)
+      expect(seen.signal?.aborted).toBe(false)
+      expect(counter.count).toBe(0)
+      // The counter sees a fork where there is one: the stream deadline's.
+      yield* counted(deadline(Effect.void, Duration.seconds(5), () => "late"))
+      expect(counter.count).toBe(1)
+    }))
+
+  it.live("a failure that is not the deadline's is returned as it is, and nothing is aborted", () =>
+    Effect.gen(function*() {
+      let signal: AbortSignal | undefined
+      const failing = HttpClient.make((request, _url, s) => {
+        signal = s
+        return Effect.fail(
+          new HttpClientError.HttpClientError({
+            reason: new HttpClientError.TransportError({ request, cause: "refused", description: "refused" })
+          })
+        )
+      })
+      const error = yield* Effect.flip(sendWithin(failing, "5 seconds"))
+      expect(error._tag).toBe("ConnectionError")
+      expect(signal?.aborted).toBe(false)
+    }))
+
+  it.live("a caller's interruption aborts the request and stays an interruption", () =>
+    Effect.gen(function*() {
+      const { seen, client } = signalled()
+      const fiber = yield* Effect.forkChild(sendWithin(client, "30 seconds"))
+      for (let i = 0; seen.signal === undefined && i < 1_000; i++) yield* Effect.yieldNow
+      expect(seen.signal?.aborted).toBe(false)
+      yield* Fiber.interrupt(fiber)
+      const exit = yield* Fiber.await(fiber)
+      expect(Exit.hasInterrupts(exit)).toBe(true)
+      expect(seen.signal?.aborted).toBe(true)
+    }))
+
+  it.effect("under the TestClock the deadline moves with virtual time", () =>
+    Effect.gen(function*() {
+      const { seen, client } = signalled()
+      const fiber = yield* Effect.forkChild(Effect.flip(sendWithin(client, "30 seconds")))
+      yield* TestClock.adjust("29 seconds")
+      expect(seen.signal?.aborted).toBe(false)
+      yield* TestClock.adjust("2 seconds")
+      const error = yield* Fiber.join(fiber)
+      expect(error._tag).toBe("RequestTimeout")
+      expect(seen.signal?.aborted).toBe(true)
+    }))
+
+  it.live("a whole SkyClient call on the live clock forks no fiber of its own", () =>
+    Effect.gen(function*() {
+      const { client } = signalled("1 millis")
+      const sky = yield* SkyClient.make({ apiKey: Redacted.make("ak-deadline-test"), baseUrl: "http://gw.test" }).pipe(
+        Effect.provide(Layer.succeed(HttpClient.HttpClient)(client))
+      )
+      // `effect/http` reads a web `Response`'s body through `Effect.cached`, which starts a fiber: not the call's.
+      const reading = forkCounter()
+      yield* reading.counted(HttpClientResponse.fromWeb(HttpClientRequest.get("http://gw.test/"), new Response("{}")).text)
+      const { counted, counter } = forkCounter()
+      const answer = yield* counted(sky.request({ path: "/v1/anything", method: "GET" }))
+      expect(answer).toEqual({})
+      expect(counter.count).toBe(reading.counter.count)
     }))
 })

@@ -6,14 +6,13 @@
  * @internal
  */
 import * as Effect from "effect/Effect"
-import type * as HttpClient from "effect/http/HttpClient"
 import * as Stream from "effect/Stream"
 import { parseJson } from "../../../core/src/json.js"
 import type { CallOptions } from "../SkyClient.js"
 import type * as SkyError from "../SkyError.js"
-import { deadline, durationOr } from "./deadline.js"
+import { abortingDeadline, durationOr } from "./deadline.js"
 import { contextOf, fromHttpError, invalidResponse, type ResponseContext, statusError, timeoutError } from "./failure.js"
-import { type Call, type Endpoint, execute, isOk, prepare, type Settings } from "./request.js"
+import { type Call, type Endpoint, execute, isOk, prepare, type Settings, type Transport } from "./request.js"
 import { decodedText } from "./responseBody.js"
 import { retried, retriedStream } from "./retry.js"
 import { openStream, type StreamSurface } from "./stream.js"
@@ -31,7 +30,7 @@ export type Decode<A> = (u: unknown) => Effect.Effect<A, { readonly message: str
  * @internal
  */
 export const callJson = <A>(
-  client: HttpClient.HttpClient,
+  client: Transport,
   settings: Settings,
   endpoint: Endpoint,
   decode: Decode<A>,
@@ -41,7 +40,7 @@ export const callJson = <A>(
     retried(call, (attempt, span) => {
       // Set once the headers are in, so that a deadline passed while reading the body keeps status and id.
       let headersIn: (() => ResponseContext) | undefined
-      return deadline(
+      return abortingDeadline(
         Effect.flatMap(execute(client, call, attempt, span), (response) => {
           if (!isOk(response.status)) return statusError(response, call)
           const ctx = contextOf(response, call)
@@ -65,7 +64,7 @@ export const callJson = <A>(
  * @internal
  */
 export const callStream = <A>(
-  client: HttpClient.HttpClient,
+  client: Transport,
   settings: Settings,
   endpoint: Endpoint,
   surface: StreamSurface<A>,

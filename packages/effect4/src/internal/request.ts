@@ -12,10 +12,12 @@ import * as Effect from "effect/Effect"
 import { constTrue } from "effect/Function"
 import * as FetchHttpClient from "effect/http/FetchHttpClient"
 import * as HttpClient from "effect/http/HttpClient"
+import type * as HttpClientError from "effect/http/HttpClientError"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import type * as HttpClientResponse from "effect/http/HttpClientResponse"
 import * as HttpTraceContext from "effect/http/HttpTraceContext"
 import * as Redacted from "effect/Redacted"
+import type * as Scope from "effect/Scope"
 import * as Tracer from "effect/Tracer"
 import * as Facts from "../../../core/src/callEvidence.js"
 import type { BaseUrl } from "../../../core/src/requestChecks.js"
@@ -61,14 +63,25 @@ const noRedirectsNoPlatformSpan = <A, E, R>(effect: Effect.Effect<A, E, R>): Eff
     ) as Context.Context<R>)
 
 /**
- * The caller's client as this library sends with it. `effect/http` opens a child span per request that records
- * the request (headers on opt-in, its exit with the request) and the response headers; that span is turned off,
- * and our own `SkyClient.*` span (a client span) is propagated in its place. Redirects are never followed.
+ * The client this library sends with: the caller's, with each request tied to the `Scope` of its attempt
+ * (`HttpClient.withScope`: closing that scope aborts the request's `AbortSignal`, which is how an attempt's
+ * deadline stops it; see `deadline.ts`).
  *
  * @internal
  */
-export const transport = (http: HttpClient.HttpClient): HttpClient.HttpClient =>
+export type Transport = HttpClient.HttpClient.With<HttpClientError.HttpClientError, Scope.Scope>
+
+/**
+ * The caller's client as this library sends with it. `effect/http` opens a child span per request that records
+ * the request (headers on opt-in, its exit with the request) and the response headers; that span is turned off,
+ * and our own `SkyClient.*` span (a client span) is propagated in its place. Redirects are never followed. Each
+ * request's `AbortSignal` is aborted when its attempt's scope closes.
+ *
+ * @internal
+ */
+export const transport = (http: HttpClient.HttpClient): Transport =>
   http.pipe(
+    HttpClient.withScope,
     HttpClient.mapRequestEffect(withTraceHeaders),
     HttpClient.transform(noRedirectsNoPlatformSpan)
   )
@@ -190,11 +203,11 @@ export const isOk: (status: number) => boolean = Facts.isOk
  * @internal
  */
 export const execute = (
-  client: HttpClient.HttpClient,
+  client: Transport,
   call: Call,
   attempt: number,
   span?: Tracer.Span
-): Effect.Effect<HttpClientResponse.HttpClientResponse, SkyError.SkyError> =>
+): Effect.Effect<HttpClientResponse.HttpClientResponse, SkyError.SkyError, Scope.Scope> =>
   client.execute(HttpClientRequest.setHeader(call.request, attemptHeader, String(attempt))).pipe(
     Effect.mapError((e) => fromHttpError(e, call, undefined)),
     span === undefined

@@ -10,7 +10,6 @@ import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import type * as HttpClient from "effect/http/HttpClient"
 import type * as HttpClientResponse from "effect/http/HttpClientResponse"
 import type * as Pull from "effect/Pull"
 import * as Result from "effect/Result"
@@ -30,7 +29,7 @@ import {
   streamTimeoutError,
   timeoutError
 } from "./failure.js"
-import { type Call, execute, isOk } from "./request.js"
+import { type Call, execute, isOk, type Transport } from "./request.js"
 import { collectedBody, decodedEventText, decodedStream, textOf } from "./responseBody.js"
 
 /**
@@ -218,12 +217,14 @@ const notAStream = (
  * @internal
  */
 export const openStream = <A>(
-  client: HttpClient.HttpClient,
+  client: Transport,
   call: Call,
   attempt: number,
   surface: StreamSurface<A>,
   streamTimeout: Duration.Duration
 ): Stream.Stream<A, SkyError.SkyError> =>
+  // `Stream.unwrap` gives the attempt a scope as long as its stream: closing it when the stream ends aborts the
+  // request.
   Stream.unwrap(Effect.flatMap(Clock.currentTimeMillis, (startedAt) => {
     const overall = Duration.isFinite(streamTimeout) ? streamTimeout : undefined
     // The headers are due within the attempt's timeout, or sooner when the whole stream is.
