@@ -10,23 +10,73 @@ import * as SkyError from "../SkyError.js"
 type Constructor = new(props: Record<string, unknown>) => SkyError.SkyError
 
 /**
+ * How a class is built without its Schema constructor. Effect 4's Schema class constructor has no public trusted
+ * form (`makeClassTrusted` is internal, `disableChecks` still parses): it runs `struct.make` on every error, which
+ * walks and validates every field, copies the headers, attempts and durations, and applies the defaults (5-11 µs per
+ * error, most of classifying a 429 in isolation), then calls its base with the result. Here the base is called
+ * directly: the constructor of the class's first ancestor that is not a Schema class (Effect's `Data.Error` base,
+ * which calls `Error` with the message and assigns the props), given the object `struct.make` would have made: the
+ * class's `_tag` first, then the given fields in field order, a constructor default where a field is absent or
+ * `undefined`, keys outside the fields dropped. The defaults are the catalogue's constants, read once by building
+ * the class from nothing. The props are the library's own (typed by the core's classifier), so they are not checked.
+ */
+interface Builder {
+  readonly base: new(props: Record<string, unknown>) => object
+  readonly tag: string
+  /** The field keys in order, `_tag` left out, with the constructor default of each (`undefined`: none). */
+  readonly keys: ReadonlyArray<string>
+  readonly defaults: ReadonlyArray<unknown>
+}
+
+const builders = new Map<SkyError.Tag, Builder | null>()
+
+const builderOf = (tag: SkyError.Tag): Builder | null => {
+  let builder = builders.get(tag)
+  if (builder !== undefined) return builder
+  builder = null
+  const cls = SkyError.classes[tag] as unknown as Constructor & { readonly fields?: unknown }
+  let base: unknown = Object.getPrototypeOf(cls)
+  while (typeof base === "function" && "fields" in base) base = Object.getPrototypeOf(base)
+  const fields = cls.fields
+  if (typeof base === "function" && base !== Function.prototype && typeof fields === "object" && fields !== null) {
+    const template = new cls({}) as unknown as Record<string, unknown>
+    const fieldKeys = Object.keys(fields)
+    // The expected shape: the template's own enumerable keys are the tag and defaults, all of them fields.
+    if (template._tag === tag && Object.keys(template).every((key) => fieldKeys.includes(key))) {
+      const keys = fieldKeys.filter((key) => key !== "_tag")
+      builder = { base: base as Builder["base"], tag, keys, defaults: keys.map((key) => template[key]) }
+    }
+  }
+  builders.set(tag, builder)
+  return builder
+}
+
+/**
  * The class of a tag, with its fields capped, built without capturing a JavaScript stack: an error built here
  * describes a response or a transport failure, and the frames of the Effect runtime that happened to build it say
  * nothing about it (the call's span says where the call was); `stack` keeps its first line (`Tag: message`).
  *
- * Effect 4's Schema classes have no public trusted constructor (`makeClassTrusted` is internal, and
- * `disableChecks` still parses), so the constructor validates the fields: about 9 µs for a 429 with headers, body
- * and URL (Node 22; capturing a stack would add about 6 µs more). The one bypass, `Object.create` on the prototype,
- * costs 0.5 µs but skips the `Error` constructor (`message`, `toJSON`'s arguments) and leans on internals, so it is
- * not used: a failed call costs a network round trip, and a field of the wrong type becomes a defect here instead of
- * a malformed error later.
+ * The instance is what the class's constructor makes (`test/SkyError.test.ts` compares them for every tag), built
+ * as `builderOf` says; a class whose shape is not the expected one gets its constructor.
  */
 export const construct = (tag: SkyError.Tag, props: Record<string, unknown>): SkyError.SkyError => {
   const capped = capFields(props)
   const limit = Error.stackTraceLimit
   Error.stackTraceLimit = 0
   try {
-    return new (SkyError.classes[tag] as unknown as Constructor)(capped)
+    const builder = builderOf(tag)
+    if (builder === null) return new (SkyError.classes[tag] as unknown as Constructor)(capped)
+    // A new object (`capFields` gives `props` itself when nothing was cut, and the base keeps what it is given).
+    const own: Record<string, unknown> = { _tag: builder.tag }
+    const { defaults, keys } = builder
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]
+      const value = Object.hasOwn(capped, key) ? capped[key] : undefined
+      if (value !== undefined) own[key] = value
+      else if (defaults[i] !== undefined) own[key] = defaults[i]
+      else if (Object.hasOwn(capped, key)) own[key] = undefined
+    }
+    return Reflect.construct(builder.base, [own], SkyError.classes[tag]) as SkyError.SkyError
   } finally {
     Error.stackTraceLimit = limit
   }
