@@ -6,7 +6,6 @@
  */
 import type * as HttpClientError from "@effect/platform/HttpClientError"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
-import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as ParseResult from "effect/ParseResult"
@@ -124,19 +123,26 @@ export const statusError = (
 ): Effect.Effect<never, SkyError.SkyError> =>
   Effect.suspend(() => {
     call.pendingError = { attempt: call.log.attempts.length + 1, ctx: contextOf(response, call) }
-    return Effect.zipWith(
-      collectedBody(response),
-      Clock.currentTimeMillis,
-      (body, now) => {
-        const headers = Facts.redactLocations(response.headers, call.secretTexts)
+    const headers = response.headers
+    return Effect.flatMap(collectedBody(response, headers), (body) =>
+      Effect.clockWith((clock) => {
+        const redacted = Facts.redactLocations(headers, call.secretTexts)
         const error = SkyWire.decodeError(
-          { status: response.status, headers, body },
-          { method: call.endpoint.method, url: call.safeUrl, secrets: call.secrets, now, attempts: call.log.attempts }
+          { status: response.status, headers: redacted, body },
+          {
+            method: call.endpoint.method,
+            url: call.safeUrl,
+            secrets: call.secrets,
+            now: clock.unsafeCurrentTimeMillis(),
+            attempts: call.log.attempts
+          }
         )
-        if (!Facts.isRedirect(response.status)) return error
-        return withFields(error, { message: Facts.redirectMessage(response.status, headers["location"], call.secretTexts) })
-      }
-    ).pipe(Effect.flip)
+        return Effect.fail(
+          Facts.isRedirect(response.status)
+            ? withFields(error, { message: Facts.redirectMessage(response.status, redacted["location"], call.secretTexts) })
+            : error
+        )
+      }))
   })
 
 /** A stream's overall deadline passed: a `RequestTimeout` that names `streamTimeout` and keeps what arrived. */

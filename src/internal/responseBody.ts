@@ -6,6 +6,7 @@
  * @internal
  */
 import * as HttpClientError from "@effect/platform/HttpClientError"
+import type * as Headers from "@effect/platform/Headers"
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
@@ -20,8 +21,10 @@ export { type Coding, maxDecodedPerChunk } from "../../packages/core/src/content
  * The codings still to undo, last applied first; empty when the body is plain
  * (or already decoded by the transport).
  */
-const codingsToUndo = (response: HttpClientResponse.HttpClientResponse): ReadonlyArray<Coding> =>
-  transportDecodes(response) ? [] : codingsOf(response.headers["content-encoding"])
+const codingsToUndo = (
+  response: HttpClientResponse.HttpClientResponse,
+  headers: Headers.Headers = response.headers
+): ReadonlyArray<Coding> => transportDecodes(response) ? [] : codingsOf(headers["content-encoding"])
 
 /**
  * True when the transport decodes bodies itself: `fetch` (a web `Response`
@@ -133,10 +136,14 @@ const smallBody = 65_536
  * decoded chunk by chunk into a collector, and reading stops (releasing the
  * socket) as soon as the collector has enough. A read that fails keeps what came.
  */
-export const collectedBody = (response: HttpClientResponse.HttpClientResponse): Effect.Effect<CollectedBody> =>
+export const collectedBody = (
+  response: HttpClientResponse.HttpClientResponse,
+  // A transport may build `headers` anew on each read (undici's does): a caller that holds them passes them.
+  headers: Headers.Headers = response.headers
+): Effect.Effect<CollectedBody> =>
   Effect.suspend(() => {
-    const length = Number(response.headers["content-length"])
-    if (codingsToUndo(response).length === 0 && Number.isFinite(length) && length <= smallBody) {
+    const length = Number(headers["content-length"])
+    if (codingsToUndo(response, headers).length === 0 && Number.isFinite(length) && length <= smallBody) {
       // The buffer is this read's own: kept as it is (no collector copy, no scanner until the facts are asked for).
       return Effect.orElseSucceed(
         Effect.map(response.arrayBuffer, (buffer) => wholeBody(new Uint8Array(buffer))),

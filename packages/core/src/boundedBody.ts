@@ -649,26 +649,31 @@ export const wholeBody = (bytes: Uint8Array): CollectedBody => {
     collector.push(bytes)
     return collector.result()
   }
-  let scanner: Scanner | undefined
-  let verdict: "complete" | "partial" | "invalid" | undefined
-  const scanned = (): "complete" | "partial" | "invalid" => {
-    if (verdict === undefined) {
-      scanner = new Scanner()
-      if (bytes.length > 0) scanner.push(bytes)
-      verdict = scanner.verdict(true)
-    }
-    return verdict
+  return new WholeBody(bytes)
+}
+
+/** A body read whole: scanned only if its verdict or facts are asked for (a class: no getters built per body). */
+class WholeBody implements CollectedBody {
+  readonly _tag = "CollectedBody"
+  readonly complete = true
+  readonly seenBytes: number
+  private scanner: Scanner | undefined
+  private verdict: "complete" | "partial" | "invalid" | undefined
+  constructor(readonly bytes: Uint8Array) {
+    this.seenBytes = bytes.length
   }
-  return {
-    _tag: "CollectedBody",
-    bytes,
-    complete: true,
-    seenBytes: bytes.length,
-    get json() {
-      return scanned()
-    },
-    get facts() {
-      return scanned() === "invalid" ? undefined : scanner!.facts
+  private scanned(): "complete" | "partial" | "invalid" {
+    if (this.verdict === undefined) {
+      this.scanner = new Scanner()
+      if (this.bytes.length > 0) this.scanner.push(this.bytes)
+      this.verdict = this.scanner.verdict(true)
     }
+    return this.verdict
+  }
+  get json(): "complete" | "partial" | "invalid" {
+    return this.scanned()
+  }
+  get facts(): JsonFacts | undefined {
+    return this.scanned() === "invalid" ? undefined : this.scanner!.facts
   }
 }
