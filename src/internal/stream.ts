@@ -10,16 +10,17 @@ import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as Stream from "effect/Stream"
+import * as Tracer from "effect/Tracer"
 import type * as Sse from "../../packages/core/src/sse.js"
 import { makeEventDecoder } from "../../packages/core/src/sse.js"
 import * as Facts from "../../packages/core/src/callEvidence.js"
-import { hasErrorField, parseJson } from "../../packages/core/src/json.js"
+import { hasErrorField, NotJson, parseJson, parseJsonValue } from "../../packages/core/src/json.js"
 import type * as SkyError from "../SkyError.js"
 import * as SkyWire from "../SkyWire.js"
 import { deadline } from "./deadline.js"
+import { NotDecoded } from "./fastDecode.js"
 import {
   contextOf,
   fromHttpError,
@@ -33,34 +34,37 @@ import { type Call, execute, isOk, type Transport } from "./request.js"
 import { collectedBody, decodedStream, textOf } from "./responseBody.js"
 
 /**
- * What one server-sent event means to a surface: a value for the caller, the
- * terminator, an error body the gateway sent after HTTP 200, or nothing.
+ * What one server-sent event means to a surface besides the value it pushed for the caller, if any: the
+ * surface's terminator, that the stream may now end at the end of the body, an error body the gateway sent after
+ * HTTP 200, or the decoder's complaint.
  *
  * @internal
  */
-export interface Step<A> {
-  readonly emit?: A
-  /** The surface's terminator: the stream is complete. */
-  readonly end?: boolean
-  /** For surfaces that end at the end of the body: the stream may now end. */
-  readonly complete?: boolean
-  /** An in-stream error body, for `SkyWire.decodeError`. */
-  readonly error?: unknown
-}
+export type Outcome =
+  | { readonly _tag: "End" }
+  | { readonly _tag: "Complete" }
+  | { readonly _tag: "Error"; readonly error: unknown }
+  | { readonly _tag: "Invalid"; readonly problem: { readonly message: string } }
+
+/** @internal */
+export const end: Outcome = { _tag: "End" }
+/** @internal */
+export const complete: Outcome = { _tag: "Complete" }
 
 /** @internal */
 export interface StreamSurface<A> {
-  /** Decodes one event, synchronously (no Effect runs per event); a Left is the decoder's complaint. */
-  readonly step: (event: Sse.Event) => Either.Either<Step<A>, { readonly message: string }>
+  /**
+   * Reads one event, synchronously (no Effect runs per event): a value for the caller is pushed on `emit`; the
+   * result is what else the event meant (`undefined`: nothing). Nothing is allocated around a value: this runs
+   * once per chunk of a stream.
+   */
+  readonly step: (event: Sse.Event, emit: Array<A>) => Outcome | undefined
   /** True when the end of the body is the terminator (Gemini). */
   readonly endsAtEof: boolean
 }
 
-/** Decodes one event's JSON payload, synchronously. */
-type EventDecoder<A> = (u: unknown) => Either.Either<A, { readonly message: string }>
-
-/** An error body the gateway sent inside a stream. */
-const errorStep = (error: unknown): Either.Either<Step<never>, never> => Either.right({ error })
+/** Decodes one event's JSON payload, synchronously: the value, or why not. */
+type EventDecoder<A> = (u: unknown) => A | NotDecoded
 
 /**
  * A surface whose events are JSON data payloads: an `event: error`, or a
@@ -71,27 +75,29 @@ export const jsonSurface = <A>(options: {
   readonly endsAtEof: boolean
   readonly errorOf: (value: unknown) => unknown | undefined
   readonly decode: EventDecoder<A>
-  readonly step: (value: A, event: Sse.Event) => Step<A>
+  /** What a decoded value means besides itself (its surface's terminator, ...). */
+  readonly after?: (value: A, event: Sse.Event) => Outcome | undefined
   /** A data payload that is not JSON but means something (chat's `[DONE]`). */
-  readonly special?: (data: string) => Step<A> | undefined
+  readonly special?: (data: string) => Outcome | undefined
 }): StreamSurface<A> => ({
   endsAtEof: options.endsAtEof,
-  // Straight-line code, no Either combinators: this runs once per event, and each closure and wrapper it
-  // allocated was paid per chunk of a stream.
-  step: (event) => {
+  // Straight-line code, no combinators: this runs once per event.
+  step: (event, emit) => {
     const special = options.special?.(event.data)
-    if (special !== undefined) return Either.right(special)
-    const parsed = parseJson(event.data)
+    if (special !== undefined) return special
+    const parsed = parseJsonValue(event.data)
     if (event.event === "error" || event.event === "response.error") {
       // An error event fails the stream whatever its data: JSON or plain text, decodeError reads both.
-      const data = parsed._tag === "Right" ? parsed.value : event.data
-      return errorStep(options.errorOf(data) ?? data)
+      const data = parsed instanceof NotJson ? event.data : parsed
+      return { _tag: "Error", error: options.errorOf(data) ?? data }
     }
-    if (parsed._tag === "Left") return Either.left({ message: `the event is ${parsed.problem.message}` })
-    const error = options.errorOf(parsed.value)
-    if (error !== undefined) return errorStep(error)
-    const decoded = options.decode(parsed.value)
-    return Either.isLeft(decoded) ? Either.left(decoded.left) : Either.right(options.step(decoded.right, event))
+    if (parsed instanceof NotJson) return { _tag: "Invalid", problem: { message: `the event is ${parsed.message}` } }
+    const error = options.errorOf(parsed)
+    if (error !== undefined) return { _tag: "Error", error }
+    const decoded = options.decode(parsed)
+    if (decoded instanceof NotDecoded) return { _tag: "Invalid", problem: decoded.error }
+    emit.push(decoded)
+    return options.after?.(decoded, event)
   }
 })
 
@@ -239,6 +245,7 @@ export const openStream = <A>(
   client: Transport,
   call: Call,
   attempt: number,
+  span: Tracer.Span,
   surface: StreamSurface<A>,
   streamTimeout: Duration.Duration
 ): Stream.Stream<A, SkyError.SkyError> =>
@@ -247,9 +254,11 @@ export const openStream = <A>(
     const overall = Duration.isFinite(streamTimeout) ? streamTimeout : undefined
     // The headers are due within the attempt's timeout, or sooner when the whole stream is.
     const overallFirst = overall !== undefined && Duration.lessThanOrEqualTo(overall, call.timeout)
-    return execute(client, call, attempt).pipe(
+    // The call's span is the parent of this request only (its trace context is what the request propagates),
+    // not a service of the whole stream, which would be paid on every pull.
+    return Effect.provideService(execute(client, call, attempt, span), Tracer.ParentSpan, span).pipe(
       // The latest attempt is the count; a failure's annotation overwrites it with the same number.
-      Effect.tap(() => Effect.annotateCurrentSpan("sky.attempts", attempt)),
+      Effect.tap(() => span.attribute("sky.attempts", attempt)),
       Effect.flatMap((response) =>
         !isOk(response.status)
           ? statusError(response, call)
@@ -276,20 +285,27 @@ export const openStream = <A>(
         const stepChunk = (events: Chunk.Chunk<Sse.Event>): Stepped<A, SkyError.SkyError> => {
           const emit: Array<A> = []
           for (const event of events) {
-            const result = surface.step(event)
-            if (Either.isLeft(result)) {
-              return { emit, stop: Option.some(invalidResponse(call, ctx(), event.data, result.left)) }
-            }
-            const step = result.right
-            if (step.error !== undefined) return { emit, stop: inStreamError(step.error) }
-            if (step.complete === true) complete = true
-            if (step.emit !== undefined) emit.push(step.emit)
-            if (step.end === true) {
-              ended = true
-              return { emit, stop: Option.none() }
+            const outcome = surface.step(event, emit)
+            if (outcome === undefined) continue
+            switch (outcome._tag) {
+              case "Complete":
+                complete = true
+                continue
+              case "End":
+                ended = true
+                return { emit, stop: Option.none() }
+              case "Error":
+                return { emit, stop: inStreamError(outcome.error) }
+              case "Invalid":
+                return { emit, stop: Option.some(invalidResponse(call, ctx(), event.data, outcome.problem)) }
             }
           }
           return { emit }
+        }
+        const stepAndMark = (events: Chunk.Chunk<Sse.Event>): Stepped<A, SkyError.SkyError> => {
+          const stepped = stepChunk(events)
+          if (stepped.emit.length > 0) call.emitted = true
+          return stepped
         }
         return sseEvents(
           decodedStream(response).pipe(Stream.mapError((e) => fromHttpError(e, call, ctx()))),
@@ -301,7 +317,7 @@ export const openStream = <A>(
               onIdle: () => timeoutError(call, ctx(), "no stream event"),
               endBy: overall === undefined ? undefined : startedAt + Duration.toMillis(overall),
               onOverall: () => streamTimeoutError(call, ctx(), streamTimeout)
-            }, stepChunk),
+            }, stepAndMark),
           Stream.concat(Stream.suspend(() =>
             ended || (surface.endsAtEof && complete)
               ? Stream.empty

@@ -88,16 +88,29 @@ export type ParsedJson =
   | { readonly _tag: "Left"; readonly problem: JsonProblem }
 
 /**
- * The one way the client parses JSON from the wire: `JSON.parse`, after an iterative scan that rejects nesting
- * deeper than `maxJsonDepth`. It never throws.
+ * Why `parseJsonValue` found no JSON value. A class, so that it is told from any parsed value by `instanceof`
+ * (`JSON.parse` never makes an instance of a class).
  */
-export const parseJson = (text: string): ParsedJson => {
-  if (!depthWithin(text, maxJsonDepth)) {
-    return { _tag: "Left", problem: { message: `JSON nested deeper than ${maxJsonDepth} levels` } }
-  }
+export class NotJson implements JsonProblem {
+  constructor(readonly message: string) {}
+}
+
+/**
+ * The one way the client parses JSON from the wire: `JSON.parse`, after an iterative scan that rejects nesting
+ * deeper than `maxJsonDepth`. It never throws. The value itself, or a `NotJson`: nothing is allocated around a
+ * value, as this runs once per stream event.
+ */
+export const parseJsonValue = (text: string): unknown => {
+  if (!depthWithin(text, maxJsonDepth)) return new NotJson(`JSON nested deeper than ${maxJsonDepth} levels`)
   try {
-    return { _tag: "Right", value: JSON.parse(text) as unknown }
+    return JSON.parse(text) as unknown
   } catch (cause) {
-    return { _tag: "Left", problem: { message: `not JSON: ${cause instanceof Error ? cause.message : String(cause)}` } }
+    return new NotJson(`not JSON: ${cause instanceof Error ? cause.message : String(cause)}`)
   }
+}
+
+/** `parseJsonValue` as a tagged result. */
+export const parseJson = (text: string): ParsedJson => {
+  const value = parseJsonValue(text)
+  return value instanceof NotJson ? { _tag: "Left", problem: value } : { _tag: "Right", value }
 }

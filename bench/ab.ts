@@ -1,0 +1,167 @@
+/**
+ * An interleaved A/B of two builds of the Effect 3 line's client in one process, over a stub `HttpClient` that
+ * answers at once (no network, no server): the client's own CPU per call, nothing else. The Effect 4 line's
+ * twin is `packages/effect4/bench/ab.ts`.
+ *
+ *   node --expose-gc --import tsx bench/ab.ts <chat|limited|stream> [rounds] [calls] [A] [B]
+ *
+ * A and B are each `bare` (the bare `@effect/platform` client over the same stub: `execute` and `response.json`,
+ * as the overhead table's bare contender) or a directory holding the library's `index.js` or `index.ts` (e.g. a
+ * copy of `dist/src` from another commit under `scratch/`, so that `effect` resolves to the root's copy); the
+ * defaults are `bare` and `src`. Each round runs `calls` calls at concurrency 64 on A then B (the order alternated
+ * each round; a stream is the bench's 10,000-chunk stream, one at a time, and its figure is per chunk) and takes
+ * `process.cpuUsage`; it prints the medians and the median of the per-round B/A ratios.
+ */
+import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
+import * as ManagedRuntime from "effect/ManagedRuntime"
+import * as Redacted from "effect/Redacted"
+import * as Stream from "effect/Stream"
+import * as Fs from "node:fs"
+import * as Path from "node:path"
+import { fileURLToPath, pathToFileURL } from "node:url"
+import { chatRequest, limitedHeaders } from "./contenderProtocol.js"
+import { sseBody, streamChunks } from "./shared.js"
+
+const here = Path.dirname(fileURLToPath(import.meta.url))
+const path = process.argv[2] ?? "chat"
+const rounds = Number(process.argv[3] ?? "16")
+const calls = Number(process.argv[4] ?? (path === "stream" ? "3" : "2000"))
+const sides = [process.argv[5] ?? "bare", process.argv[6] ?? Path.join(here, "..", "src")] as const
+
+const completion = JSON.stringify({
+  id: "0123456789abcdef0123456789abcdef",
+  object: "chat.completion",
+  created: 1_764_000_000,
+  model: "bench-model",
+  system_fingerprint: "",
+  choices: [{ index: 0, message: { role: "assistant", content: "Hello, benchmark." }, finish_reason: "stop", logprobs: null }],
+  usage: { prompt_tokens: 6, completion_tokens: 3, total_tokens: 9 }
+})
+const limited = JSON.stringify({ error: { message: "requests per minute limit reached", type: "rate_limit_error", code: 2007 } })
+
+// The stream path: the bench's pre-built 10,000-chunk stream, delivered in 64 KiB pieces.
+const sse = new TextEncoder().encode(sseBody(streamChunks))
+const ssePieces = (): ReadableStream<Uint8Array> => {
+  let offset = 0
+  return new ReadableStream({
+    pull(controller) {
+      if (offset >= sse.length) return controller.close()
+      controller.enqueue(sse.subarray(offset, offset + 65_536))
+      offset += 65_536
+    }
+  })
+}
+
+const stub = HttpClient.make((request) =>
+  Effect.sync(() => {
+    if (request.headers["accept"] === "text/event-stream") {
+      return HttpClientResponse.fromWeb(
+        request,
+        new Response(ssePieces(), { status: 200, headers: { "content-type": "text/event-stream; charset=utf-8" } })
+      )
+    }
+    const is429 = request.headers["x-bench-answer"] === "429"
+    const body = is429 ? limited : completion
+    return HttpClientResponse.fromWeb(
+      request,
+      new Response(body, {
+        status: is429 ? 429 : 200,
+        headers: {
+          "content-type": "application/json",
+          "content-length": String(Buffer.byteLength(body)),
+          "x-request-id": "0123456789abcdef0123456789abcdef"
+        }
+      })
+    )
+  })
+)
+
+interface Side {
+  readonly run: (count: number) => Promise<void>
+}
+
+const many = (one: Effect.Effect<unknown, unknown>, count: number): Effect.Effect<void, unknown> =>
+  Effect.forEach(Array.from({ length: count }), () => one, { concurrency: path === "stream" ? 1 : 64, discard: true })
+
+/** The bare client over the same stub, as the overhead table's bare contender. */
+const bare = (): Side => {
+  const headers = { authorization: "Bearer sk-bench-0123456789", accept: "application/json" }
+  const request = (extra?: Record<string, string>) =>
+    HttpClientRequest.post("http://127.0.0.1:1/v1/chat/completions").pipe(
+      HttpClientRequest.setHeaders(extra === undefined ? headers : { ...headers, ...extra }),
+      HttpClientRequest.bodyUnsafeJson(path === "stream" ? { ...chatRequest, stream: true } : chatRequest)
+    )
+  const one: Effect.Effect<unknown, unknown> = path === "stream"
+    ? Effect.flatMap(Effect.suspend(() => stub.execute(request({ accept: "text/event-stream" }))), (response) =>
+      response.stream.pipe(
+        Stream.decodeText(),
+        Stream.splitLines,
+        Stream.filter((line) => line.startsWith("data:") && line !== "data: [DONE]"),
+        Stream.map((line) => JSON.parse(line.slice(5)) as unknown),
+        Stream.runCount
+      ))
+    : Effect.flatMap(
+      Effect.suspend(() => stub.execute(request(path === "chat" ? undefined : limitedHeaders))),
+      (response) => response.json
+    )
+  return { run: (count) => Effect.runPromise(many(one, count)) }
+}
+
+const sky = async (dir: string): Promise<Side> => {
+  const entry = ["index.js", "index.ts"].map((f) => Path.join(dir, f)).find((f) => Fs.existsSync(f))
+  if (entry === undefined) throw new Error(`no index.js or index.ts in ${dir}`)
+  const { SkyClient } = (await import(pathToFileURL(entry).href)) as typeof import("../src/index.js")
+  const runtime = ManagedRuntime.make(
+    SkyClient.layer({ apiKey: Redacted.make("sk-bench-0123456789"), baseUrl: "http://127.0.0.1:1" }).pipe(
+      Layer.provide(Layer.succeed(HttpClient.HttpClient, stub))
+    )
+  )
+  const client = await runtime.runPromise(SkyClient.SkyClient)
+  const one: Effect.Effect<unknown, unknown> = path === "stream"
+    ? Stream.runCount(client.chatCompletionsStream(chatRequest))
+    : path === "chat"
+    ? client.chatCompletions(chatRequest)
+    : Effect.map(Effect.flip(client.chatCompletions(chatRequest, { headers: limitedHeaders, maxRetries: 0 })), (e) => {
+      if (e._tag !== "RpmLimitExceeded") throw new Error(`expected RpmLimitExceeded, got ${e._tag}`)
+    })
+  return { run: (count) => runtime.runPromise(many(one, count)) }
+}
+
+const median = (xs: ReadonlyArray<number>): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+
+const main = async (): Promise<void> => {
+  const [a, b] = await Promise.all(sides.map((side) => (side === "bare" ? bare() : sky(side))))
+  await a!.run(calls)
+  await b!.run(calls)
+  const per = path === "stream" ? calls * streamChunks : calls
+  const time = async (side: Side): Promise<number> => {
+    ;(globalThis as { gc?: () => void }).gc?.()
+    const start = process.cpuUsage()
+    await side.run(calls)
+    const used = process.cpuUsage(start)
+    return (used.user + used.system) / per
+  }
+  const as: Array<number> = []
+  const bs: Array<number> = []
+  const ratios: Array<number> = []
+  for (let round = 0; round < rounds; round++) {
+    const [ta, tb] = round % 2 === 0 ? [await time(a!), await time(b!)] : [0, 0]
+    const [tb2, ta2] = round % 2 === 1 ? [await time(b!), await time(a!)] : [tb, ta]
+    as.push(ta2)
+    bs.push(tb2)
+    ratios.push(tb2 / ta2)
+  }
+  console.log(
+    `${path}: A ${median(as).toFixed(2)} µs, B ${median(bs).toFixed(2)} µs per ${path === "stream" ? "chunk" : "call"} ` +
+      `(medians of ${rounds} x ${calls}); B/A paired median ${median(ratios).toFixed(3)}`
+  )
+}
+
+main().then(() => process.exit(0), (e: unknown) => {
+  console.error(e)
+  process.exit(1)
+})
