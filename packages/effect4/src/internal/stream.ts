@@ -13,6 +13,7 @@ import * as Effect from "effect/Effect"
 import type * as HttpClientResponse from "effect/http/HttpClientResponse"
 import type * as Pull from "effect/Pull"
 import * as Stream from "effect/Stream"
+import * as Tracer from "effect/Tracer"
 import * as Facts from "../../../core/src/callEvidence.js"
 import { hasErrorField, NotJson, parseJson, parseJsonValue } from "../../../core/src/json.js"
 import { type Event, makeEventDecoder } from "../../../core/src/sse.js"
@@ -118,6 +119,9 @@ type Stop = { readonly _tag: "End" } | { readonly _tag: "Fail"; readonly error: 
 
 const endStop: Stop = { _tag: "End" }
 
+/** The elements of a batch of events, and how the stream stops there, if it does. */
+type Stepped<A> = { readonly emit: Array<A>; readonly stop?: Stop }
+
 interface Machine<A> {
   /** The longest wait for the next event; comments and partial events do not reset it. */
   readonly idle: Duration.Duration
@@ -126,7 +130,7 @@ interface Machine<A> {
   readonly endBy: number | undefined
   readonly onOverall: () => SkyError.SkyError
   /** The elements of a batch of events, and how the stream stops there, if it does. */
-  readonly step: (events: ReadonlyArray<Event>) => { readonly emit: Array<A>; readonly stop?: Stop }
+  readonly step: (events: ReadonlyArray<Event>) => Stepped<A>
   /** The body ended without a stop: the failure, if the stream was not complete. */
   readonly atEnd: () => SkyError.SkyError | undefined
   readonly onTooLarge: (message: string) => SkyError.SkyError
@@ -229,6 +233,7 @@ export const openStream = <A>(
   client: Transport,
   call: Call,
   attempt: number,
+  span: Tracer.Span,
   surface: StreamSurface<A>,
   streamTimeout: Duration.Duration
 ): Stream.Stream<A, SkyError.SkyError> =>
@@ -238,9 +243,14 @@ export const openStream = <A>(
     const overall = Duration.isFinite(streamTimeout) ? streamTimeout : undefined
     // The headers are due within the attempt's timeout, or sooner when the whole stream is.
     const overallFirst = overall !== undefined && Duration.isLessThanOrEqualTo(overall, call.timeout)
-    const opening = execute(client, call, attempt).pipe(
-      // The latest attempt is the count; a failure's annotation overwrites it with the same number.
-      Effect.tap(() => Effect.annotateCurrentSpan("sky.attempts", attempt)),
+    // The call's span is the parent of this request only (its trace context is what the request propagates),
+    // not a service of the whole stream, which would be paid on every pull.
+    const opening = Effect.provideService(execute(client, call, attempt, span), Tracer.ParentSpan, span).pipe(
+      Effect.map((response) => {
+        // The latest attempt is the count; a failure's attributes overwrite it with the same number.
+        span.attribute("sky.attempts", attempt)
+        return response
+      }),
       Effect.flatMap((response) =>
         !isOk(response.status)
           ? statusError(response, call)
@@ -266,6 +276,27 @@ export const openStream = <A>(
         const texts = decodedEventText(
           decodedStream(response).pipe(Stream.mapError((e) => fromHttpError(e, call, ctx())))
         )
+        /** The elements of a batch of events, and how the stream stops there, if it does. */
+        const stepEvents = (events: ReadonlyArray<Event>): Stepped<A> => {
+          const emit: Array<A> = []
+          for (const event of events) {
+            const outcome = surface.step(event, emit)
+            if (outcome === undefined) continue
+            switch (outcome._tag) {
+              case "Complete":
+                complete = true
+                continue
+              case "End":
+                ended = true
+                return { emit, stop: endStop }
+              case "Error":
+                return { emit, stop: inStreamError(outcome.error) }
+              case "Invalid":
+                return { emit, stop: { _tag: "Fail", error: invalidResponse(call, ctx(), event.data, outcome.problem) } }
+            }
+          }
+          return { emit }
+        }
         return run(texts, {
           idle: call.timeout,
           onIdle: () => timeoutError(call, ctx(), "no stream event"),
@@ -273,24 +304,10 @@ export const openStream = <A>(
           onOverall: () => streamTimeoutError(call, ctx(), streamTimeout),
           onTooLarge: (message) => invalidResponse(call, ctx(), "", message),
           step: (events) => {
-            const emit: Array<A> = []
-            for (const event of events) {
-              const outcome = surface.step(event, emit)
-              if (outcome === undefined) continue
-              switch (outcome._tag) {
-                case "Complete":
-                  complete = true
-                  continue
-                case "End":
-                  ended = true
-                  return { emit, stop: endStop }
-                case "Error":
-                  return { emit, stop: inStreamError(outcome.error) }
-                case "Invalid":
-                  return { emit, stop: { _tag: "Fail", error: invalidResponse(call, ctx(), event.data, outcome.problem) } }
-              }
-            }
-            return { emit }
+            const stepped = stepEvents(events)
+            // What reaches the caller makes the attempt's failure final (see retriedStream).
+            if (stepped.emit.length > 0) call.emitted = true
+            return stepped
           },
           atEnd: () =>
             ended || (surface.endsAtEof && complete)
