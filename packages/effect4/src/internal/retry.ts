@@ -147,8 +147,8 @@ const attempts = <A>(
  *
  * One `Stream.catch` per attempt and the span held directly, not `Stream.withSpan` and a stage per attempt that
  * notes its first element: `Stream.withSpan` provides `ParentSpan` to the stream below it around every pull
- * (`Channel.provideService`), and each stage is paid per pull too (`bench/ab.ts stream`). The attempt gives the
- * span to its opening request only. The span ends when the stream does (`Channel.acquireUseRelease`, as
+ * (`Channel.provideService`), and each stage is paid per pull too (small against a chunk's decoding: see
+ * `bench/findings.md`, the stream). The attempt gives the span to its opening request only. The span ends when the stream does (`Channel.acquireUseRelease`, as
  * `Stream.withSpan`).
  *
  * @internal
