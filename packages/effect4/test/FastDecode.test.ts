@@ -1,7 +1,7 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Result, Schema } from "effect"
 import * as fc from "fast-check"
-import { fastDecoder } from "../src/internal/fastDecode.js"
+import { fastChecker, fastDecoder, NotDecoded } from "../src/internal/fastDecode.js"
 import { Chat, Embeddings, Gemini, Messages, Responses } from "../src/index.js"
 
 // Real-looking values of each schema, the seeds the property mutates.
@@ -144,5 +144,35 @@ describe("fastDecoder", () => {
     const defaulted = fast({ id: "a", choices: null })
     expect(Result.isSuccess(defaulted) && defaulted.success.choices).toEqual([])
     expect(Result.isFailure(fast({ choices: "no" }))).toBe(true)
+  })
+})
+
+describe("fastChecker", () => {
+  for (const [name, schema, values] of seeds) {
+    it(`${name}: agrees with fastDecoder on the seeds and their mutations`, () => {
+      const check = fastChecker(schema)
+      const decode = fastDecoder(schema)
+      fc.assert(
+        fc.property(fc.oneof({ arbitrary: mutated(values), weight: 4 }, { arbitrary: fc.anything(), weight: 1 }), (u) => {
+          const a = check(u)
+          const b = decode(u)
+          expect(a instanceof NotDecoded).toBe(Result.isFailure(b))
+          if (a instanceof NotDecoded) expect(Result.isFailure(b) && a.message).toBe(Result.isFailure(b) && b.failure.message)
+          else expect(a).toEqual(Result.isSuccess(b) && b.success)
+        }),
+        { seed: 7, numRuns: 300 }
+      )
+    })
+  }
+
+  it("returns a value of the type itself, a defaulted value decoded, and a NotDecoded for an invalid one", () => {
+    const check = fastChecker(Chat.ChatCompletionChunk)
+    const chunk = { id: "a", created: 0, model: "m", choices: [{ index: 0, delta: { content: "x" }, finish_reason: null }] }
+    expect(check(chunk)).toBe(chunk)
+    const defaulted = check({ id: "a", choices: null })
+    expect(defaulted instanceof NotDecoded ? undefined : defaulted.choices).toEqual([])
+    const invalid = check({ choices: "no" })
+    expect(invalid).toBeInstanceOf(NotDecoded)
+    expect(invalid instanceof NotDecoded && invalid.message.length > 0).toBe(true)
   })
 })

@@ -2,7 +2,7 @@ import { describe, expect, it } from "@effect/vitest"
 import { Cause, Effect, Exit, Logger, Option, Stream } from "effect"
 import { SkyClient } from "../src/index.js"
 import { clientFor, key } from "./support/client.js"
-import { answer, type RecordedSpan, recordingTracer, renderings, serve, sseHandler, transports } from "./support/loopback.js"
+import { answer, inTurn, type RecordedSpan, recordingTracer, renderings, serve, sseHandler, transports } from "./support/loopback.js"
 
 const okBody = JSON.stringify({
   id: "0123456789abcdef0123456789abcdef",
@@ -101,6 +101,31 @@ for (const [name, transport] of transports) {
         const error = yield* Effect.flip(Stream.runDrain(sky2.chatCompletionsStream(chatRequest)))
         expect(error._tag).toBe("InvalidApiKey")
         expect(Object.fromEntries(spans[1]!.attributes)).toMatchObject({ "sky.error.tag": "InvalidApiKey", "sky.error.code": 2101 })
+        noKeyIn(spans)
+      }).pipe(Effect.scoped, Effect.withTracer(tracer))
+    })
+
+    it.live("a retried stream is one span under the caller's, parent of each request, with its attempts and a void exit", () => {
+      const { spans, tracer } = recordingTracer()
+      return Effect.gen(function*() {
+        const event = `data: ${
+          JSON.stringify({ id: "a", object: "chat.completion.chunk", created: 0, model: "m", choices: [{ index: 0, delta: { content: "x" } }] })
+        }\n\n`
+        const limited = JSON.stringify({ error: { code: 2007, message: "rpm" } })
+        const server = yield* serve(inTurn(answer(429, limited, { "retry-after-ms": "10" }), sseHandler(event, "data: [DONE]\n\n")))
+        const sky = yield* clientFor(server.url, transport, { maxRetries: 1 })
+        const chunks = yield* Stream.runCollect(sky.chatCompletionsStream(chatRequest)).pipe(Effect.withSpan("caller"))
+        expect(chunks).toHaveLength(1)
+        expect(spans.map((s) => s.name)).toEqual(["caller", "SkyClient.chatCompletionsStream"])
+        const [caller, call] = [spans[0]!, spans[1]!]
+        expect(Option.getOrUndefined(call.span.parent)?.spanId).toBe(caller.span.spanId)
+        expect(Object.fromEntries(call.attributes)).toMatchObject({ "sky.attempts": 2, "http.response.status_code": 200 })
+        expect(call.attributes.has("sky.error.tag")).toBe(false)
+        expect(server.seen.map((r) => r.headers.traceparent)).toEqual(
+          [1, 2].map(() => `00-0123456789abcdef0123456789abcdef-${call.span.spanId}-01`)
+        )
+        // The span ends as the stream does, with no element in its exit.
+        expect(call.exit !== undefined && Exit.isSuccess(call.exit) && call.exit.value).toBe(undefined)
         noKeyIn(spans)
       }).pipe(Effect.scoped, Effect.withTracer(tracer))
     })

@@ -73,7 +73,7 @@ export const callStream = <A>(
   const streamTimeout = durationOr(options?.streamTimeout, settings.streamTimeout)
   return Stream.unwrap(Effect.map(
     prepare(settings, { ...endpoint, headers: { accept: "text/event-stream", ...endpoint.headers } }, options),
-    (call) => retriedStream(call, (attempt) => openStream(client, call, attempt, surface, streamTimeout))
+    (call) => retriedStream(call, (attempt, span) => openStream(client, call, attempt, span, surface, streamTimeout))
   ))
 }
 

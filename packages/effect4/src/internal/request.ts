@@ -150,6 +150,8 @@ export interface Call {
    * read keeps them. Tagged with the attempt's number, so that a later attempt never reports them.
    */
   pendingError?: { readonly attempt: number; readonly ctx: () => ResponseContext } | undefined
+  /** A stream's current attempt has emitted an element: its failure is never retried. */
+  emitted?: boolean | undefined
 }
 
 /**

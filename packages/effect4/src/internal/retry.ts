@@ -5,8 +5,12 @@
  *
  * @internal
  */
+import * as Channel from "effect/Channel"
+import * as Clock from "effect/Clock"
 import type * as Duration from "effect/Duration"
+import * as Exit from "effect/Exit"
 import * as Effect from "effect/Effect"
+import * as References from "effect/References"
 import * as Stream from "effect/Stream"
 import * as Tracer from "effect/Tracer"
 import * as Facts from "../../../core/src/callEvidence.js"
@@ -137,41 +141,59 @@ const attempts = <A>(
   })
 
 /**
- * A streamed call in its span `SkyClient.<operation>`: `once(attempt)` opens each attempt (numbered from 1); a
- * failed attempt is retried as the policy says, but only while it has emitted nothing.
+ * A streamed call in its span `SkyClient.<operation>`: `once(attempt, span)` opens each attempt (numbered from 1);
+ * a failed attempt is retried as the policy says, but only while nothing has reached the caller (`call.emitted`,
+ * set by the attempt when it emits).
+ *
+ * One `Stream.catch` per attempt and the span held directly, not `Stream.withSpan` and a stage per attempt that
+ * notes its first element: `Stream.withSpan` provides `ParentSpan` to the stream below it around every pull
+ * (`Channel.provideService`), and each stage is paid per pull too (small against a chunk's decoding: see
+ * `bench/findings.md`, the stream). The attempt gives the span to its opening request only. The span ends when the stream does (`Channel.acquireUseRelease`, as
+ * `Stream.withSpan`).
  *
  * @internal
  */
 export const retriedStream = <A>(
   call: Call,
-  once: (attempt: number) => Stream.Stream<A, SkyError.SkyError>
+  once: (attempt: number, span: Tracer.Span) => Stream.Stream<A, SkyError.SkyError>
 ): Stream.Stream<A, SkyError.SkyError> =>
-  Stream.suspend(() => {
-    const log = call.log
-    const policy = call.policy
-    let attempt = 0
-    const from = (retries: number): Stream.Stream<A, SkyError.SkyError> =>
-      Stream.suspend(() => {
-        attempt += 1
-        let emitted = false
-        return once(attempt).pipe(
-          Stream.mapArray((chunk) => {
-            emitted = true
-            return chunk
+  Stream.fromChannel(Channel.acquireUseRelease(
+    Effect.makeSpan(`SkyClient.${call.endpoint.operation}`, spanOptions(call)),
+    (span) => {
+      const log = call.log
+      const policy = call.policy
+      let attempt = 0
+      const from = (retries: number): Stream.Stream<A, SkyError.SkyError> =>
+        // Only this attempt's failure is caught here: the retry's own failure goes out as it is.
+        Stream.catch(
+          Stream.suspend(() => {
+            attempt += 1
+            call.emitted = false
+            return once(attempt, span)
           }),
-          // Only this attempt's failure is caught here: the retry's own failure goes out as it is.
-          Stream.catch((error: SkyError.SkyError) => {
+          (error) => {
             log.failed(error)
-            if (emitted || retries >= policy.maxRetries || !SkyError.isRetryable(error)) return Stream.fail(error)
+            if (call.emitted === true || retries >= policy.maxRetries || !SkyError.isRetryable(error)) {
+              for (const [key, value] of Object.entries(failureAttributes(error, attempt))) span.attribute(key, value)
+              return Stream.fail(error)
+            }
             return Stream.unwrap(Effect.map(SkyRetry.delayFor(policy, retries, error), (wait) => {
               log.waited(wait)
               return Stream.concat(Stream.drain(Stream.fromEffect(Effect.sleep(wait))), from(retries + 1))
             }))
-          })
+          }
         )
-      })
-    return from(0).pipe(
-      Stream.tapError((error) => Effect.annotateCurrentSpan(failureAttributes(error, attempt))),
-      Stream.withSpan(`SkyClient.${call.endpoint.operation}`, spanOptions(call))
-    )
-  })
+      return from(0).channel
+    },
+    (span, exit) =>
+      Clock.clockWith((clock) =>
+        Effect.withFiber((fiber) => {
+          if (span.status._tag !== "Ended") {
+            const now = fiber.getRef(References.TracerTimingEnabled) ? clock.currentTimeNanosUnsafe() : BigInt(0)
+            // A failure as it is; a success as `Exit.void`, never a value (a tracer may render the exit).
+            span.end(now, Exit.isSuccess(exit) ? Exit.void : exit)
+          }
+          return Effect.void
+        })
+      )
+  ))

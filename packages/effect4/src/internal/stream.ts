@@ -12,13 +12,14 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as HttpClientResponse from "effect/http/HttpClientResponse"
 import type * as Pull from "effect/Pull"
-import * as Result from "effect/Result"
 import * as Stream from "effect/Stream"
+import * as Tracer from "effect/Tracer"
 import * as Facts from "../../../core/src/callEvidence.js"
-import { hasErrorField, parseJson } from "../../../core/src/json.js"
+import { hasErrorField, NotJson, parseJson, parseJsonValue } from "../../../core/src/json.js"
 import { type Event, makeEventDecoder } from "../../../core/src/sse.js"
 import type * as SkyError from "../SkyError.js"
 import { deadline } from "./deadline.js"
+import { NotDecoded } from "./fastDecode.js"
 import {
   classified,
   contextOf,
@@ -33,20 +34,22 @@ import { type Call, execute, isOk, type Transport } from "./request.js"
 import { collectedBody, decodedEventText, decodedStream, textOf } from "./responseBody.js"
 
 /**
- * What one server-sent event means to a surface: a value for the caller, the terminator, an error body the
- * gateway sent after HTTP 200, or nothing.
+ * What one server-sent event means to a surface besides the value it pushed for the caller, if any: the
+ * surface's terminator, that the stream may now end at the end of the body, an error body the gateway sent after
+ * HTTP 200, or the decoder's complaint.
  *
  * @internal
  */
-export interface Step<A> {
-  readonly emit?: A
-  /** The surface's terminator: the stream is complete. */
-  readonly end?: boolean
-  /** For surfaces that end at the end of the body: the stream may now end. */
-  readonly complete?: boolean
-  /** An in-stream error body, for the wire decoder. */
-  readonly error?: unknown
-}
+export type Outcome =
+  | { readonly _tag: "End" }
+  | { readonly _tag: "Complete" }
+  | { readonly _tag: "Error"; readonly error: unknown }
+  | { readonly _tag: "Invalid"; readonly problem: { readonly message: string } }
+
+/** @internal */
+export const end: Outcome = { _tag: "End" }
+/** @internal */
+export const complete: Outcome = { _tag: "Complete" }
 
 /**
  * A surface's stream rules, as the machine uses them.
@@ -54,16 +57,18 @@ export interface Step<A> {
  * @internal
  */
 export interface StreamSurface<A> {
-  /** Decodes one event, synchronously (no Effect runs per event); a failure is the decoder's complaint. */
-  readonly step: (event: Event) => Result.Result<Step<A>, { readonly message: string }>
+  /**
+   * Reads one event, synchronously (no Effect runs per event): a value for the caller is pushed on `emit`; the
+   * result is what else the event meant (`undefined`: nothing). Nothing is allocated around a value: this runs
+   * once per chunk of a stream.
+   */
+  readonly step: (event: Event, emit: Array<A>) => Outcome | undefined
   /** True when the end of the body is the terminator (Gemini). */
   readonly endsAtEof: boolean
 }
 
-type EventDecoder<A> = (u: unknown) => Result.Result<A, { readonly message: string }>
-
-/** An error body the gateway sent inside a stream. */
-const errorStep = (error: unknown): Result.Result<Step<never>, never> => Result.succeed({ error })
+/** Decodes one event's JSON payload, synchronously: the value, or why not. */
+type EventDecoder<A> = (u: unknown) => A | NotDecoded
 
 /**
  * A surface whose events are JSON data payloads: an `event: error`, or a payload the surface recognises as an
@@ -75,26 +80,29 @@ export const jsonSurface = <A>(options: {
   readonly endsAtEof: boolean
   readonly errorOf: (value: unknown) => unknown | undefined
   readonly decode: EventDecoder<A>
-  readonly step: (value: A, event: Event) => Step<A>
+  /** What a decoded value means besides itself (its surface's terminator, ...). */
+  readonly after?: (value: A, event: Event) => Outcome | undefined
   /** A data payload that is not JSON but means something (chat's `[DONE]`). */
-  readonly special?: (data: string) => Step<A> | undefined
+  readonly special?: (data: string) => Outcome | undefined
 }): StreamSurface<A> => ({
   endsAtEof: options.endsAtEof,
-  // Straight-line code: this runs once per event.
-  step: (event) => {
+  // Straight-line code, no combinators: this runs once per event.
+  step: (event, emit) => {
     const special = options.special?.(event.data)
-    if (special !== undefined) return Result.succeed(special)
-    const parsed = parseJson(event.data)
+    if (special !== undefined) return special
+    const parsed = parseJsonValue(event.data)
     if (event.event === "error" || event.event === "response.error") {
       // An error event fails the stream whatever its data: JSON or plain text, the wire decoder reads both.
-      const data = parsed._tag === "Right" ? parsed.value : event.data
-      return errorStep(options.errorOf(data) ?? data)
+      const data = parsed instanceof NotJson ? event.data : parsed
+      return { _tag: "Error", error: options.errorOf(data) ?? data }
     }
-    if (parsed._tag === "Left") return Result.fail({ message: `the event is ${parsed.problem.message}` })
-    const error = options.errorOf(parsed.value)
-    if (error !== undefined) return errorStep(error)
-    const decoded = options.decode(parsed.value)
-    return Result.isFailure(decoded) ? Result.fail(decoded.failure) : Result.succeed(options.step(decoded.success, event))
+    if (parsed instanceof NotJson) return { _tag: "Invalid", problem: { message: `the event is ${parsed.message}` } }
+    const error = options.errorOf(parsed)
+    if (error !== undefined) return { _tag: "Error", error }
+    const decoded = options.decode(parsed)
+    if (decoded instanceof NotDecoded) return { _tag: "Invalid", problem: decoded.error }
+    emit.push(decoded)
+    return options.after?.(decoded, event)
   }
 })
 
@@ -109,6 +117,11 @@ export const typeOf = (value: { readonly type?: unknown }, event: Event): string
 /** How the machine stops: its terminator, its failure, or the end of the body (judged by `atEnd`). */
 type Stop = { readonly _tag: "End" } | { readonly _tag: "Fail"; readonly error: SkyError.SkyError }
 
+const endStop: Stop = { _tag: "End" }
+
+/** The elements of a batch of events, and how the stream stops there, if it does. */
+type Stepped<A> = { readonly emit: Array<A>; readonly stop?: Stop }
+
 interface Machine<A> {
   /** The longest wait for the next event; comments and partial events do not reset it. */
   readonly idle: Duration.Duration
@@ -117,7 +130,7 @@ interface Machine<A> {
   readonly endBy: number | undefined
   readonly onOverall: () => SkyError.SkyError
   /** The elements of a batch of events, and how the stream stops there, if it does. */
-  readonly step: (events: ReadonlyArray<Event>) => { readonly emit: Array<A>; readonly stop?: Stop }
+  readonly step: (events: ReadonlyArray<Event>) => Stepped<A>
   /** The body ended without a stop: the failure, if the stream was not complete. */
   readonly atEnd: () => SkyError.SkyError | undefined
   readonly onTooLarge: (message: string) => SkyError.SkyError
@@ -220,6 +233,7 @@ export const openStream = <A>(
   client: Transport,
   call: Call,
   attempt: number,
+  span: Tracer.Span,
   surface: StreamSurface<A>,
   streamTimeout: Duration.Duration
 ): Stream.Stream<A, SkyError.SkyError> =>
@@ -229,9 +243,14 @@ export const openStream = <A>(
     const overall = Duration.isFinite(streamTimeout) ? streamTimeout : undefined
     // The headers are due within the attempt's timeout, or sooner when the whole stream is.
     const overallFirst = overall !== undefined && Duration.isLessThanOrEqualTo(overall, call.timeout)
-    const opening = execute(client, call, attempt).pipe(
-      // The latest attempt is the count; a failure's annotation overwrites it with the same number.
-      Effect.tap(() => Effect.annotateCurrentSpan("sky.attempts", attempt)),
+    // The call's span is the parent of this request only (its trace context is what the request propagates),
+    // not a service of the whole stream, which would be paid on every pull.
+    const opening = Effect.provideService(execute(client, call, attempt, span), Tracer.ParentSpan, span).pipe(
+      Effect.map((response) => {
+        // The latest attempt is the count; a failure's attributes overwrite it with the same number.
+        span.attribute("sky.attempts", attempt)
+        return response
+      }),
       Effect.flatMap((response) =>
         !isOk(response.status)
           ? statusError(response, call)
@@ -257,6 +276,27 @@ export const openStream = <A>(
         const texts = decodedEventText(
           decodedStream(response).pipe(Stream.mapError((e) => fromHttpError(e, call, ctx())))
         )
+        /** The elements of a batch of events, and how the stream stops there, if it does. */
+        const stepEvents = (events: ReadonlyArray<Event>): Stepped<A> => {
+          const emit: Array<A> = []
+          for (const event of events) {
+            const outcome = surface.step(event, emit)
+            if (outcome === undefined) continue
+            switch (outcome._tag) {
+              case "Complete":
+                complete = true
+                continue
+              case "End":
+                ended = true
+                return { emit, stop: endStop }
+              case "Error":
+                return { emit, stop: inStreamError(outcome.error) }
+              case "Invalid":
+                return { emit, stop: { _tag: "Fail", error: invalidResponse(call, ctx(), event.data, outcome.problem) } }
+            }
+          }
+          return { emit }
+        }
         return run(texts, {
           idle: call.timeout,
           onIdle: () => timeoutError(call, ctx(), "no stream event"),
@@ -264,22 +304,10 @@ export const openStream = <A>(
           onOverall: () => streamTimeoutError(call, ctx(), streamTimeout),
           onTooLarge: (message) => invalidResponse(call, ctx(), "", message),
           step: (events) => {
-            const emit: Array<A> = []
-            for (const event of events) {
-              const result = surface.step(event)
-              if (result._tag === "Failure") {
-                return { emit, stop: { _tag: "Fail", error: invalidResponse(call, ctx(), event.data, result.failure) } }
-              }
-              const step = result.success
-              if (step.error !== undefined) return { emit, stop: inStreamError(step.error) }
-              if (step.complete === true) complete = true
-              if (step.emit !== undefined) emit.push(step.emit)
-              if (step.end === true) {
-                ended = true
-                return { emit, stop: { _tag: "End" } }
-              }
-            }
-            return { emit }
+            const stepped = stepEvents(events)
+            // What reaches the caller makes the attempt's failure final (see retriedStream).
+            if (stepped.emit.length > 0) call.emitted = true
+            return stepped
           },
           atEnd: () =>
             ended || (surface.endsAtEof && complete)

@@ -7,8 +7,8 @@
  */
 import * as Rules from "../../../../core/src/streamRules.js"
 import * as Chat from "../../Chat.js"
-import { fastDecoder } from "../fastDecode.js"
-import { jsonSurface, type StreamSurface } from "../stream.js"
+import { fastChecker } from "../fastDecode.js"
+import { end, jsonSurface, type StreamSurface } from "../stream.js"
 
 /** @internal */
 export const isDone: (data: string) => boolean = Rules.isDone
@@ -23,8 +23,7 @@ export const accumulate: (chunks: Iterable<Chat.ChatCompletionChunk>) => Chat.Ch
 export const surface: StreamSurface<Chat.ChatCompletionChunk> = jsonSurface({
   endsAtEof: false,
   errorOf,
-  decode: fastDecoder(Chat.ChatCompletionChunk),
-  step: (emit) => ({ emit }),
+  decode: fastChecker(Chat.ChatCompletionChunk),
   // A JSON object is never `[DONE]`: the common event skips the check.
-  special: (data) => (data.charCodeAt(0) !== 123 && isDone(data) ? { end: true } : undefined)
+  special: (data) => (data.charCodeAt(0) !== 123 && isDone(data) ? end : undefined)
 })

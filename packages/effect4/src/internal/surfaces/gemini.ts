@@ -7,8 +7,8 @@
  */
 import * as Rules from "../../../../core/src/streamRules.js"
 import * as Gemini from "../../Gemini.js"
-import { fastDecoder } from "../fastDecode.js"
-import { jsonSurface, type StreamSurface } from "../stream.js"
+import { fastChecker } from "../fastDecode.js"
+import { complete, jsonSurface, type StreamSurface } from "../stream.js"
 
 /** @internal */
 export const errorOf: (value: unknown) => unknown | undefined = Rules.errorOfPayload
@@ -24,6 +24,6 @@ export const accumulate: (responses: Iterable<Gemini.GenerateContentResponse>) =
 export const surface: StreamSurface<Gemini.GenerateContentResponse> = jsonSurface({
   endsAtEof: true,
   errorOf,
-  decode: fastDecoder(Gemini.GenerateContentResponse),
-  step: (emit) => ({ emit, complete: isComplete(emit) })
+  decode: fastChecker(Gemini.GenerateContentResponse),
+  after: (value) => (isComplete(value) ? complete : undefined)
 })

@@ -6,8 +6,8 @@
  */
 import * as Rules from "../../../../core/src/streamRules.js"
 import * as Messages from "../../Messages.js"
-import { fastDecoder } from "../fastDecode.js"
-import { jsonSurface, type StreamSurface, typeOf } from "../stream.js"
+import { fastChecker } from "../fastDecode.js"
+import { end, jsonSurface, type StreamSurface, typeOf } from "../stream.js"
 
 /** @internal */
 export const isTerminal: (eventType: string) => boolean = Rules.isMessagesTerminal
@@ -22,6 +22,6 @@ export const accumulate: (events: Iterable<Messages.MessageStreamEvent>) => Mess
 export const surface: StreamSurface<Messages.MessageStreamEvent> = jsonSurface({
   endsAtEof: false,
   errorOf,
-  decode: fastDecoder(Messages.MessageStreamEvent),
-  step: (emit, event) => ({ emit, end: isTerminal(typeOf(emit, event)) })
+  decode: fastChecker(Messages.MessageStreamEvent),
+  after: (value, event) => (isTerminal(typeOf(value, event)) ? end : undefined)
 })

@@ -7,8 +7,8 @@
  */
 import * as Rules from "../../../../core/src/streamRules.js"
 import * as Responses from "../../Responses.js"
-import { fastDecoder } from "../fastDecode.js"
-import { jsonSurface, type StreamSurface, typeOf } from "../stream.js"
+import { fastChecker } from "../fastDecode.js"
+import { end, jsonSurface, type StreamSurface, typeOf } from "../stream.js"
 
 /** @internal */
 export const isTerminal: (eventType: string) => boolean = Rules.isResponsesTerminal
@@ -24,6 +24,6 @@ export const accumulate: (events: Iterable<Responses.ResponseStreamEvent>) => Re
 export const surface: StreamSurface<Responses.ResponseStreamEvent> = jsonSurface({
   endsAtEof: false,
   errorOf,
-  decode: fastDecoder(Responses.ResponseStreamEvent),
-  step: (emit, event) => ({ emit, end: isTerminal(typeOf(emit, event)) })
+  decode: fastChecker(Responses.ResponseStreamEvent),
+  after: (value, event) => (isTerminal(typeOf(value, event)) ? end : undefined)
 })
