@@ -247,12 +247,21 @@ const effect3Contenders = Path.join(here, "contender.ts")
 const effect4Contenders = Path.join(root, "packages", "effect4", "bench", "contender.ts")
 /** `--line=1` or `--line=2` measures one line's contenders only (with the contenders without Effect). */
 const onlyLine = process.argv.find((a) => a.startsWith("--line="))?.slice("--line=".length)
+/**
+ * Each line's compiled build (what a user runs), when it has been built (`npm run bench` builds both first): the
+ * SkyClient contenders load it instead of `src` under `tsx`, whose `keepNames` costs a `defineProperty` per named
+ * closure made (bench/findings.md, second pass).
+ */
+const built = (file: string): NodeJS.ProcessEnv | undefined =>
+  Fs.existsSync(file) ? { ...process.env, BENCH_SKY_SRC: file } : undefined
+const effect3Build = built(Path.join(root, "dist", "src", "index.js"))
+const effect4Build = built(Path.join(root, "packages", "effect4", "dist", "effect4", "src", "index.js"))
 const allContenderSpecs: ReadonlyArray<ContenderSpec> = [
-  { label: "sky", name: "sky", script: effect3Contenders, node: process.execPath },
+  { label: "sky", name: "sky", script: effect3Contenders, node: process.execPath, ...(effect3Build ? { env: effect3Build } : {}) },
   { label: "platform", name: "platform", script: effect3Contenders, node: process.execPath },
   { label: "openai", name: "openai", script: effect3Contenders, node: process.execPath },
   { label: "undici", name: "undici", script: effect3Contenders, node: process.execPath },
-  { label: "sky4", name: "sky", script: effect4Contenders, node: node22 },
+  { label: "sky4", name: "sky", script: effect4Contenders, node: node22, ...(effect4Build ? { env: effect4Build } : {}) },
   { label: "platform4", name: "platform", script: effect4Contenders, node: node22 },
   { label: "openai4", name: "openai", script: effect4Contenders, node: node22 },
   ...(beforeDir === undefined ? [] : [{
@@ -388,6 +397,7 @@ const renderOverhead = (r: OverheadResults): string => {
     `concurrency 64 (the Effect contenders in one \`Effect.forEach\`, the others in 64 promise workers); stream: ${overheadSizes.streams}`,
     "10,000-chunk chat stream(s), every chunk parsed. \"bare platform\" is `HttpClient.execute` + `response.json` (the stream:",
     "`response.stream`, `decodeText`, `splitLines`, `JSON.parse`) over the same undici layer: the floor of this design.",
+    `SkyClient is each line's ${effect3Build && effect4Build ? "compiled build (`dist`, as published)" : "`src` under `tsx` (no `dist` was built)"}.`,
     `The Effect 4 line (2.x) is measured the same way by \`packages/effect4/bench/contender.ts\` (the same protocol and`,
     `workloads, \`bench/contenderProtocol.ts\`) on Node ${versionOn(node22)}, against the same server in the same rounds;`,
     "its floor is the bare `effect/http` client over `NodeHttpClient.layerUndici` 4.x, and `openai (Node 22)` is the same",

@@ -25,7 +25,11 @@ import {
 
 /** SkyClient 2.x, as a user gets it: the default retry policy (the 429 path turns retries off per call). */
 const sky = async (url: string): Promise<Contender> => {
-  const { SkyClient } = await import("../src/index.js")
+  // `BENCH_SKY_SRC` points at another build of the library (`bench/run.ts` passes the compiled `dist`, what a user
+  // runs, when it is there).
+  const { SkyClient } = (process.env.BENCH_SKY_SRC === undefined
+    ? await import("../src/index.js")
+    : await import(process.env.BENCH_SKY_SRC)) as typeof import("../src/index.js")
   const runtime = ManagedRuntime.make(
     SkyClient.layer({ apiKey: Redacted.make(benchApiKey), baseUrl: url }).pipe(Layer.provide(NodeHttpClient.layerUndici))
   )
