@@ -192,16 +192,17 @@ export const statusError = (
 ): Effect.Effect<never, SkyError.SkyError> =>
   Effect.suspend(() => {
     call.pendingError = { attempt: call.log.attempts.length + 1, ctx: contextOf(response, call) }
-    return Effect.zipWith(
-      collectedBody(response),
-      Clock.currentTimeMillis,
-      (body, now) => {
-        const headers = Facts.redactLocations(response.headers, call.secretTexts)
-        const error = classified(call, response.status, headers, body, now)
-        if (!Facts.isRedirect(response.status)) return error
-        return withFields(error, { message: Facts.redirectMessage(response.status, headers["location"], call.secretTexts) })
-      }
-    ).pipe(Effect.flip)
+    const received = response.headers
+    return Effect.flatMap(collectedBody(response, received), (body) =>
+      Clock.clockWith((clock) => {
+        const headers = Facts.redactLocations(received, call.secretTexts)
+        const error = classified(call, response.status, headers, body, clock.currentTimeMillisUnsafe())
+        return Effect.fail(
+          Facts.isRedirect(response.status)
+            ? withFields(error, { message: Facts.redirectMessage(response.status, headers["location"], call.secretTexts) })
+            : error
+        )
+      }))
   })
 
 /**

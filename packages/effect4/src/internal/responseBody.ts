@@ -8,6 +8,7 @@
 import type * as Arr from "effect/Array"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
+import type * as Headers from "effect/http/Headers"
 import * as HttpClientError from "effect/http/HttpClientError"
 import type * as HttpClientResponse from "effect/http/HttpClientResponse"
 import * as Pull from "effect/Pull"
@@ -34,8 +35,10 @@ const transportDecodes = (response: HttpClientResponse.HttpClientResponse): bool
 }
 
 /** The codings still to undo, last applied first; empty when the body is plain or the transport decoded it. */
-const codingsToUndo = (response: HttpClientResponse.HttpClientResponse): ReadonlyArray<Coding> =>
-  transportDecodes(response) ? [] : codingsOf(response.headers["content-encoding"])
+const codingsToUndo = (
+  response: HttpClientResponse.HttpClientResponse,
+  headers: Headers.Headers = response.headers
+): ReadonlyArray<Coding> => transportDecodes(response) ? [] : codingsOf(headers["content-encoding"])
 
 /** One coding undone over a byte stream in one stage: each pulled chunk is fed, an empty output pulls again. */
 const undo = <E>(
@@ -142,10 +145,14 @@ const smallBody = 65_536
  *
  * @internal
  */
-export const collectedBody = (response: HttpClientResponse.HttpClientResponse): Effect.Effect<CollectedBody> =>
+export const collectedBody = (
+  response: HttpClientResponse.HttpClientResponse,
+  // A transport may build `headers` anew on each read: a caller that holds them passes them.
+  headers: Headers.Headers = response.headers
+): Effect.Effect<CollectedBody> =>
   Effect.suspend(() => {
-    const length = Number(response.headers["content-length"])
-    if (codingsToUndo(response).length === 0 && Number.isFinite(length) && length <= smallBody) {
+    const length = Number(headers["content-length"])
+    if (codingsToUndo(response, headers).length === 0 && Number.isFinite(length) && length <= smallBody) {
       // The buffer is this read's own: kept as it is (no collector copy, no scanner until the facts are asked for).
       return Effect.orElseSucceed(
         Effect.map(response.arrayBuffer, (buffer) => wholeBody(new Uint8Array(buffer))),
