@@ -24,7 +24,8 @@ import * as Fs from "node:fs"
 import * as Path from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
 import { chatRequest, limitedHeaders } from "./contenderProtocol.js"
-import { sseBody, streamChunks } from "./shared.js"
+import { bareStreamCount } from "./contender.js"
+import { chatCompletion, limitedBody, ssePieces, streamChunks } from "./shared.js"
 
 const here = Path.dirname(fileURLToPath(import.meta.url))
 const path = process.argv[2] ?? "chat"
@@ -32,29 +33,8 @@ const rounds = Number(process.argv[3] ?? "16")
 const calls = Number(process.argv[4] ?? (path === "stream" ? "3" : "2000"))
 const sides = [process.argv[5] ?? "bare", process.argv[6] ?? Path.join(here, "..", "src")] as const
 
-const completion = JSON.stringify({
-  id: "0123456789abcdef0123456789abcdef",
-  object: "chat.completion",
-  created: 1_764_000_000,
-  model: "bench-model",
-  system_fingerprint: "",
-  choices: [{ index: 0, message: { role: "assistant", content: "Hello, benchmark." }, finish_reason: "stop", logprobs: null }],
-  usage: { prompt_tokens: 6, completion_tokens: 3, total_tokens: 9 }
-})
-const limited = JSON.stringify({ error: { message: "requests per minute limit reached", type: "rate_limit_error", code: 2007 } })
-
-// The stream path: the bench's pre-built 10,000-chunk stream, delivered in 64 KiB pieces.
-const sse = new TextEncoder().encode(sseBody(streamChunks))
-const ssePieces = (): ReadableStream<Uint8Array> => {
-  let offset = 0
-  return new ReadableStream({
-    pull(controller) {
-      if (offset >= sse.length) return controller.close()
-      controller.enqueue(sse.subarray(offset, offset + 65_536))
-      offset += 65_536
-    }
-  })
-}
+const completion = JSON.stringify(chatCompletion)
+const limited = limitedBody
 
 const stub = HttpClient.make((request) =>
   Effect.sync(() => {
@@ -96,14 +76,7 @@ const bare = (): Side => {
       HttpClientRequest.bodyUnsafeJson(path === "stream" ? { ...chatRequest, stream: true } : chatRequest)
     )
   const one: Effect.Effect<unknown, unknown> = path === "stream"
-    ? Effect.flatMap(Effect.suspend(() => stub.execute(request({ accept: "text/event-stream" }))), (response) =>
-      response.stream.pipe(
-        Stream.decodeText(),
-        Stream.splitLines,
-        Stream.filter((line) => line.startsWith("data:") && line !== "data: [DONE]"),
-        Stream.map((line) => JSON.parse(line.slice(5)) as unknown),
-        Stream.runCount
-      ))
+    ? Effect.flatMap(Effect.suspend(() => stub.execute(request({ accept: "text/event-stream" }))), bareStreamCount)
     : Effect.flatMap(
       Effect.suspend(() => stub.execute(request(path === "chat" ? undefined : limitedHeaders))),
       (response) => response.json

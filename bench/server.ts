@@ -21,25 +21,10 @@ import * as Exit from "effect/Exit"
 import * as Scope from "effect/Scope"
 import { SkyError, SkyWire } from "../src/index.js"
 import * as SkyMock from "../src/SkyMock.js"
-import { streamChunks, sseBody } from "./shared.js"
+import { chatCompletion, streamChunks, sseBody } from "./shared.js"
 
 const host = "127.0.0.1"
 
-const chatCompletion = {
-  id: "0123456789abcdef0123456789abcdef",
-  object: "chat.completion",
-  created: 1_764_000_000,
-  model: "bench-model",
-  system_fingerprint: "",
-  choices: [{ index: 0, message: { role: "assistant", content: "Hello, benchmark." }, finish_reason: "stop", logprobs: null }],
-  usage: {
-    prompt_tokens: 6,
-    completion_tokens: 3,
-    total_tokens: 9,
-    prompt_tokens_details: { cached_tokens: 0 },
-    completion_tokens_details: { reasoning_tokens: 0 }
-  }
-}
 
 const main = async (): Promise<void> => {
   const scope = Effect.runSync(Scope.make())

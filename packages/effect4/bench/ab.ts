@@ -21,7 +21,9 @@ import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import * as HttpClientResponse from "effect/http/HttpClientResponse"
 import * as Path from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
-import { sseBody, streamChunks } from "../../../bench/shared.js"
+import { chatRequest } from "../../../bench/contenderProtocol.js"
+import { chatCompletion, limitedBody, ssePieces } from "../../../bench/shared.js"
+import { bareStreamCount } from "./contender.js"
 
 const here = Path.dirname(fileURLToPath(import.meta.url))
 const path = process.argv[2] ?? "chat"
@@ -29,38 +31,8 @@ const rounds = Number(process.argv[3] ?? "16")
 const calls = Number(process.argv[4] ?? "2000")
 const aDir = process.argv[5] ?? Path.join(here, "..", "scratch", "A", "packages", "effect4", "src")
 
-const completion = JSON.stringify({
-  id: "0123456789abcdef0123456789abcdef",
-  object: "chat.completion",
-  created: 1_764_000_000,
-  model: "bench-model",
-  system_fingerprint: "",
-  choices: [{ index: 0, message: { role: "assistant", content: "Hello, benchmark." }, finish_reason: "stop", logprobs: null }],
-  usage: {
-    prompt_tokens: 6,
-    completion_tokens: 3,
-    total_tokens: 9,
-    prompt_tokens_details: { cached_tokens: 0 },
-    completion_tokens_details: { reasoning_tokens: 0 }
-  }
-})
-const limited = JSON.stringify({
-  error: { message: "requests per minute limit reached", type: "rate_limit_error", code: 2007 }
-})
-const chatRequest = { model: "bench-model", messages: [{ role: "user" as const, content: "Say hello to the benchmark." }] }
-
-// The stream path: the bench's pre-built 10,000-chunk stream, delivered in 64 KiB pieces.
-const sse = new TextEncoder().encode(sseBody(streamChunks))
-const ssePieces = (): ReadableStream<Uint8Array> => {
-  let offset = 0
-  return new ReadableStream({
-    pull(controller) {
-      if (offset >= sse.length) return controller.close()
-      controller.enqueue(sse.subarray(offset, offset + 65_536))
-      offset += 65_536
-    }
-  })
-}
+const completion = JSON.stringify(chatCompletion)
+const limited = limitedBody
 
 const stub = HttpClient.make((request) =>
   Effect.sync(() => {
@@ -96,17 +68,7 @@ const bare = async () => {
       HttpClientRequest.bodyJsonUnsafe(chatRequest)
     )
   const one: Effect.Effect<unknown, unknown> = path === "stream"
-    ? Effect.suspend(() => stub.execute(request({ accept: "text/event-stream" }))).pipe(
-      Effect.flatMap((response) =>
-        response.stream.pipe(
-          Stream.decodeText(),
-          Stream.splitLines,
-          Stream.filter((line) => line.startsWith("data:") && line !== "data: [DONE]"),
-          Stream.map((line) => JSON.parse(line.slice(5)) as unknown),
-          Stream.runCount
-        )
-      )
-    )
+    ? Effect.suspend(() => stub.execute(request({ accept: "text/event-stream" }))).pipe(Effect.flatMap(bareStreamCount))
     : Effect.suspend(() => stub.execute(request(path === "chat" ? undefined : { "x-bench-answer": "429" }))).pipe(
       Effect.flatMap((response) => response.json)
     )

@@ -13,6 +13,7 @@ import * as Redacted from "effect/Redacted"
 import * as Stream from "effect/Stream"
 import * as HttpClient from "effect/http/HttpClient"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
+import type * as HttpClientResponse from "effect/http/HttpClientResponse"
 import {
   benchApiKey,
   chatRequest,
@@ -52,6 +53,16 @@ const sky = async (url: string): Promise<Contender> => {
   }
 }
 
+/** The bare client's stream: the body's text split into lines, every data line but `[DONE]` parsed, counted. */
+export const bareStreamCount = (response: HttpClientResponse.HttpClientResponse): Effect.Effect<number, unknown> =>
+  response.stream.pipe(
+    Stream.decodeText(),
+    Stream.splitLines,
+    Stream.filter((line) => line.startsWith("data:") && line !== "data: [DONE]"),
+    Stream.map((line) => JSON.parse(line.slice(5)) as unknown),
+    Stream.runCount
+  )
+
 /** The floor this design can reach on Effect 4: `HttpClient.execute` and `response.json` over the same undici layer. */
 const platform = async (url: string): Promise<Contender> => {
   const runtime = ManagedRuntime.make(NodeHttpClient.layerUndici)
@@ -83,15 +94,7 @@ const platform = async (url: string): Promise<Contender> => {
   const stream = Effect.suspend(() =>
     client.execute(request({ ...chatRequest, stream: true }, { accept: "text/event-stream" }))
   ).pipe(
-    Effect.flatMap((response) =>
-      response.stream.pipe(
-        Stream.decodeText(),
-        Stream.splitLines,
-        Stream.filter((line) => line.startsWith("data:") && line !== "data: [DONE]"),
-        Stream.map((line) => JSON.parse(line.slice(5)) as unknown),
-        Stream.runCount
-      )
-    )
+    Effect.flatMap(bareStreamCount)
   )
   return {
     chat: (count, width) => many(chat, count, width),
