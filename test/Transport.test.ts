@@ -642,3 +642,21 @@ describe("an attempt that passes its deadline, retried", () => {
       }).pipe(Effect.scoped))
   }
 })
+
+describe("a stream request answered with JSON whose body stalls", () => {
+  for (const [name, transport] of transports) {
+    it.live(`${name}: is a RequestTimeout that keeps the status and request id`, () =>
+      Effect.gen(function*() {
+        const server = yield* serve((_req, res) => {
+          res.writeHead(200, { "content-type": "application/json", "x-request-id": "r-json-stall" })
+          res.write(`{"id":"c1",`)
+        })
+        const sky = yield* clientFor(server.url, transport, { timeout: "200 millis" })
+        const error = yield* Effect.flip(Stream.runDrain(sky.chatCompletionsStream(chatRequest)))
+        expect(error._tag).toBe("RequestTimeout")
+        expect(error.status).toBe(200)
+        expect(error.requestId).toBe("r-json-stall")
+        expect(error.message).toContain("the response was not complete")
+      }).pipe(Effect.scoped))
+  }
+})
