@@ -657,6 +657,11 @@ describe("a stream request answered with JSON whose body stalls", () => {
         expect(error.status).toBe(200)
         expect(error.requestId).toBe("r-json-stall")
         expect(error.message).toContain("the response was not complete")
+        // The same when the whole stream's deadline is the nearer one.
+        const overall = yield* Effect.flip(Stream.runDrain(sky.chatCompletionsStream(chatRequest, { streamTimeout: "150 millis" })))
+        expect(overall._tag).toBe("RequestTimeout")
+        expect(overall.status).toBe(200)
+        expect(overall.requestId).toBe("r-json-stall")
       }).pipe(Effect.scoped))
   }
 })
