@@ -563,7 +563,7 @@ const stallingFirst = () =>
   })
 
 describe("a 2xx body that stalls past the deadline", () => {
-  for (const [name, transport] of transports) {
+  for (const [name, transport] of [...transports, ["node:http", NodeHttpClient.layer] as const]) {
     it.live(`${name}: is a RequestTimeout with status and request id, its socket closed, the key nowhere; the next call works`, () =>
       Effect.gen(function*() {
         const server = yield* stallingFirst()
@@ -602,7 +602,7 @@ describe("a stream the consumer stops", () => {
 })
 
 describe("an attempt that passes its deadline, retried", () => {
-  for (const [name, transport] of transports) {
+  for (const [name, transport] of [...transports, ["node:http", NodeHttpClient.layer] as const]) {
     it.live(`${name}: plain and streamed: the retry is sent whole after the first request's socket has closed`, () =>
       Effect.gen(function*() {
         // Each call's first request gets no answer; its retry is answered. The server notes, as each retry
@@ -644,7 +644,7 @@ describe("an attempt that passes its deadline, retried", () => {
 })
 
 describe("a stream request answered with JSON whose body stalls", () => {
-  for (const [name, transport] of transports) {
+  for (const [name, transport] of [...transports, ["node:http", NodeHttpClient.layer] as const]) {
     it.live(`${name}: is a RequestTimeout that keeps the status and request id`, () =>
       Effect.gen(function*() {
         const server = yield* serve((_req, res) => {
