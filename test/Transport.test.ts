@@ -564,8 +564,9 @@ const stallingFirst = () =>
 
 describe("a 2xx body that stalls past the deadline", () => {
   for (const [name, transport] of [...transports, ["node:http", NodeHttpClient.layer] as const]) {
-    it.live(`${name}: is a RequestTimeout with status and request id, its socket closed, the key nowhere; the next call works`, () =>
-      Effect.gen(function*() {
+    it.live(`${name}: is a RequestTimeout with status and request id, its socket closed, the key nowhere; the next call works`, () => {
+      const { spans, tracer } = recordingTracer()
+      return Effect.gen(function*() {
         const server = yield* stallingFirst()
         const sky = yield* clientFor(server.url, transport, { timeout: "200 millis" })
         const error = yield* Effect.flip(sky.chatCompletions(chatRequest))
@@ -579,7 +580,10 @@ describe("a 2xx body that stalls past the deadline", () => {
         yield* Deferred.await(server.closed)
         const answer = yield* sky.chatCompletions(chatRequest)
         expect(answer.choices[0]?.message.content).toBe("decoded fine")
-      }).pipe(Effect.scoped))
+        expect(spans.length).toBeGreaterThan(0)
+        for (const span of spans) for (const text of renderings(span)) expect(text).not.toContain(key)
+      }).pipe(Effect.scoped, Effect.withTracer(tracer))
+    })
   }
 })
 

@@ -467,8 +467,9 @@ describe("the client's transport", () => {
 
 describe("a 2xx body that stalls past the deadline", () => {
   for (const [name, transport] of transports) {
-    it.live(`${name}: is a RequestTimeout with status and request id, its socket closed, the key nowhere; the next call works`, () =>
-      Effect.gen(function*() {
+    it.live(`${name}: is a RequestTimeout with status and request id, its socket closed, the key nowhere; the next call works`, () => {
+      const { spans, tracer } = recordingTracer()
+      return Effect.gen(function*() {
         const closed = yield* Deferred.make<void>()
         let n = 0
         const server = yield* serve((req, res) => {
@@ -493,7 +494,10 @@ describe("a 2xx body that stalls past the deadline", () => {
         yield* Deferred.await(closed)
         const answer = yield* sky.chatCompletions(chatRequest)
         expect(answer.choices[0]?.message.content).toBe("decoded fine")
-      }).pipe(Effect.scoped))
+        expect(spans.length).toBeGreaterThan(0)
+        for (const span of spans) for (const text of renderings(span)) expect(text).not.toContain(clientKey)
+      }).pipe(Effect.scoped, Effect.withTracer(tracer))
+    })
   }
 })
 
