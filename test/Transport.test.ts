@@ -669,3 +669,31 @@ describe("a stream request answered with JSON whose body stalls", () => {
       }).pipe(Effect.scoped))
   }
 })
+
+describe("a 2xx body that decodes without end", () => {
+  for (const [name, transport] of transports) {
+    it.live(`${name}: ends (at the decoding bound, or at the deadline where fetch decodes it whole) and its socket is released`, () =>
+      Effect.gen(function*() {
+        const closed = yield* Deferred.make<void>()
+        // An endless gzip stream of spaces: the client stops at its decoding bound and must let the socket go.
+        const server = yield* serve((req, res) => {
+          req.socket.on("close", () => Deferred.unsafeDone(closed, Exit.void))
+          res.writeHead(200, { "content-type": "application/json", "content-encoding": "gzip" })
+          const gzip = Zlib.createGzip({ level: 9 })
+          gzip.pipe(res)
+          const spaces = Buffer.alloc(1024 * 1024, 0x20)
+          const pump = (): void => {
+            while (!res.destroyed && gzip.write(spaces)) { /* until the pipe pushes back */ }
+            if (!res.destroyed) gzip.once("drain", pump)
+          }
+          res.on("close", () => gzip.destroy())
+          pump()
+        })
+        const sky = yield* clientFor(server.url, transport, { timeout: "500 millis" })
+        const error = yield* Effect.flip(sky.chatCompletions(chatRequest))
+        // undici's body is decoded here, within bounds; fetch decodes it itself, so only the deadline stops it.
+        expect(error._tag).toBe(name === "fetch" ? "RequestTimeout" : "InvalidResponse")
+        yield* Deferred.await(closed)
+      }).pipe(Effect.scoped), 60_000)
+  }
+})
