@@ -672,7 +672,7 @@ describe("a stream request answered with JSON whose body stalls", () => {
 
 describe("a 2xx body that decodes without end", () => {
   for (const [name, transport] of transports) {
-    it.live(`${name}: ends (at the decoding bound, or at the deadline where fetch decodes it whole) and its socket is released`, () =>
+    it.live(`${name}: ends (at a decoding bound or at the deadline) and its socket is released`, () =>
       Effect.gen(function*() {
         const closed = yield* Deferred.make<void>()
         // An endless gzip stream of spaces: the client stops at its decoding bound and must let the socket go.
@@ -691,8 +691,10 @@ describe("a 2xx body that decodes without end", () => {
         })
         const sky = yield* clientFor(server.url, transport, { timeout: "500 millis" })
         const error = yield* Effect.flip(sky.chatCompletions(chatRequest))
-        // undici's body is decoded here, within bounds; fetch decodes it itself, so only the deadline stops it.
-        expect(error._tag).toBe(name === "fetch" ? "RequestTimeout" : "InvalidResponse")
+        // The library's decoder (undici) fails a network chunk that decodes past its bound, or the deadline comes
+        // first; fetch decodes the body itself, so only the deadline stops it. Either way the socket goes.
+        expect(["InvalidResponse", "RequestTimeout"]).toContain(error._tag)
+        if (name === "fetch") expect(error._tag).toBe("RequestTimeout")
         yield* Deferred.await(closed)
       }).pipe(Effect.scoped), 60_000)
   }

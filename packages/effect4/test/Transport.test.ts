@@ -581,3 +581,33 @@ describe("a stream request answered with JSON whose body stalls", () => {
       }).pipe(Effect.scoped))
   }
 })
+
+describe("a 2xx body that decodes without end", () => {
+  for (const [name, transport] of transports) {
+    it.live(`${name}: ends (at a decoding bound or at the deadline) and its socket is released`, () =>
+      Effect.gen(function*() {
+        const closed = yield* Deferred.make<void>()
+        // An endless gzip stream of spaces: the client stops at its decoding bound and must let the socket go.
+        const server = yield* serve((req, res) => {
+          req.socket.on("close", () => Deferred.doneUnsafe(closed, Exit.void))
+          res.writeHead(200, { "content-type": "application/json", "content-encoding": "gzip" })
+          const gzip = Zlib.createGzip({ level: 9 })
+          gzip.pipe(res)
+          const spaces = Buffer.alloc(1024 * 1024, 0x20)
+          const pump = (): void => {
+            while (!res.destroyed && gzip.write(spaces)) { /* until the pipe pushes back */ }
+            if (!res.destroyed) gzip.once("drain", pump)
+          }
+          res.on("close", () => gzip.destroy())
+          pump()
+        })
+        const sky = yield* clientFor(server.url, transport, { timeout: "500 millis" })
+        const error = yield* Effect.flip(sky.chatCompletions(chatRequest))
+        // The library's decoder (undici) fails a network chunk that decodes past its bound, or the deadline comes
+        // first; fetch decodes the body itself, so only the deadline stops it. Either way the socket goes.
+        expect(["InvalidResponse", "RequestTimeout"]).toContain(error._tag)
+        if (name === "fetch") expect(error._tag).toBe("RequestTimeout")
+        yield* Deferred.await(closed)
+      }).pipe(Effect.scoped), 60_000)
+  }
+})
