@@ -10,13 +10,17 @@ import { SkyClient } from "../src/index.js"
  * A server that answers nothing (or a stream that never ends) and reports
  * when the client's socket closes.
  */
-const hangingServer = (mode: "silent" | "endless-stream") =>
+const hangingServer = (mode: "silent" | "endless-stream" | "stalled-error-body") =>
   Effect.acquireRelease(
     Effect.async<{ readonly server: Server; readonly url: string; readonly closed: Deferred.Deferred<void> }>((resume) => {
       const closed = Deferred.unsafeMake<void>(undefined as never)
       const server = createServer((req, res) => {
         req.on("close", () => Deferred.unsafeDone(closed, Exit.void))
         res.on("close", () => Deferred.unsafeDone(closed, Exit.void))
+        if (mode === "stalled-error-body") {
+          res.writeHead(503, { "content-type": "application/json", "x-request-id": "r-stall" })
+          res.write(`{"error":`)
+        }
         if (mode === "endless-stream") {
           res.writeHead(200, { "content-type": "text/event-stream" })
           res.write(`data: ${JSON.stringify({ id: "a", object: "chat.completion.chunk", created: 0, model: "m", choices: [{ index: 0, delta: { content: "first" } }] })}\n\n`)
@@ -56,6 +60,17 @@ describe("interruption", () => {
         expect(Exit.isInterrupted(exit)).toBe(true)
         if (Exit.isFailure(exit)) expect(Cause.isInterruptedOnly(exit.cause)).toBe(true)
         // The server sees the client's socket go away.
+        yield* Deferred.await(closed).pipe(Effect.timeout("2 seconds"))
+      }).pipe(Effect.scoped))
+
+    it.live(`${name}: interrupting a call while its error body is read aborts the socket and stays an interruption`, () =>
+      Effect.gen(function*() {
+        const { closed, url } = yield* hangingServer("stalled-error-body")
+        const client = yield* clientFor(url, transport)
+        const fiber = yield* Effect.fork(client.chatCompletions(request))
+        yield* Effect.sleep("150 millis")
+        const exit = yield* Fiber.interrupt(fiber)
+        expect(Exit.isFailure(exit) && Cause.isInterruptedOnly(exit.cause)).toBe(true)
         yield* Deferred.await(closed).pipe(Effect.timeout("2 seconds"))
       }).pipe(Effect.scoped))
 

@@ -172,6 +172,53 @@ describe("stream spans", () => {
   })
 })
 
+describe("a retried stream", () => {
+  it.live("is one span under the caller's, parent of each request, with its attempts and a void exit", () => {
+    const { spans, tracer } = capturingTracer()
+    const event = `data: ${
+      JSON.stringify({ id: "a", object: "chat.completion.chunk", created: 0, model: "m", choices: [{ index: 0, delta: { content: "x" } }] })
+    }\n\ndata: [DONE]\n\n`
+    const limited = JSON.stringify({ error: { code: 2007, message: "rpm" } })
+    const parents: Array<string | undefined> = []
+    let n = 0
+    const inTurn = Layer.succeed(
+      HttpClient.HttpClient,
+      HttpClient.make((request) =>
+        Effect.sync(() => {
+          n += 1
+          parents.push(request.headers["traceparent"])
+          return HttpClientResponse.fromWeb(
+            request,
+            n === 1
+              ? new Response(limited, { status: 429, headers: { "retry-after-ms": "10", "content-type": "application/json" } })
+              : new Response(event, { status: 200, headers: { "content-type": "text/event-stream" } })
+          )
+        })
+      )
+    )
+    return Effect.gen(function*() {
+      const sky = yield* SkyClient.SkyClient
+      const chunks = yield* SkyClient.collect("chat")(sky.chatCompletionsStream({ model: "sky-model", messages: [] })).pipe(
+        Effect.withSpan("caller")
+      )
+      expect(chunks.choices[0]?.message.content).toBe("x")
+      expect(spans.map((s) => s.name)).toEqual(["caller", "SkyClient.chatCompletionsStream"])
+      const call = spans[1]!
+      expect(Object.fromEntries(call.attributes)).toMatchObject({ "sky.attempts": 2, "http.response.status_code": 200 })
+      expect(call.attributes.has("sky.error.tag")).toBe(false)
+      expect(parents).toHaveLength(2)
+      expect(new Set(parents).size).toBe(1)
+      // The call's span (id "1", after the caller's "0") is the parent each request propagates.
+      expect(parents[0]).toBe("00-trace-1-01")
+      expect(call.exit !== undefined && Exit.isSuccess(call.exit) && call.exit.value).toBe(undefined)
+      expect(everything(spans)).not.toContain(key)
+    }).pipe(
+      Effect.provide(SkyClient.layer({ apiKey: Redacted.make(key), baseUrl: "http://gateway.test", maxRetries: 1 }).pipe(Layer.provide(inTurn))),
+      Effect.withTracer(tracer)
+    )
+  })
+})
+
 describe("logs", () => {
   it.effect("logging a failed call's error and cause never shows the key", () => {
     const lines: Array<string> = []

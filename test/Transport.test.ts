@@ -538,3 +538,164 @@ describe("a compressed body that decodes to hundreds of megabytes", () => {
       expect(error.bodyTruncated).toBe(true)
     }))
 })
+
+// ---------------------------------------------------------------------------
+// 9. A plain call's deadline aborts its request (HttpClient.withScope)
+// ---------------------------------------------------------------------------
+
+/** A server whose first answer stalls after its headers and part of its body; every later one answers whole. */
+const stallingFirst = () =>
+  Effect.gen(function*() {
+    const closed = yield* Deferred.make<void>()
+    let n = 0
+    const server = yield* serve((req, res) => {
+      n += 1
+      if (n === 1) {
+        req.socket.on("close", () => Deferred.unsafeDone(closed, Exit.void))
+        res.writeHead(200, { "content-type": "application/json", "x-request-id": "r-slow-2xx" })
+        res.write(`{"id":"c1",`)
+        return
+      }
+      res.writeHead(200, { "content-type": "application/json", "x-request-id": "r-next" })
+      res.end(okChat)
+    })
+    return { ...server, closed }
+  })
+
+describe("a 2xx body that stalls past the deadline", () => {
+  for (const [name, transport] of [...transports, ["node:http", NodeHttpClient.layer] as const]) {
+    it.live(`${name}: is a RequestTimeout with status and request id, its socket closed, the key nowhere; the next call works`, () => {
+      const { spans, tracer } = recordingTracer()
+      return Effect.gen(function*() {
+        const server = yield* stallingFirst()
+        const sky = yield* clientFor(server.url, transport, { timeout: "200 millis" })
+        const error = yield* Effect.flip(sky.chatCompletions(chatRequest))
+        expect(error._tag).toBe("RequestTimeout")
+        expect(error.status).toBe(200)
+        expect(error.requestId).toBe("r-slow-2xx")
+        for (const text of [inspect(error, { depth: Infinity, showHidden: true }), JSON.stringify(error), String(error)]) {
+          expect(text).not.toContain(key)
+        }
+        // The aborted request's socket goes away, and the same client sends the next call.
+        yield* Deferred.await(server.closed)
+        const answer = yield* sky.chatCompletions(chatRequest)
+        expect(answer.choices[0]?.message.content).toBe("decoded fine")
+        expect(spans.length).toBeGreaterThan(0)
+        for (const span of spans) for (const text of renderings(span)) expect(text).not.toContain(key)
+      }).pipe(Effect.scoped, Effect.withTracer(tracer))
+    })
+  }
+})
+
+describe("a stream the consumer stops", () => {
+  for (const [name, transport] of transports) {
+    it.live(`${name}: Stream.take(1) ends the stream and the server sees its connection close`, () =>
+      Effect.gen(function*() {
+        const closed = yield* Deferred.make<void>()
+        const server = yield* serve((req, res) => {
+          req.socket.on("close", () => Deferred.unsafeDone(closed, Exit.void))
+          res.writeHead(200, { "content-type": "text/event-stream" })
+          res.write(chunk("first"))
+        })
+        const sky = yield* clientFor(server.url, transport)
+        const taken = yield* Stream.runCollect(Stream.take(sky.chatCompletionsStream(chatRequest), 1))
+        expect([...taken].map((c) => c.choices[0]?.delta.content)).toEqual(["first"])
+        yield* Deferred.await(closed)
+      }).pipe(Effect.scoped))
+  }
+})
+
+describe("an attempt that passes its deadline, retried", () => {
+  for (const [name, transport] of [...transports, ["node:http", NodeHttpClient.layer] as const]) {
+    it.live(`${name}: plain and streamed: the retry is sent whole after the first request's socket has closed`, () =>
+      Effect.gen(function*() {
+        // Each call's first request gets no answer; its retry is answered. The server notes, as each retry
+        // arrives, whether the socket of the attempt before it has closed.
+        let n = 0
+        let firstClosed = false
+        const closedBeforeRetry: Array<boolean> = []
+        const server = yield* serve((req, res) => {
+          n += 1
+          if (n % 2 === 1) {
+            firstClosed = false
+            req.socket.on("close", () => {
+              firstClosed = true
+            })
+            return
+          }
+          closedBeforeRetry.push(firstClosed)
+          if (req.headers.accept === "text/event-stream") {
+            res.writeHead(200, { "content-type": "text/event-stream" })
+            res.end(sse)
+          } else {
+            res.writeHead(200, { "content-type": "application/json" })
+            res.end(okChat)
+          }
+        })
+        const sky = yield* clientFor(server.url, transport, {
+          timeout: "100 millis",
+          maxRetries: 1,
+          retry: { initialDelay: "50 millis", jitter: 0 }
+        })
+        const answer = yield* sky.chatCompletions(chatRequest)
+        expect(answer.choices[0]?.message.content).toBe("decoded fine")
+        const chunks = yield* Stream.runCollect(sky.chatCompletionsStream(chatRequest))
+        expect([...chunks].map((c) => c.choices[0]?.delta.content)).toEqual(["one", "two"])
+        expect(server.seen.map((s) => s.headers["x-sky-attempt"])).toEqual(["1", "2", "1", "2"])
+        expect(closedBeforeRetry).toEqual([true, true])
+      }).pipe(Effect.scoped))
+  }
+})
+
+describe("a stream request answered with JSON whose body stalls", () => {
+  for (const [name, transport] of [...transports, ["node:http", NodeHttpClient.layer] as const]) {
+    it.live(`${name}: is a RequestTimeout that keeps the status and request id`, () =>
+      Effect.gen(function*() {
+        const server = yield* serve((_req, res) => {
+          res.writeHead(200, { "content-type": "application/json", "x-request-id": "r-json-stall" })
+          res.write(`{"id":"c1",`)
+        })
+        const sky = yield* clientFor(server.url, transport, { timeout: "200 millis" })
+        const error = yield* Effect.flip(Stream.runDrain(sky.chatCompletionsStream(chatRequest)))
+        expect(error._tag).toBe("RequestTimeout")
+        expect(error.status).toBe(200)
+        expect(error.requestId).toBe("r-json-stall")
+        expect(error.message).toContain("the response was not complete")
+        // The same when the whole stream's deadline is the nearer one.
+        const overall = yield* Effect.flip(Stream.runDrain(sky.chatCompletionsStream(chatRequest, { streamTimeout: "150 millis" })))
+        expect(overall._tag).toBe("RequestTimeout")
+        expect(overall.status).toBe(200)
+        expect(overall.requestId).toBe("r-json-stall")
+      }).pipe(Effect.scoped))
+  }
+})
+
+describe("a 2xx body that decodes without end", () => {
+  for (const [name, transport] of transports) {
+    it.live(`${name}: ends (at a decoding bound or at the deadline) and its socket is released`, () =>
+      Effect.gen(function*() {
+        const closed = yield* Deferred.make<void>()
+        // An endless gzip stream of spaces: the client stops at its decoding bound and must let the socket go.
+        const server = yield* serve((req, res) => {
+          req.socket.on("close", () => Deferred.unsafeDone(closed, Exit.void))
+          res.writeHead(200, { "content-type": "application/json", "content-encoding": "gzip" })
+          const gzip = Zlib.createGzip({ level: 9 })
+          gzip.pipe(res)
+          const spaces = Buffer.alloc(1024 * 1024, 0x20)
+          const pump = (): void => {
+            while (!res.destroyed && gzip.write(spaces)) { /* until the pipe pushes back */ }
+            if (!res.destroyed) gzip.once("drain", pump)
+          }
+          res.on("close", () => gzip.destroy())
+          pump()
+        })
+        const sky = yield* clientFor(server.url, transport, { timeout: "500 millis" })
+        const error = yield* Effect.flip(sky.chatCompletions(chatRequest))
+        // The library's decoder (undici) fails a network chunk that decodes past its bound, or the deadline comes
+        // first; fetch decodes the body itself, so only the deadline stops it. Either way the socket goes.
+        expect(["InvalidResponse", "RequestTimeout"]).toContain(error._tag)
+        if (name === "fetch") expect(error._tag).toBe("RequestTimeout")
+        yield* Deferred.await(closed)
+      }).pipe(Effect.scoped), 60_000)
+  }
+})

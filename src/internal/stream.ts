@@ -26,6 +26,7 @@ import {
   fromHttpError,
   inStreamStatus,
   invalidResponse,
+  type ResponseContext,
   statusError,
   streamTimeoutError,
   timeoutError
@@ -254,22 +255,26 @@ export const openStream = <A>(
     const overall = Duration.isFinite(streamTimeout) ? streamTimeout : undefined
     // The headers are due within the attempt's timeout, or sooner when the whole stream is.
     const overallFirst = overall !== undefined && Duration.lessThanOrEqualTo(overall, call.timeout)
+    // Set once the headers of a JSON answer are in, so that a deadline passed while its body is read keeps them.
+    let headersIn: (() => ResponseContext) | undefined
     // The call's span is the parent of this request only (its trace context is what the request propagates),
     // not a service of the whole stream, which would be paid on every pull.
     return Effect.provideService(execute(client, call, attempt, span), Tracer.ParentSpan, span).pipe(
       // The latest attempt is the count; a failure's annotation overwrites it with the same number.
       Effect.tap(() => span.attribute("sky.attempts", attempt)),
-      Effect.flatMap((response) =>
-        !isOk(response.status)
-          ? statusError(response, call)
-          : Facts.isJsonContentType(response.headers["content-type"])
-          ? notAStream(response, call)
-          : Effect.succeed(response)
-      ),
+      Effect.flatMap((response): Effect.Effect<HttpClientResponse.HttpClientResponse, SkyError.SkyError> => {
+        if (!isOk(response.status)) return statusError(response, call)
+        if (!Facts.isJsonContentType(response.headers["content-type"])) return Effect.succeed(response)
+        headersIn = contextOf(response, call)
+        return notAStream(response, call)
+      }),
       (opening) =>
         overallFirst
-          ? deadline(opening, overall, () => streamTimeoutError(call, undefined, overall))
-          : deadline(opening, call.timeout, () => timeoutError(call, undefined, "no response")),
+          ? deadline(opening, overall, () => streamTimeoutError(call, headersIn?.(), overall))
+          : deadline(opening, call.timeout, () =>
+            headersIn === undefined
+              ? timeoutError(call, undefined, "no response")
+              : timeoutError(call, headersIn(), "the response was not complete")),
       Effect.zip(Clock.currentTimeMillis),
       Effect.map(([response, now]) => {
         const ctx = contextOf(response, call)
