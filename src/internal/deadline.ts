@@ -94,9 +94,9 @@ const withTimer = <A, E, R>(
  * passes the signal on to its I/O (fetch, undici, node:http); a custom `HttpClient.make` must do the same.
  *
  * The scope also closes when the attempt is interrupted (the caller's interruption aborts the socket and stays
- * an interruption); an attempt that ends otherwise has read its whole body, or released what it left unread. The timer
- * is the live clock's own; under any other clock (the TestClock) it is a fiber sleeping on that clock, so that
- * tests move the deadline with virtual time.
+ * an interruption); an attempt that ends otherwise has read its whole body, or released what it left unread.
+ * The timer is the live clock's own; under any other clock (the TestClock) it is a fiber sleeping on that clock,
+ * so that tests move the deadline with virtual time.
  *
  * @internal
  */
@@ -130,8 +130,12 @@ export const abortingDeadline = <A, E>(
           })
         }))))
 
-/** The running fiber as Effect's runtime has it (`FiberRuntime`): it sets its own refs in place. */
-interface SettableFiber {
+/**
+ * The running fiber as Effect's runtime has it (`FiberRuntime`): it sets its own refs in place.
+ *
+ * @internal
+ */
+export interface SettableFiber {
   getFiberRef<A>(ref: FiberRef.FiberRef<A>): A
   setFiberRef<A>(ref: FiberRef.FiberRef<A>, value: A): void
 }

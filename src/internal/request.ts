@@ -28,7 +28,7 @@ import * as Facts from "../../packages/core/src/callEvidence.js"
 import type { CallOptions } from "../SkyClient.js"
 import type * as SkyError from "../SkyError.js"
 import * as SkyRetry from "../SkyRetry.js"
-import { durationOr } from "./deadline.js"
+import { durationOr, type SettableFiber } from "./deadline.js"
 import { fromHttpError, invalidRequest, type ResponseContext } from "./failure.js"
 import { type AttemptLog, makeLog } from "./retry.js"
 
@@ -90,11 +90,6 @@ const noRedirectsNoPlatformSpan = <A, E, R>(effect: Effect.Effect<A, E, R>): Eff
     )
   })
 
-/** The running fiber as Effect's runtime has it (`FiberRuntime`): it sets its own refs in place. */
-interface SettableFiber {
-  getFiberRef<A>(ref: FiberRef.FiberRef<A>): A
-  setFiberRef<A>(ref: FiberRef.FiberRef<A>, value: A): void
-}
 
 /**
  * Runs a call's attempts as the transport sends them, in one step: the call's span as the parent span (what
