@@ -699,3 +699,60 @@ describe("a 2xx body that decodes without end", () => {
       }).pipe(Effect.scoped), 60_000)
   }
 })
+
+describe("a 2xx body larger than the bound on an answer (maxAnswerBytes, 64 MiB)", () => {
+  const limit = ResponseBody.maxAnswerBytes
+  for (const [name, transport] of transports) {
+    it.live(`${name}: an endless 2xx body is an InvalidResponse once past the bound, and its socket is released`, () =>
+      Effect.gen(function*() {
+        const { closed, url } = yield* endlessServer(200, "application/json")
+        const sky = yield* clientFor(url, transport)
+        const error = yield* Effect.flip(sky.chatCompletions(chatRequest))
+        expect(error._tag).toBe("InvalidResponse")
+        expect(error.status).toBe(200)
+        expect(error.requestId).toBe("r-big")
+        expect(error.message).toContain(`grew past the ${limit}-byte limit`)
+        const written = yield* Deferred.await(closed).pipe(Effect.timeout("20 seconds"))
+        // The body would be 2 GiB: reading stopped at the bound (and what the buffers held).
+        expect(written).toBeGreaterThan(limit)
+        expect(written).toBeLessThan(2 * limit)
+      }).pipe(Effect.scoped))
+
+    it.live(`${name}: a 2xx body announced larger is refused at its first bytes`, () =>
+      Effect.gen(function*() {
+        const closed = yield* Deferred.make<number>()
+        const server = yield* serve((_req, res) => {
+          let written = 0
+          const block = Buffer.alloc(64 * 1024, "x")
+          res.writeHead(200, { "content-type": "application/json", "content-length": String(2 * limit) })
+          const pump = () => {
+            while (!res.destroyed && written < 2 * limit) {
+              written += block.length
+              if (!res.write(block)) return void res.once("drain", pump)
+            }
+          }
+          res.on("close", () => Deferred.unsafeDone(closed, Exit.succeed(written)))
+          pump()
+        })
+        const sky = yield* clientFor(server.url, transport)
+        const error = yield* Effect.flip(sky.chatCompletions(chatRequest))
+        expect(error._tag).toBe("InvalidResponse")
+        expect(error.message).toContain(`${2 * limit} bytes announced`)
+        const written = yield* Deferred.await(closed).pipe(Effect.timeout("20 seconds"))
+        expect(written).toBeLessThan(limit / 2)
+      }).pipe(Effect.scoped))
+  }
+
+  it.live("fetch: a gzipped 2xx body that fetch inflates past the bound is an InvalidResponse", () =>
+    Effect.gen(function*() {
+      const gzipped = Zlib.gzipSync(Buffer.alloc(limit + 1, " "))
+      const server = yield* serve((_req, res) => {
+        res.writeHead(200, { "content-type": "application/json", "content-encoding": "gzip" })
+        res.end(gzipped)
+      })
+      const sky = yield* clientFor(server.url, FetchHttpClient.layer)
+      const error = yield* Effect.flip(sky.chatCompletions(chatRequest))
+      expect(error._tag).toBe("InvalidResponse")
+      expect(error.message).toContain(`grew past the ${limit}-byte limit`)
+    }).pipe(Effect.scoped))
+})

@@ -12,10 +12,18 @@ import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import { type Coding, codingsOf, type Decoded, makeChunkDecoder } from "../../packages/core/src/contentDecoding.js"
-import { type CollectedBody, makeCollector, wholeBody } from "../../packages/core/src/boundedBody.js"
+import {
+  answerTooLargeProblem,
+  type CollectedBody,
+  makeCollector,
+  maxAnswerBytes,
+  wholeBody
+} from "../../packages/core/src/boundedBody.js"
 
 /** @internal */
 export { type Coding, maxDecodedPerChunk } from "../../packages/core/src/contentDecoding.js"
+/** @internal */
+export { maxAnswerBytes } from "../../packages/core/src/boundedBody.js"
 
 /**
  * The codings still to undo, last applied first; empty when the body is plain
@@ -117,16 +125,49 @@ const concat = (parts: ReadonlyArray<Uint8Array>): Uint8Array => {
   return out
 }
 
-/** The whole body as UTF-8 text, decoded; a body without a coding is read by the transport directly. */
+/** Why a 2xx body was not read whole (`answerTooLargeProblem`). */
+export class AnswerTooLarge {
+  constructor(readonly message: string) {}
+}
+
+/**
+ * The whole 2xx body as UTF-8 text, decoded, at most `limit` bytes of it (`maxAnswerBytes`). A plain body announced
+ * within the limit is read by the transport in one piece; any other is read chunk by chunk and counted (a coded one
+ * as decoded: fetch decodes and keeps the header), and reading stops, releasing the socket, once it is past the
+ * limit, or at its first bytes when it was announced larger.
+ */
 export const decodedText = (
-  response: HttpClientResponse.HttpClientResponse
-): Effect.Effect<string, HttpClientError.ResponseError> =>
-  codingsToUndo(response).length === 0
-    ? response.text
-    : Effect.map(
-      Stream.runCollect(decodedStream(response)),
-      (chunks) => utf8.decode(concat(Chunk.toReadonlyArray(chunks)))
+  response: HttpClientResponse.HttpClientResponse,
+  limit: number = maxAnswerBytes
+): Effect.Effect<string, HttpClientError.ResponseError | AnswerTooLarge> =>
+  Effect.suspend(() => {
+    const headers = response.headers
+    const length = headers["content-length"] === undefined ? NaN : Number(headers["content-length"])
+    const announced = Number.isFinite(length) ? length : undefined
+    const plain = headers["content-encoding"] === undefined
+    if (plain && announced !== undefined && announced <= limit) return response.text
+    if (plain && announced !== undefined) {
+      return Effect.zipRight(
+        Effect.ignore(Stream.runForEachWhile(response.stream, () => Effect.succeed(false))),
+        Effect.fail(new AnswerTooLarge(answerTooLargeProblem(announced, limit)))
+      )
+    }
+    const parts: Array<Uint8Array> = []
+    let size = 0
+    return Effect.flatMap(
+      Stream.runForEachWhile(decodedStream(response), (chunk) =>
+        Effect.sync(() => {
+          size += chunk.byteLength
+          if (size > limit) return false
+          parts.push(chunk)
+          return true
+        })),
+      () =>
+        size > limit
+          ? Effect.fail(new AnswerTooLarge(answerTooLargeProblem(undefined, limit)))
+          : Effect.succeed(utf8.decode(concat(parts)))
     )
+  })
 
 /** Bodies announced this small (and not encoded) are read in one piece: the collector's bounds hold anyway. */
 const smallBody = 65_536

@@ -20,6 +20,20 @@ export const defaultKeep = 65_536
  */
 export const defaultScanLimit = 8_388_608
 
+/**
+ * The largest 2xx body a call of one value reads (64 MiB, decoded): a body announced larger is refused after its
+ * first bytes, one that grows past it (sent in chunks, or inflated by its content-encoding) when it does; reading
+ * stops there and the socket is released. A stream's body has no such bound (each of its events has
+ * `Sse.maxLineLength`).
+ */
+export const maxAnswerBytes = 67_108_864
+
+/** Why a 2xx body was not read: it was announced (`content-length`) or seen larger than `limit`. */
+export const answerTooLargeProblem = (announced: number | undefined, limit: number = maxAnswerBytes): string =>
+  announced === undefined
+    ? `the body grew past the ${limit}-byte limit on an answer`
+    : `the body (${announced} bytes announced) is larger than the ${limit}-byte limit on an answer`
+
 /** The longest message-like string the scanner keeps (`fieldLimits.message`); other strings keep 1,024. */
 export const messageCapture = 8_192
 const otherCapture = 1_024
