@@ -611,3 +611,69 @@ describe("a 2xx body that decodes without end", () => {
       }).pipe(Effect.scoped), 60_000)
   }
 })
+
+describe("a 2xx body larger than the bound on an answer (maxAnswerBytes, 64 MiB)", () => {
+  const limit = ResponseBody.maxAnswerBytes
+  /** A 200 whose body is `size` bytes of JSON-ish padding, announced or not; resolves with what it wrote by close. */
+  const pumping = (size: number, announce: boolean) =>
+    Effect.gen(function*() {
+      const closed = yield* Deferred.make<number>()
+      const server = yield* serve((_req, res) => {
+        let written = 0
+        const block = Buffer.alloc(64 * 1024, "x")
+        res.writeHead(200, {
+          "content-type": "application/json",
+          "x-request-id": "r-big",
+          ...(announce ? { "content-length": String(size) } : {})
+        })
+        const pump = () => {
+          while (!res.destroyed && written < size) {
+            written += block.length
+            if (!res.write(block)) return void res.once("drain", pump)
+          }
+        }
+        res.on("close", () => Deferred.doneUnsafe(closed, Exit.succeed(written)))
+        pump()
+      })
+      return { url: server.url, closed }
+    })
+
+  for (const [name, layer] of transports) {
+    it.live(`${name}: an endless 2xx body is an InvalidResponse once past the bound, and its socket is released`, () =>
+      Effect.gen(function*() {
+        const { closed, url } = yield* pumping(2 * 1024 * 1024 * 1024, false)
+        const sky = yield* clientFor(url, layer)
+        const error = yield* Effect.flip(sky.chatCompletions(chatRequest))
+        expect(error._tag).toBe("InvalidResponse")
+        expect(error.status).toBe(200)
+        expect(error.requestId).toBe("r-big")
+        expect(error.message).toContain(`grew past the ${limit}-byte limit`)
+        const written = yield* Deferred.await(closed).pipe(Effect.timeout("20 seconds"))
+        expect(written).toBeGreaterThan(limit)
+        expect(written).toBeLessThan(2 * limit)
+      }).pipe(Effect.scoped))
+
+    it.live(`${name}: a 2xx body announced larger is refused at its first bytes`, () =>
+      Effect.gen(function*() {
+        const { closed, url } = yield* pumping(2 * limit, true)
+        const sky = yield* clientFor(url, layer)
+        const error = yield* Effect.flip(sky.chatCompletions(chatRequest))
+        expect(error._tag).toBe("InvalidResponse")
+        expect(error.message).toContain(`${2 * limit} bytes announced`)
+        expect(yield* Deferred.await(closed).pipe(Effect.timeout("20 seconds"))).toBeLessThan(limit / 2)
+      }).pipe(Effect.scoped))
+  }
+
+  it.live("fetch: a gzipped 2xx body that fetch inflates past the bound is an InvalidResponse", () =>
+    Effect.gen(function*() {
+      const gzipped = Zlib.gzipSync(Buffer.alloc(limit + 1, " "))
+      const server = yield* serve((_req, res) => {
+        res.writeHead(200, { "content-type": "application/json", "content-encoding": "gzip" })
+        res.end(gzipped)
+      })
+      const sky = yield* clientFor(server.url, FetchHttpClient.layer)
+      const error = yield* Effect.flip(sky.chatCompletions(chatRequest))
+      expect(error._tag).toBe("InvalidResponse")
+      expect(error.message).toContain(`grew past the ${limit}-byte limit`)
+    }).pipe(Effect.scoped))
+})

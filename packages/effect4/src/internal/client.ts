@@ -13,7 +13,7 @@ import type * as SkyError from "../SkyError.js"
 import { abortingDeadline, durationOr } from "./deadline.js"
 import { contextOf, fromHttpError, invalidResponse, type ResponseContext, statusError, timeoutError } from "./failure.js"
 import { type Call, type Endpoint, execute, isOk, prepare, type Settings, type Transport } from "./request.js"
-import { decodedText } from "./responseBody.js"
+import { AnswerTooLarge, decodedText } from "./responseBody.js"
 import { retried, retriedStream } from "./retry.js"
 import { openStream, type StreamSurface } from "./stream.js"
 
@@ -46,7 +46,9 @@ export const callJson = <A>(
           const ctx = contextOf(response, call)
           headersIn = ctx
           return decodedText(response).pipe(
-            Effect.mapError((e) => fromHttpError(e, call, ctx())),
+            Effect.mapError((e) =>
+              e instanceof AnswerTooLarge ? invalidResponse(call, ctx(), "", e.message) : fromHttpError(e, call, ctx())
+            ),
             Effect.flatMap((text) => decodeJson(text, decode, call, ctx))
           )
         }),

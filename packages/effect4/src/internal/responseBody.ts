@@ -14,11 +14,19 @@ import type * as HttpClientResponse from "effect/http/HttpClientResponse"
 import * as Pull from "effect/Pull"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
-import { type CollectedBody, makeCollector, wholeBody } from "../../../core/src/boundedBody.js"
+import {
+  answerTooLargeProblem,
+  type CollectedBody,
+  makeCollector,
+  maxAnswerBytes,
+  wholeBody
+} from "../../../core/src/boundedBody.js"
 import { type Coding, codingsOf, type Decoded, makeChunkDecoder } from "../../../core/src/contentDecoding.js"
 
 /** @internal */
 export { type Coding, maxDecodedPerChunk } from "../../../core/src/contentDecoding.js"
+/** @internal */
+export { maxAnswerBytes } from "../../../core/src/boundedBody.js"
 
 /**
  * True when the transport decodes bodies itself: `fetch` (a web `Response` underneath) undoes gzip, deflate and
@@ -124,16 +132,54 @@ const concat = (parts: ReadonlyArray<Uint8Array>): Uint8Array => {
 }
 
 /**
- * The whole body as UTF-8 text, decoded; a body without a coding is read by the transport directly.
+ * Why a 2xx body was not read whole (`answerTooLargeProblem`).
+ *
+ * @internal
+ */
+export class AnswerTooLarge {
+  constructor(readonly message: string) {}
+}
+
+/**
+ * The whole 2xx body as UTF-8 text, decoded, at most `limit` bytes of it (`maxAnswerBytes`). A plain body announced
+ * within the limit is read by the transport in one piece; any other is read chunk by chunk and counted (a coded one
+ * as decoded: fetch decodes and keeps the header), and reading stops, releasing the socket, once it is past the
+ * limit, or at its first bytes when it was announced larger.
  *
  * @internal
  */
 export const decodedText = (
-  response: HttpClientResponse.HttpClientResponse
-): Effect.Effect<string, HttpClientError.HttpClientError> =>
-  codingsToUndo(response).length === 0
-    ? response.text
-    : Effect.map(Stream.runCollect(decodedStream(response)), (chunks) => utf8.decode(concat(chunks)))
+  response: HttpClientResponse.HttpClientResponse,
+  limit: number = maxAnswerBytes
+): Effect.Effect<string, HttpClientError.HttpClientError | AnswerTooLarge> =>
+  Effect.suspend(() => {
+    const headers = response.headers
+    const length = headers["content-length"] === undefined ? NaN : Number(headers["content-length"])
+    const announced = Number.isFinite(length) ? length : undefined
+    const plain = headers["content-encoding"] === undefined
+    if (plain && announced !== undefined && announced <= limit) return response.text
+    if (plain && announced !== undefined) {
+      return Effect.andThen(
+        Effect.ignore(Stream.runForEachWhile(response.stream, () => Effect.succeed(false))),
+        Effect.fail(new AnswerTooLarge(answerTooLargeProblem(announced, limit)))
+      )
+    }
+    const parts: Array<Uint8Array> = []
+    let size = 0
+    return Effect.flatMap(
+      Stream.runForEachWhile(decodedStream(response), (chunk) =>
+        Effect.sync(() => {
+          size += chunk.byteLength
+          if (size > limit) return false
+          parts.push(chunk)
+          return true
+        })),
+      () =>
+        size > limit
+          ? Effect.fail(new AnswerTooLarge(answerTooLargeProblem(undefined, limit)))
+          : Effect.succeed(utf8.decode(concat(parts)))
+    )
+  })
 
 /** Bodies announced this small (and not encoded) are read in one piece: the collector's bounds hold anyway. */
 const smallBody = 65_536
