@@ -133,7 +133,8 @@ const signalled = (answerAfter?: Duration.DurationInput) => {
         resume(Effect.fail(new HttpClientError.RequestError({ request, reason: "Transport", cause: signal.reason }))))
       if (answerAfter !== undefined) {
         const timer = setTimeout(
-          () => resume(Effect.succeed(HttpClientResponse.fromWeb(request, new Response("{}")))),
+          // Its length announced, as a server that knows it does: such a body is read in one piece.
+          () => resume(Effect.succeed(HttpClientResponse.fromWeb(request, new Response("{}", { headers: { "content-length": "2" } })))),
           Duration.toMillis(Duration.decode(answerAfter))
         )
         signal.addEventListener("abort", () => clearTimeout(timer))

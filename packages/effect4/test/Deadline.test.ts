@@ -119,7 +119,8 @@ const signalled = (answerAfter?: Duration.Input) => {
       signal.addEventListener("abort", () => resume(Effect.fail(aborted(request, signal))))
       if (answerAfter !== undefined) {
         const timer = setTimeout(
-          () => resume(Effect.succeed(HttpClientResponse.fromWeb(request, new Response("{}")))),
+          // Its length announced, as a server that knows it does: such a body is read in one piece.
+          () => resume(Effect.succeed(HttpClientResponse.fromWeb(request, new Response("{}", { headers: { "content-length": "2" } })))),
           Duration.toMillis(Duration.fromInputUnsafe(answerAfter))
         )
         signal.addEventListener("abort", () => clearTimeout(timer))
@@ -211,7 +212,9 @@ describe("abortingDeadline (the deadline of a call's attempt)", () => {
       )
       // `effect/http` reads a web `Response`'s body through `Effect.cached`, which starts a fiber: not the call's.
       const reading = forkCounter()
-      yield* reading.counted(HttpClientResponse.fromWeb(HttpClientRequest.get("http://gw.test/"), new Response("{}")).text)
+      yield* reading.counted(
+        HttpClientResponse.fromWeb(HttpClientRequest.get("http://gw.test/"), new Response("{}", { headers: { "content-length": "2" } })).text
+      )
       const { counted, counter } = forkCounter()
       const answer = yield* counted(sky.request({ path: "/v1/anything", method: "GET" }))
       expect(answer).toEqual({})
