@@ -13,8 +13,10 @@ import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import { type Coding, codingsOf, type Decoded, makeChunkDecoder } from "../../packages/core/src/contentDecoding.js"
 import {
-  answerTooLargeProblem,
+  answerRead,
+  AnswerTooLarge,
   type CollectedBody,
+  makeAnswerCollector,
   makeCollector,
   maxAnswerBytes,
   wholeBody
@@ -23,7 +25,7 @@ import {
 /** @internal */
 export { type Coding, maxDecodedPerChunk } from "../../packages/core/src/contentDecoding.js"
 /** @internal */
-export { maxAnswerBytes } from "../../packages/core/src/boundedBody.js"
+export { AnswerTooLarge, maxAnswerBytes } from "../../packages/core/src/boundedBody.js"
 
 /**
  * The codings still to undo, last applied first; empty when the body is plain
@@ -112,60 +114,31 @@ export const undoCodings = <E>(
 
 const utf8 = new TextDecoder("utf-8")
 
-const concat = (parts: ReadonlyArray<Uint8Array>): Uint8Array => {
-  if (parts.length === 1) return parts[0]!
-  let size = 0
-  for (const part of parts) size += part.byteLength
-  const out = new Uint8Array(size)
-  let offset = 0
-  for (const part of parts) {
-    out.set(part, offset)
-    offset += part.byteLength
-  }
-  return out
-}
-
-/** Why a 2xx body was not read whole (`answerTooLargeProblem`). */
-export class AnswerTooLarge {
-  constructor(readonly message: string) {}
-}
-
 /**
- * The whole 2xx body as UTF-8 text, decoded, at most `limit` bytes of it (`maxAnswerBytes`). A plain body announced
- * within the limit is read by the transport in one piece; any other is read chunk by chunk and counted (a coded one
- * as decoded: fetch decodes and keeps the header), and reading stops, releasing the socket, once it is past the
- * limit, or at its first bytes when it was announced larger.
+ * The whole 2xx body as UTF-8 text, decoded, at most `limit` bytes of it (`maxAnswerBytes`), read as core's
+ * `answerRead` says; reading stops, releasing the socket, once the body is past the limit, or at its first bytes
+ * when it was announced larger.
  */
 export const decodedText = (
   response: HttpClientResponse.HttpClientResponse,
   limit: number = maxAnswerBytes
 ): Effect.Effect<string, HttpClientError.ResponseError | AnswerTooLarge> =>
   Effect.suspend(() => {
-    const headers = response.headers
-    const length = headers["content-length"] === undefined ? NaN : Number(headers["content-length"])
-    const announced = Number.isFinite(length) ? length : undefined
-    const plain = headers["content-encoding"] === undefined
-    if (plain && announced !== undefined && announced <= limit) return response.text
-    if (plain && announced !== undefined) {
+    const plan = answerRead(response.headers, limit)
+    if (plan._tag === "Whole") return response.text
+    if (plan._tag === "Refuse") {
       return Effect.zipRight(
         Effect.ignore(Stream.runForEachWhile(response.stream, () => Effect.succeed(false))),
-        Effect.fail(new AnswerTooLarge(answerTooLargeProblem(announced, limit)))
+        Effect.fail(plan.problem)
       )
     }
-    const parts: Array<Uint8Array> = []
-    let size = 0
+    const collector = makeAnswerCollector(limit)
     return Effect.flatMap(
-      Stream.runForEachWhile(decodedStream(response), (chunk) =>
-        Effect.sync(() => {
-          size += chunk.byteLength
-          if (size > limit) return false
-          parts.push(chunk)
-          return true
-        })),
-      () =>
-        size > limit
-          ? Effect.fail(new AnswerTooLarge(answerTooLargeProblem(undefined, limit)))
-          : Effect.succeed(utf8.decode(concat(parts)))
+      Stream.runForEachWhile(decodedStream(response), (chunk) => Effect.sync(() => collector.push(chunk))),
+      () => {
+        const text = collector.result()
+        return typeof text === "string" ? Effect.succeed(text) : Effect.fail(text)
+      }
     )
   })
 

@@ -34,6 +34,62 @@ export const answerTooLargeProblem = (announced: number | undefined, limit: numb
     ? `the body grew past the ${limit}-byte limit on an answer`
     : `the body (${announced} bytes announced) is larger than the ${limit}-byte limit on an answer`
 
+/** A 2xx body larger than its bound: why (`answerTooLargeProblem`). */
+export class AnswerTooLarge {
+  constructor(readonly message: string) {}
+}
+
+/**
+ * How a 2xx body is read under `limit`: a plain body announced within it in one piece by the transport (`Whole`); a
+ * plain body announced larger not at all (`Refuse`: the reader stops at its first bytes, releasing the socket); any
+ * other chunk by chunk (`Count`, with `makeAnswerCollector`), a coded one as decoded (fetch decodes and keeps the
+ * header).
+ */
+export const answerRead = (
+  headers: Readonly<Record<string, string | undefined>>,
+  limit: number = maxAnswerBytes
+): { readonly _tag: "Whole" } | { readonly _tag: "Refuse"; readonly problem: AnswerTooLarge } | { readonly _tag: "Count" } => {
+  const length = headers["content-length"] === undefined ? NaN : Number(headers["content-length"])
+  if (headers["content-encoding"] !== undefined || !Number.isFinite(length)) return counted
+  return length <= limit ? whole : { _tag: "Refuse", problem: new AnswerTooLarge(answerTooLargeProblem(length, limit)) }
+}
+
+const whole = { _tag: "Whole" } as const
+const counted = { _tag: "Count" } as const
+
+/**
+ * Collects a 2xx body's chunks while they stay within `limit`: `push` says whether to read on, `result` gives the
+ * body as UTF-8 text, or why not.
+ */
+export const makeAnswerCollector = (limit: number = maxAnswerBytes): {
+  readonly push: (chunk: Uint8Array) => boolean
+  readonly result: () => string | AnswerTooLarge
+} => {
+  const parts: Array<Uint8Array> = []
+  let size = 0
+  return {
+    push: (chunk) => {
+      size += chunk.byteLength
+      if (size > limit) return false
+      parts.push(chunk)
+      return true
+    },
+    result: () => {
+      if (size > limit) return new AnswerTooLarge(answerTooLargeProblem(undefined, limit))
+      if (parts.length === 1) return answerDecoder.decode(parts[0]!)
+      const out = new Uint8Array(size)
+      let offset = 0
+      for (const part of parts) {
+        out.set(part, offset)
+        offset += part.byteLength
+      }
+      return answerDecoder.decode(out)
+    }
+  }
+}
+
+const answerDecoder = new TextDecoder("utf-8")
+
 /** The longest message-like string the scanner keeps (`fieldLimits.message`); other strings keep 1,024. */
 export const messageCapture = 8_192
 const otherCapture = 1_024

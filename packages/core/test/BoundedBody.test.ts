@@ -244,3 +244,44 @@ describe("wholeBody (a body read in one piece)", () => {
     expect(BoundedBody.isCollectedBody(whole)).toBe(true)
   })
 })
+
+describe("answerRead and makeAnswerCollector (a 2xx body's bound)", () => {
+  it("reads a plain body announced within the bound whole, refuses one announced larger, counts any other", () => {
+    expect(BoundedBody.answerRead({ "content-length": "10" }, 10)._tag).toBe("Whole")
+    const refused = BoundedBody.answerRead({ "content-length": "11" }, 10)
+    expect(refused._tag).toBe("Refuse")
+    expect(refused._tag === "Refuse" && refused.problem.message).toBe("the body (11 bytes announced) is larger than the 10-byte limit on an answer")
+    expect(BoundedBody.answerRead({}, 10)._tag).toBe("Count")
+    expect(BoundedBody.answerRead({ "content-length": "nonsense" }, 10)._tag).toBe("Count")
+    // A coded body's decoded size is not what was announced.
+    expect(BoundedBody.answerRead({ "content-length": "5", "content-encoding": "gzip" }, 10)._tag).toBe("Count")
+  })
+
+  it("collects chunks up to the bound as text, and stops past it", () => {
+    fc.assert(fc.property(fc.array(fc.uint8Array({ maxLength: 40 }), { maxLength: 8 }), fc.integer({ min: 0, max: 200 }), (chunks, limit) => {
+      const collector = BoundedBody.makeAnswerCollector(limit)
+      let total = 0
+      let stopped = false
+      for (const chunk of chunks) {
+        total += chunk.byteLength
+        if (!collector.push(chunk)) {
+          stopped = true
+          break
+        }
+      }
+      const result = collector.result()
+      if (total > limit) {
+        expect(stopped).toBe(true)
+        expect(result).toBeInstanceOf(BoundedBody.AnswerTooLarge)
+      } else {
+        const all = new Uint8Array(total)
+        let offset = 0
+        for (const chunk of chunks) {
+          all.set(chunk, offset)
+          offset += chunk.byteLength
+        }
+        expect(result).toBe(new TextDecoder().decode(all))
+      }
+    }))
+  })
+})

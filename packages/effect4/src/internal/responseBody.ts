@@ -15,8 +15,10 @@ import * as Pull from "effect/Pull"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import {
-  answerTooLargeProblem,
+  answerRead,
+  AnswerTooLarge,
   type CollectedBody,
+  makeAnswerCollector,
   makeCollector,
   maxAnswerBytes,
   wholeBody
@@ -26,7 +28,7 @@ import { type Coding, codingsOf, type Decoded, makeChunkDecoder } from "../../..
 /** @internal */
 export { type Coding, maxDecodedPerChunk } from "../../../core/src/contentDecoding.js"
 /** @internal */
-export { maxAnswerBytes } from "../../../core/src/boundedBody.js"
+export { AnswerTooLarge, maxAnswerBytes } from "../../../core/src/boundedBody.js"
 
 /**
  * True when the transport decodes bodies itself: `fetch` (a web `Response` underneath) undoes gzip, deflate and
@@ -118,33 +120,10 @@ export const decodedStream = (
 
 const utf8 = new TextDecoder("utf-8")
 
-const concat = (parts: ReadonlyArray<Uint8Array>): Uint8Array => {
-  if (parts.length === 1) return parts[0]!
-  let size = 0
-  for (const part of parts) size += part.byteLength
-  const out = new Uint8Array(size)
-  let offset = 0
-  for (const part of parts) {
-    out.set(part, offset)
-    offset += part.byteLength
-  }
-  return out
-}
-
 /**
- * Why a 2xx body was not read whole (`answerTooLargeProblem`).
- *
- * @internal
- */
-export class AnswerTooLarge {
-  constructor(readonly message: string) {}
-}
-
-/**
- * The whole 2xx body as UTF-8 text, decoded, at most `limit` bytes of it (`maxAnswerBytes`). A plain body announced
- * within the limit is read by the transport in one piece; any other is read chunk by chunk and counted (a coded one
- * as decoded: fetch decodes and keeps the header), and reading stops, releasing the socket, once it is past the
- * limit, or at its first bytes when it was announced larger.
+ * The whole 2xx body as UTF-8 text, decoded, at most `limit` bytes of it (`maxAnswerBytes`), read as core's
+ * `answerRead` says; reading stops, releasing the socket, once the body is past the limit, or at its first bytes
+ * when it was announced larger.
  *
  * @internal
  */
@@ -153,31 +132,21 @@ export const decodedText = (
   limit: number = maxAnswerBytes
 ): Effect.Effect<string, HttpClientError.HttpClientError | AnswerTooLarge> =>
   Effect.suspend(() => {
-    const headers = response.headers
-    const length = headers["content-length"] === undefined ? NaN : Number(headers["content-length"])
-    const announced = Number.isFinite(length) ? length : undefined
-    const plain = headers["content-encoding"] === undefined
-    if (plain && announced !== undefined && announced <= limit) return response.text
-    if (plain && announced !== undefined) {
+    const plan = answerRead(response.headers, limit)
+    if (plan._tag === "Whole") return response.text
+    if (plan._tag === "Refuse") {
       return Effect.andThen(
         Effect.ignore(Stream.runForEachWhile(response.stream, () => Effect.succeed(false))),
-        Effect.fail(new AnswerTooLarge(answerTooLargeProblem(announced, limit)))
+        Effect.fail(plan.problem)
       )
     }
-    const parts: Array<Uint8Array> = []
-    let size = 0
+    const collector = makeAnswerCollector(limit)
     return Effect.flatMap(
-      Stream.runForEachWhile(decodedStream(response), (chunk) =>
-        Effect.sync(() => {
-          size += chunk.byteLength
-          if (size > limit) return false
-          parts.push(chunk)
-          return true
-        })),
-      () =>
-        size > limit
-          ? Effect.fail(new AnswerTooLarge(answerTooLargeProblem(undefined, limit)))
-          : Effect.succeed(utf8.decode(concat(parts)))
+      Stream.runForEachWhile(decodedStream(response), (chunk) => Effect.sync(() => collector.push(chunk))),
+      () => {
+        const text = collector.result()
+        return typeof text === "string" ? Effect.succeed(text) : Effect.fail(text)
+      }
     )
   })
 
