@@ -25,7 +25,7 @@ import * as Path from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
 import { chatRequest, limitedHeaders } from "./contenderProtocol.js"
 import { bareStreamCount } from "./contender.js"
-import { chatCompletion, limitedBody, ssePieces, streamChunks } from "./shared.js"
+import { type AbSide, chatCompletion, interleaved, limitedBody, ssePieces, streamChunks } from "./shared.js"
 
 const here = Path.dirname(fileURLToPath(import.meta.url))
 const path = process.argv[2] ?? "chat"
@@ -60,15 +60,11 @@ const stub = HttpClient.make((request) =>
   })
 )
 
-interface Side {
-  readonly run: (count: number) => Promise<void>
-}
-
 const many = (one: Effect.Effect<unknown, unknown>, count: number): Effect.Effect<void, unknown> =>
   Effect.forEach(Array.from({ length: count }), () => one, { concurrency: path === "stream" ? 1 : 64, discard: true })
 
 /** The bare client over the same stub, as the overhead table's bare contender. */
-const bare = (): Side => {
+const bare = (): AbSide => {
   const headers = { authorization: "Bearer sk-bench-0123456789", accept: "application/json" }
   const request = (extra?: Record<string, string>) =>
     HttpClientRequest.post("http://127.0.0.1:1/v1/chat/completions").pipe(
@@ -84,7 +80,7 @@ const bare = (): Side => {
   return { run: (count) => Effect.runPromise(many(one, count)) }
 }
 
-const sky = async (dir: string): Promise<Side> => {
+const sky = async (dir: string): Promise<AbSide> => {
   const entry = ["index.js", "index.ts"].map((f) => Path.join(dir, f)).find((f) => Fs.existsSync(f))
   if (entry === undefined) throw new Error(`no index.js or index.ts in ${dir}`)
   const { SkyClient } = (await import(pathToFileURL(entry).href)) as typeof import("../src/index.js")
@@ -104,33 +100,12 @@ const sky = async (dir: string): Promise<Side> => {
   return { run: (count) => runtime.runPromise(many(one, count)) }
 }
 
-const median = (xs: ReadonlyArray<number>): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
-
 const main = async (): Promise<void> => {
   const [a, b] = await Promise.all(sides.map((side) => (side === "bare" ? bare() : sky(side))))
-  await a!.run(calls)
-  await b!.run(calls)
-  const per = path === "stream" ? calls * streamChunks : calls
-  const time = async (side: Side): Promise<number> => {
-    ;(globalThis as { gc?: () => void }).gc?.()
-    const start = process.cpuUsage()
-    await side.run(calls)
-    const used = process.cpuUsage(start)
-    return (used.user + used.system) / per
-  }
-  const as: Array<number> = []
-  const bs: Array<number> = []
-  const ratios: Array<number> = []
-  for (let round = 0; round < rounds; round++) {
-    const [ta, tb] = round % 2 === 0 ? [await time(a!), await time(b!)] : [0, 0]
-    const [tb2, ta2] = round % 2 === 1 ? [await time(b!), await time(a!)] : [tb, ta]
-    as.push(ta2)
-    bs.push(tb2)
-    ratios.push(tb2 / ta2)
-  }
+  const result = await interleaved(a!, b!, rounds, calls, path === "stream" ? calls * streamChunks : calls)
   console.log(
-    `${path}: A ${median(as).toFixed(2)} µs, B ${median(bs).toFixed(2)} µs per ${path === "stream" ? "chunk" : "call"} ` +
-      `(medians of ${rounds} x ${calls}); B/A paired median ${median(ratios).toFixed(3)}`
+    `${path}: A ${result.a.toFixed(2)} µs, B ${result.b.toFixed(2)} µs per ${path === "stream" ? "chunk" : "call"} ` +
+      `(medians of ${rounds} x ${calls}); B/A paired median ${result.ratio.toFixed(3)}`
   )
 }
 

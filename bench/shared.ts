@@ -83,3 +83,45 @@ export const ssePieces = (): ReadableStream<Uint8Array> => {
 
 let sseCache: Uint8Array | undefined
 const sseBytes = (): Uint8Array => (sseCache ??= new TextEncoder().encode(sseBody(streamChunks)))
+
+/** One side of an A/B (`bench/ab.ts`, `packages/effect4/bench/ab.ts`): runs `count` calls. */
+export interface AbSide {
+  readonly run: (count: number) => Promise<void>
+}
+
+const median = (xs: ReadonlyArray<number>): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
+
+/**
+ * Two sides run in interleaved rounds (A then B, then B then A, ...) after one warm-up run each: the medians of
+ * this process's CPU per unit (`calls` runs `units` of work, e.g. chunks) and the median of the per-round B/A ratios.
+ */
+export const interleaved = async (
+  a: AbSide,
+  b: AbSide,
+  rounds: number,
+  calls: number,
+  units: number = calls
+): Promise<{ readonly a: number; readonly b: number; readonly ratio: number }> => {
+  await a.run(calls)
+  await b.run(calls)
+  const time = async (side: AbSide): Promise<number> => {
+    ;(globalThis as { gc?: () => void }).gc?.()
+    const start = process.cpuUsage()
+    await side.run(calls)
+    const used = process.cpuUsage(start)
+    return (used.user + used.system) / units
+  }
+  const as: Array<number> = []
+  const bs: Array<number> = []
+  const ratios: Array<number> = []
+  for (let round = 0; round < rounds; round++) {
+    const first = round % 2 === 0 ? a : b
+    const t1 = await time(first)
+    const t2 = await time(first === a ? b : a)
+    const [ta, tb] = first === a ? [t1, t2] : [t2, t1]
+    as.push(ta)
+    bs.push(tb)
+    ratios.push(tb / ta)
+  }
+  return { a: median(as), b: median(bs), ratio: median(ratios) }
+}

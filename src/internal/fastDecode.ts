@@ -111,9 +111,11 @@ const compile = (ast: AST.AST): Is => {
 export const fastDecoder = <A, I>(
   schema: Schema.Schema<A, I>
 ): (u: unknown) => Either.Either<A, ParseResult.ParseError> => {
-  const isType = compile(Schema.typeSchema(schema).ast)
-  const decode = Schema.decodeUnknownEither(schema)
-  return (u) => (isType(u) ? Either.right(u as A) : decode(u))
+  const check = fastChecker(schema)
+  return (u) => {
+    const checked = check(u)
+    return checked instanceof NotDecoded ? Either.left(checked.error) : Either.right(checked)
+  }
 }
 
 /**
@@ -130,7 +132,7 @@ export class NotDecoded {
 }
 
 /**
- * `fastDecoder` without a wrapper around the common result: the input itself when it already has the schema's
+ * The check under `fastDecoder`, without a wrapper around the common result: the input itself when it already has the schema's
  * type, else the decoded value, else a `NotDecoded`. For a stream's events, where an `Either` per event was
  * garbage on every chunk.
  *

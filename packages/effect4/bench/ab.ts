@@ -22,7 +22,7 @@ import * as HttpClientResponse from "effect/http/HttpClientResponse"
 import * as Path from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
 import { chatRequest } from "../../../bench/contenderProtocol.js"
-import { chatCompletion, limitedBody, ssePieces } from "../../../bench/shared.js"
+import { chatCompletion, interleaved, limitedBody, ssePieces } from "../../../bench/shared.js"
 import { bareStreamCount } from "./contender.js"
 
 const here = Path.dirname(fileURLToPath(import.meta.url))
@@ -104,44 +104,15 @@ const contender = async (dir: string) => {
   return { run }
 }
 
-const median = (xs: ReadonlyArray<number>) => {
-  const s = [...xs].sort((a, b) => a - b)
-  return s[Math.floor(s.length / 2)]!
-}
-
 const main = async () => {
   // AB_ONLY=A or AB_ONLY=B runs one side only (for a profile of it).
   const only = process.env["AB_ONLY"]
   const a = only === "B" ? { run: async () => {} } : await contender(aDir)
   const b = only === "A" ? { run: async () => {} } : await contender(Path.join(here, "..", "src"))
-  await a.run(calls)
-  await b.run(calls)
-  const as: Array<number> = []
-  const bs: Array<number> = []
-  const ratios: Array<number> = []
-  const time = async (c: { run: (n: number) => Promise<void> }) => {
-    ;(globalThis as { gc?: () => void }).gc?.()
-    const start = process.cpuUsage()
-    await c.run(calls)
-    const used = process.cpuUsage(start)
-    return (used.user + used.system) / calls
-  }
-  for (let round = 0; round < rounds; round++) {
-    let ta: number, tb: number
-    if (round % 2 === 0) {
-      ta = await time(a)
-      tb = await time(b)
-    } else {
-      tb = await time(b)
-      ta = await time(a)
-    }
-    as.push(ta)
-    bs.push(tb)
-    ratios.push(tb / ta)
-  }
+  const result = await interleaved(a, b, rounds, calls)
   console.log(
-    `${path}: A ${median(as).toFixed(1)} µs, B ${median(bs).toFixed(1)} µs per call (medians of ${rounds} x ${calls}); ` +
-      `B/A paired median ${median(ratios).toFixed(3)}`
+    `${path}: A ${result.a.toFixed(1)} µs, B ${result.b.toFixed(1)} µs per call (medians of ${rounds} x ${calls}); ` +
+      `B/A paired median ${result.ratio.toFixed(3)}`
   )
 }
 

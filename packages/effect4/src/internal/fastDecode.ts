@@ -117,9 +117,11 @@ const compile = (ast: SchemaAST.AST): Is => {
 export const fastDecoder = <S extends Schema.ConstraintDecoder<unknown>>(
   schema: S
 ): (u: unknown) => Result.Result<S["Type"], Schema.SchemaError> => {
-  const isType = compile(SchemaAST.toType(schema.ast))
-  const decode = Schema.decodeUnknownResult(schema)
-  return (u) => (isType(u) ? Result.succeed(u as S["Type"]) : decode(u))
+  const check = fastChecker(schema)
+  return (u) => {
+    const checked = check(u)
+    return checked instanceof NotDecoded ? Result.fail(checked.error) : Result.succeed(checked)
+  }
 }
 
 /**
@@ -136,7 +138,7 @@ export class NotDecoded {
 }
 
 /**
- * `fastDecoder` without a wrapper around the common result: the input itself when it already has the schema's
+ * The check under `fastDecoder`, without a wrapper around the common result: the input itself when it already has the schema's
  * type, else the decoded value, else a `NotDecoded`. For a stream's events, where a `Result` per event was
  * garbage on every chunk.
  *
