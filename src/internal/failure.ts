@@ -72,18 +72,28 @@ export const fromHttpError = (
   })
 }
 
-export const timeoutError = (call: Call, ctx: ResponseContext | undefined, what: string): SkyError.SkyError => {
-  // The deadline passed while an error body was read: its status line and headers did arrive.
-  const pending = call.pendingError
-  const errorCtx = ctx === undefined && pending !== undefined && pending.attempt === call.log.attempts.length + 1
-    ? pending.ctx()
-    : undefined
-  return construct("RequestTimeout", {
-    ...evidenceOf(call, ctx ?? errorCtx, "RequestTimeout"),
-    message: Facts.timeoutMessage(what, errorCtx?.status, Duration.format(call.timeout)),
+export const timeoutError = (call: Call, ctx: ResponseContext | undefined, what: string): SkyError.SkyError =>
+  construct("RequestTimeout", {
+    ...evidenceOf(call, ctx, "RequestTimeout"),
+    // An error answer still being read names its status.
+    message: Facts.timeoutMessage(
+      what,
+      ctx !== undefined && !Facts.isOk(ctx.status) ? ctx.status : undefined,
+      Duration.format(call.timeout)
+    ),
     timeout: call.timeout
   })
-}
+
+/**
+ * The deadline of an attempt's answer passed: before its headers, or while its body was read (`received`, set when
+ * the headers are in, keeps them).
+ *
+ * @internal
+ */
+export const answerTimeoutError = (call: Call, received: (() => ResponseContext) | undefined): SkyError.SkyError =>
+  received === undefined
+    ? timeoutError(call, undefined, "no response")
+    : timeoutError(call, received(), "the response was not complete")
 
 /** A decoder's complaint: a ParseError as its first issue with the path to it, anything else as its message. */
 const complaint = (error: { readonly message: string }): { readonly summary: string; readonly full: string } => {
@@ -122,7 +132,6 @@ export const statusError = (
   call: Call
 ): Effect.Effect<never, SkyError.SkyError> =>
   Effect.suspend(() => {
-    call.pendingError = { attempt: call.log.attempts.length + 1, ctx: contextOf(response, call) }
     const headers = response.headers
     return Effect.flatMap(collectedBody(response, headers), (body) =>
       Effect.clockWith((clock) => {

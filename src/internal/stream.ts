@@ -22,6 +22,7 @@ import * as SkyWire from "../SkyWire.js"
 import { deadline } from "./deadline.js"
 import { NotDecoded } from "./fastDecode.js"
 import {
+  answerTimeoutError,
   contextOf,
   fromHttpError,
   inStreamStatus,
@@ -238,6 +239,15 @@ const notAStreamComplaint = (
   )
 
 /**
+ * What a stream's overall deadline keeps of a response whose body was being read: a 2xx's (an error answer, which
+ * is no stream, is reported as no response).
+ */
+const answered = (received: (() => ResponseContext) | undefined): ResponseContext | undefined => {
+  const ctx = received?.()
+  return ctx !== undefined && isOk(ctx.status) ? ctx : undefined
+}
+
+/**
  * One attempt of a streamed call: sends it, checks its status and content type within the deadline of the
  * headers, then steps its events through `surface` with the idle and overall deadlines, and fails a stream that
  * ends before its terminator.
@@ -255,26 +265,23 @@ export const openStream = <A>(
     const overall = Duration.isFinite(streamTimeout) ? streamTimeout : undefined
     // The headers are due within the attempt's timeout, or sooner when the whole stream is.
     const overallFirst = overall !== undefined && Duration.lessThanOrEqualTo(overall, call.timeout)
-    // Set once the headers of a JSON answer are in, so that a deadline passed while its body is read keeps them.
-    let headersIn: (() => ResponseContext) | undefined
+    // Set once the headers are in, so that a deadline passed while a body (an error, or JSON) is read keeps them.
+    let received: (() => ResponseContext) | undefined
     // The call's span is the parent of this request only (its trace context is what the request propagates),
     // not a service of the whole stream, which would be paid on every pull.
     return Effect.provideService(execute(client, call, attempt, span), Tracer.ParentSpan, span).pipe(
       // The latest attempt is the count; a failure's annotation overwrites it with the same number.
       Effect.tap(() => span.attribute("sky.attempts", attempt)),
       Effect.flatMap((response): Effect.Effect<HttpClientResponse.HttpClientResponse, SkyError.SkyError> => {
+        received = contextOf(response, call)
         if (!isOk(response.status)) return statusError(response, call)
         if (!Facts.isJsonContentType(response.headers["content-type"])) return Effect.succeed(response)
-        headersIn = contextOf(response, call)
         return notAStream(response, call)
       }),
       (opening) =>
         overallFirst
-          ? deadline(opening, overall, () => streamTimeoutError(call, headersIn?.(), overall))
-          : deadline(opening, call.timeout, () =>
-            headersIn === undefined
-              ? timeoutError(call, undefined, "no response")
-              : timeoutError(call, headersIn(), "the response was not complete")),
+          ? deadline(opening, overall, () => streamTimeoutError(call, answered(received), overall))
+          : deadline(opening, call.timeout, () => answerTimeoutError(call, received)),
       Effect.zip(Clock.currentTimeMillis),
       Effect.map(([response, now]) => {
         const ctx = contextOf(response, call)

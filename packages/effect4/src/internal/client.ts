@@ -11,7 +11,14 @@ import { parseJson } from "../../../core/src/json.js"
 import type { CallOptions } from "../SkyClient.js"
 import type * as SkyError from "../SkyError.js"
 import { abortingDeadline, durationOr } from "./deadline.js"
-import { contextOf, fromHttpError, invalidResponse, type ResponseContext, statusError, timeoutError } from "./failure.js"
+import {
+  answerTimeoutError,
+  contextOf,
+  fromHttpError,
+  invalidResponse,
+  type ResponseContext,
+  statusError
+} from "./failure.js"
 import { type Call, type Endpoint, execute, isOk, prepare, type Settings, type Transport } from "./request.js"
 import { AnswerTooLarge, decodedText } from "./responseBody.js"
 import { retried, retriedStream } from "./retry.js"
@@ -39,12 +46,12 @@ export const callJson = <A>(
   Effect.flatMap(prepare(settings, endpoint, options), (call) =>
     retried(call, (attempt, span) => {
       // Set once the headers are in, so that a deadline passed while reading the body keeps status and id.
-      let headersIn: (() => ResponseContext) | undefined
+      let received: (() => ResponseContext) | undefined
       return abortingDeadline(
         Effect.flatMap(execute(client, call, attempt, span), (response) => {
-          if (!isOk(response.status)) return statusError(response, call)
           const ctx = contextOf(response, call)
-          headersIn = ctx
+          received = ctx
+          if (!isOk(response.status)) return statusError(response, call)
           return decodedText(response).pipe(
             Effect.mapError((e) =>
               e instanceof AnswerTooLarge ? invalidResponse(call, ctx(), "", e.message) : fromHttpError(e, call, ctx())
@@ -53,10 +60,7 @@ export const callJson = <A>(
           )
         }),
         call.timeout,
-        () =>
-          headersIn === undefined
-            ? timeoutError(call, undefined, "no response")
-            : timeoutError(call, headersIn(), "the response was not complete")
+        () => answerTimeoutError(call, received)
       )
     }))
 

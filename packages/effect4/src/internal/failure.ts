@@ -98,17 +98,28 @@ export const fromHttpError = (
  *
  * @internal
  */
-export const timeoutError = (call: Call, ctx: ResponseContext | undefined, what: string): SkyError.SkyError => {
-  const pending = call.pendingError
-  const errorCtx = ctx === undefined && pending !== undefined && pending.attempt === call.log.attempts.length + 1
-    ? pending.ctx()
-    : undefined
-  return construct("RequestTimeout", {
-    ...evidenceOf(call, ctx ?? errorCtx, "RequestTimeout"),
-    message: Facts.timeoutMessage(what, errorCtx?.status, Duration.format(call.timeout)),
+export const timeoutError = (call: Call, ctx: ResponseContext | undefined, what: string): SkyError.SkyError =>
+  construct("RequestTimeout", {
+    ...evidenceOf(call, ctx, "RequestTimeout"),
+    // An error answer still being read names its status.
+    message: Facts.timeoutMessage(
+      what,
+      ctx !== undefined && !Facts.isOk(ctx.status) ? ctx.status : undefined,
+      Duration.format(call.timeout)
+    ),
     timeout: call.timeout
   })
-}
+
+/**
+ * The deadline of an attempt's answer passed: before its headers, or while its body was read (`received`, set when
+ * the headers are in, keeps them).
+ *
+ * @internal
+ */
+export const answerTimeoutError = (call: Call, received: (() => ResponseContext) | undefined): SkyError.SkyError =>
+  received === undefined
+    ? timeoutError(call, undefined, "no response")
+    : timeoutError(call, received(), "the response was not complete")
 
 /**
  * A stream's overall deadline passed: a `RequestTimeout` that names `streamTimeout` and keeps what arrived.
@@ -191,7 +202,6 @@ export const statusError = (
   call: Call
 ): Effect.Effect<never, SkyError.SkyError> =>
   Effect.suspend(() => {
-    call.pendingError = { attempt: call.log.attempts.length + 1, ctx: contextOf(response, call) }
     const received = response.headers
     return Effect.flatMap(collectedBody(response, received), (body) =>
       Clock.clockWith((clock) => {

@@ -25,7 +25,7 @@ import type { CallOptions } from "../SkyClient.js"
 import type * as SkyError from "../SkyError.js"
 import * as SkyRetry from "../SkyRetry.js"
 import { durationOr } from "./deadline.js"
-import { fromHttpError, invalidRequest, type ResponseContext } from "./failure.js"
+import { fromHttpError, invalidRequest } from "./failure.js"
 import { type AttemptLog, makeLog } from "./retry.js"
 
 /** @internal */
@@ -145,11 +145,6 @@ export interface Call {
   readonly request: HttpClientRequest.HttpClientRequest
   /** The attempts that failed so far: every error of the call is built with it, so none is built twice. */
   readonly log: AttemptLog
-  /**
-   * The status and headers of the attempt whose error body is being read: a deadline that passes while it is
-   * read keeps them. Tagged with the attempt's number, so that a later attempt never reports them.
-   */
-  pendingError?: { readonly attempt: number; readonly ctx: () => ResponseContext } | undefined
   /** A stream's current attempt has emitted an element: its failure is never retried. */
   emitted?: boolean | undefined
 }

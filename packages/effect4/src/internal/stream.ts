@@ -21,6 +21,7 @@ import type * as SkyError from "../SkyError.js"
 import { deadline } from "./deadline.js"
 import { NotDecoded } from "./fastDecode.js"
 import {
+  answerTimeoutError,
   classified,
   contextOf,
   fromHttpError,
@@ -225,6 +226,15 @@ const notAStream = (
   })
 
 /**
+ * What a stream's overall deadline keeps of a response whose body was being read: a 2xx's (an error answer, which
+ * is no stream, is reported as no response).
+ */
+const answered = (received: (() => ResponseContext) | undefined): ResponseContext | undefined => {
+  const ctx = received?.()
+  return ctx !== undefined && isOk(ctx.status) ? ctx : undefined
+}
+
+/**
  * One attempt of a stream: the request sent within its deadline, then the events of its body stepped by the
  * surface until its terminator, its failure, or a deadline.
  *
@@ -244,8 +254,8 @@ export const openStream = <A>(
     const overall = Duration.isFinite(streamTimeout) ? streamTimeout : undefined
     // The headers are due within the attempt's timeout, or sooner when the whole stream is.
     const overallFirst = overall !== undefined && Duration.isLessThanOrEqualTo(overall, call.timeout)
-    // Set once the headers of a JSON answer are in, so that a deadline passed while its body is read keeps them.
-    let headersIn: (() => ResponseContext) | undefined
+    // Set once the headers are in, so that a deadline passed while a body (an error, or JSON) is read keeps them.
+    let received: (() => ResponseContext) | undefined
     // The call's span is the parent of this request only (its trace context is what the request propagates),
     // not a service of the whole stream, which would be paid on every pull.
     const opening = Effect.provideService(execute(client, call, attempt, span), Tracer.ParentSpan, span).pipe(
@@ -255,9 +265,9 @@ export const openStream = <A>(
         return response
       }),
       Effect.flatMap((response): Effect.Effect<HttpClientResponse.HttpClientResponse, SkyError.SkyError> => {
+        received = contextOf(response, call)
         if (!isOk(response.status)) return statusError(response, call)
         if (!Facts.isJsonContentType(response.headers["content-type"])) return Effect.succeed(response)
-        headersIn = contextOf(response, call)
         return notAStream(response, call)
       })
     )
@@ -265,11 +275,7 @@ export const openStream = <A>(
       opening,
       overallFirst ? overall : call.timeout,
       () =>
-        overallFirst
-          ? streamTimeoutError(call, headersIn?.(), overall)
-          : headersIn === undefined
-          ? timeoutError(call, undefined, "no response")
-          : timeoutError(call, headersIn(), "the response was not complete")
+        overallFirst ? streamTimeoutError(call, answered(received), overall) : answerTimeoutError(call, received)
     ).pipe(
       Effect.zip(Clock.currentTimeMillis),
       Effect.map(([response, now]) => {
