@@ -3,8 +3,8 @@ import * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import { describe, expect, it } from "@effect/vitest"
-import { Clock, Duration, Effect, Exit, Fiber, Layer, Redacted, Supervisor, TestClock } from "effect"
-import { abortingDeadline, deadline } from "../src/internal/deadline.js"
+import { Clock, Duration, Effect, Exit, Fiber, Layer, Redacted, Stream, Supervisor, TestClock } from "effect"
+import { abortingDeadline, movingDeadline } from "../src/internal/deadline.js"
 import { transport } from "../src/internal/request.js"
 import { SkyClient, SkyError } from "../src/index.js"
 
@@ -21,102 +21,72 @@ class ForkCounter extends Supervisor.AbstractSupervisor<number> {
   }
 }
 
-/** A live clock whose scheduler records what the deadline asks of it; `fire` runs the pending task now. */
-const recordingClock = Effect.map(Effect.clock, (live) => {
-  const record = { scheduled: 0, cancelled: 0, pending: undefined as (() => void) | undefined }
-  const timers: Clock.ClockScheduler = {
-    unsafeSchedule: (task) => {
-      record.scheduled += 1
-      record.pending = task
-      return () => {
-        record.cancelled += 1
-        record.pending = undefined
-        return true
-      }
-    }
-  }
-  const clock = {
-    [Clock.ClockTypeId]: Clock.ClockTypeId,
-    currentTimeMillis: live.currentTimeMillis,
-    currentTimeNanos: live.currentTimeNanos,
-    unsafeCurrentTimeMillis: () => live.unsafeCurrentTimeMillis(),
-    unsafeCurrentTimeNanos: () => live.unsafeCurrentTimeNanos(),
-    sleep: (d: Duration.Duration) => live.sleep(d),
-    scheduler: () => Effect.succeed(timers)
-  } satisfies Clock.Clock & { scheduler: () => Effect.Effect<Clock.ClockScheduler> }
-  return { clock: clock as Clock.Clock, record }
-})
+describe("movingDeadline (the deadlines of a stream)", () => {
+  it.effect("fires once its deadline passes, on the TestClock's time", () =>
+    Effect.gen(function*() {
+      const clock = yield* Effect.clock
+      let fired = 0
+      const timer = movingDeadline(clock, () => 1_000, () => fired++)
+      yield* TestClock.adjust("999 millis")
+      expect(fired).toBe(0)
+      yield* TestClock.adjust("1 millis")
+      expect(fired).toBe(1)
+      yield* TestClock.adjust("10 seconds")
+      expect(fired).toBe(1)
+      timer.stop()
+    }))
 
-describe("deadline", () => {
-  it.live("on the live clock forks one fiber per deadline (Effect.timeoutFail forks two)", () =>
+  it.effect("a deadline moved later is looked up again when the timer wakes: it fires at the new one", () =>
+    Effect.gen(function*() {
+      const clock = yield* Effect.clock
+      let due = 1_000
+      let fired = 0
+      movingDeadline(clock, () => due, () => fired++)
+      due = 2_500
+      yield* TestClock.adjust("2499 millis")
+      expect(fired).toBe(0)
+      yield* TestClock.adjust("1 millis")
+      expect(fired).toBe(1)
+    }))
+
+  it.effect("no deadline (Infinity) arms nothing until wake() finds one; an earlier one is taken up at once", () =>
+    Effect.gen(function*() {
+      const clock = yield* Effect.clock
+      let due = Infinity
+      let fired = 0
+      const timer = movingDeadline(clock, () => due, () => fired++)
+      yield* TestClock.adjust("1 hour")
+      expect(fired).toBe(0)
+      due = (yield* Clock.currentTimeMillis) + 300
+      timer.wake()
+      yield* TestClock.adjust("300 millis")
+      expect(fired).toBe(1)
+    }))
+
+  it.effect("stop() cancels it for good", () =>
+    Effect.gen(function*() {
+      const clock = yield* Effect.clock
+      let fired = 0
+      const timer = movingDeadline(clock, () => 100, () => fired++)
+      timer.stop()
+      timer.wake()
+      yield* TestClock.adjust("1 second")
+      expect(fired).toBe(0)
+    }))
+
+  it.live("on the live clock it is a plain timer: it fires, and no fiber is forked", () =>
     Effect.gen(function*() {
       const counter = new ForkCounter()
-      const value = yield* Effect.supervised(deadline(Effect.succeed(1), Duration.seconds(5), timedOut), counter)
-      expect(value).toBe(1)
-      expect(counter.count).toBe(1)
-      const fallback = new ForkCounter()
-      yield* Effect.supervised(Effect.timeoutFail(Effect.succeed(1), { duration: Duration.seconds(5), onTimeout: timedOut }), fallback)
-      expect(fallback.count).toBe(2)
-    }))
-
-  it.live("uses the clock's scheduler: one timer per attempt, cancelled when the work ends first", () =>
-    Effect.gen(function*() {
-      const { clock, record } = yield* recordingClock
-      const value = yield* Effect.withClock(deadline(Effect.succeed("done"), Duration.seconds(5), timedOut), clock)
-      expect(value).toBe("done")
-      expect(record).toMatchObject({ scheduled: 1, cancelled: 1, pending: undefined })
-      const failure = yield* Effect.withClock(
-        Effect.flip(deadline(Effect.fail(timedOut()), Duration.seconds(5), () => new SkyError.ConnectionError({ message: "wrong" }))),
-        clock
+      const fired = yield* Effect.supervised(
+        Effect.flatMap(Effect.clock, (clock) =>
+          Effect.async<number>((resume) => {
+            const start = clock.unsafeCurrentTimeMillis()
+            movingDeadline(clock, () => start + 20, () => resume(Effect.succeed(clock.unsafeCurrentTimeMillis() - start)))
+          })),
+        counter
       )
-      expect(failure.message).toBe("deadline passed")
-      expect(record).toMatchObject({ scheduled: 2, cancelled: 2 })
-    }))
-
-  it.live("when the timer fires, the work is interrupted and has stopped before the deadline's error is returned", () =>
-    Effect.gen(function*() {
-      const { clock, record } = yield* recordingClock
-      let stopped = false
-      const work = Effect.never.pipe(Effect.onInterrupt(() => Effect.sync(() => {
-        stopped = true
-      })))
-      const fiber = yield* Effect.fork(Effect.withClock(deadline(work, Duration.seconds(5), timedOut), clock))
-      for (let i = 0; record.pending === undefined && i < 1_000; i++) yield* Effect.yieldNow()
-      expect(record.pending).toBeDefined()
-      yield* Effect.sync(() => record.pending!())
-      const exit = yield* Fiber.await(fiber)
-      expect(stopped).toBe(true)
-      expect(Exit.isFailure(exit) && exit.cause._tag === "Fail" ? exit.cause.error._tag : exit).toBe("RequestTimeout")
-    }))
-
-  it.live("a caller's interruption interrupts the work, cancels the timer and stays an interruption", () =>
-    Effect.gen(function*() {
-      const { clock, record } = yield* recordingClock
-      let stopped = false
-      const work = Effect.never.pipe(Effect.onInterrupt(() => Effect.sync(() => {
-        stopped = true
-      })))
-      const fiber = yield* Effect.fork(Effect.withClock(deadline(work, Duration.seconds(5), timedOut), clock))
-      for (let i = 0; record.pending === undefined && i < 1_000; i++) yield* Effect.yieldNow()
-      expect(record.pending).toBeDefined()
-      const exit = yield* Fiber.interrupt(fiber)
-      expect(Exit.isInterrupted(exit)).toBe(true)
-      expect(stopped).toBe(true)
-      expect(record.cancelled).toBe(1)
-    }))
-
-  it.live("on the live clock a deadline that passes fails with its error", () =>
-    Effect.gen(function*() {
-      const error = yield* Effect.flip(deadline(Effect.never, Duration.millis(20), timedOut))
-      expect(error._tag).toBe("RequestTimeout")
-    }))
-
-  it.effect("the TestClock (no scheduler) gets Effect.timeoutFail, driven by virtual time", () =>
-    Effect.gen(function*() {
-      const fiber = yield* Effect.fork(Effect.flip(deadline(Effect.never, Duration.seconds(30), timedOut)))
-      yield* TestClock.adjust(Duration.seconds(31))
-      const error = yield* Fiber.join(fiber)
-      expect(error._tag).toBe("RequestTimeout")
+      expect(fired).toBeGreaterThanOrEqual(20)
+      expect(counter.count).toBe(0)
     }))
 })
 
@@ -219,5 +189,45 @@ describe("abortingDeadline (the deadline of a call's attempt)", () => {
       const answer = yield* Effect.supervised(sky.request({ path: "/v1/anything", method: "GET" }), counter)
       expect(answer).toEqual({})
       expect(counter.count).toBe(0)
+    }))
+})
+
+/** A gateway whose stream body comes in `pieces` pieces, one chat event each, then `[DONE]`. */
+const piecewise = (pieces: number) =>
+  HttpClient.make((request) =>
+    Effect.sync(() => {
+      const event = `data: ${JSON.stringify({ id: "a", object: "chat.completion.chunk", created: 0, model: "m", choices: [] })}\n\n`
+      let sent = 0
+      const body = new ReadableStream<Uint8Array>({
+        pull(controller) {
+          sent += 1
+          if (sent > pieces) {
+            controller.enqueue(new TextEncoder().encode("data: [DONE]\n\n"))
+            controller.close()
+          } else {
+            controller.enqueue(new TextEncoder().encode(event))
+          }
+        }
+      })
+      return HttpClientResponse.fromWeb(request, new Response(body, { headers: { "content-type": "text/event-stream" } }))
+    }))
+
+describe("a stream's deadlines (live clock)", () => {
+  it.live("fork no fiber per pull: a stream of 200 pieces starts as many fibers as one of 2", () =>
+    Effect.gen(function*() {
+      const forksFor = (pieces: number) =>
+        Effect.gen(function*() {
+          const sky = yield* SkyClient.make({ apiKey: Redacted.make("sk-deadline-test"), baseUrl: "http://gw.test" }).pipe(
+            Effect.provide(Layer.succeed(HttpClient.HttpClient, piecewise(pieces)))
+          )
+          const counter = new ForkCounter()
+          const count = yield* Effect.supervised(
+            Stream.runCount(sky.chatCompletionsStream({ model: "m", messages: [{ role: "user", content: "hi" }] })),
+            counter
+          )
+          expect(count).toBe(pieces)
+          return counter.count
+        })
+      expect(yield* forksFor(200)).toBe(yield* forksFor(2))
     }))
 })

@@ -1,6 +1,8 @@
 import * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import { describe, expect, it } from "@effect/vitest"
+import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import { Cause, Chunk, Context, Duration, Effect, Exit, Fiber, Layer, Option, Redacted, Stream, TestClock } from "effect"
 import { createServer, type Server, type ServerResponse } from "node:http"
@@ -24,21 +26,43 @@ const answering = (body: string, contentType = "text/event-stream") =>
     )
   )
 
-/** An in-memory gateway whose stream body is `body`: its timing is the body's own (virtual under the TestClock). */
+/** Fails once `signal` is aborted, as a platform client's body or request does. */
+const abortedBy = <E>(signal: AbortSignal, error: () => E): Effect.Effect<never, E> =>
+  Effect.async<never, E>((resume) => {
+    const abort = () => resume(Effect.fail(error()))
+    if (signal.aborted) return abort()
+    signal.addEventListener("abort", abort, { once: true })
+    return Effect.sync(() => signal.removeEventListener("abort", abort))
+  })
+
+/**
+ * An in-memory gateway whose stream body is `body`: its timing is the body's own (virtual under the TestClock). As
+ * every platform client's body does, it fails once the request's signal is aborted.
+ */
 const streaming = (body: Stream.Stream<Uint8Array>, headers: Record<string, string> = {}) =>
   Layer.succeed(
     HttpClient.HttpClient,
-    HttpClient.make((request) =>
+    HttpClient.make((request, _url, signal) =>
       Effect.sync(() => {
         const response = HttpClientResponse.fromWeb(
           request,
           new Response("", { status: 200, headers: { "content-type": "text/event-stream", ...headers } })
         )
+        const aborted = abortedBy(signal, () =>
+          new HttpClientError.ResponseError({ request, response, reason: "Decode", cause: signal.reason }))
         // The response as it is, but for the body's bytes.
-        return Object.create(response, { stream: { value: body } }) as HttpClientResponse.HttpClientResponse
+        return Object.create(response, { stream: { value: Stream.interruptWhen(body, aborted) } }) as HttpClientResponse.HttpClientResponse
       })
     )
   )
+
+/** A gateway that never answers, and gives up when the request's signal is aborted, as every platform client does. */
+const silent = Layer.succeed(
+  HttpClient.HttpClient,
+  HttpClient.make((request, _url, signal) =>
+    abortedBy(signal, () => new HttpClientError.RequestError({ request, reason: "Transport", cause: signal.reason }))
+  )
+)
 
 const chatChunk = (content: string) => ({
   id: "a",
@@ -417,7 +441,7 @@ describe("Stream deadlines (TestClock)", () => {
       expect(error._tag).toBe("RequestTimeout")
       expect(error.status).toBeUndefined()
       expect(error.message).toContain("streamTimeout")
-    }).pipe(Effect.provide(timedClient(Layer.succeed(HttpClient.HttpClient, HttpClient.make(() => Effect.never))))))
+    }).pipe(Effect.provide(timedClient(silent))))
 })
 
 /** A loopback SSE server: `write` starts writing to each response and returns how to stop. */
@@ -445,32 +469,47 @@ const repeatEvery = (ms: number, piece: () => string) => (response: ServerRespon
   return () => clearInterval(timer)
 }
 
+/**
+ * The platform's clients: a stream's deadlines abort its request, and each of them gives up on an aborted
+ * request's body.
+ */
+const transports = [
+  ["undici", NodeHttpClient.layerUndici],
+  ["node:http", NodeHttpClient.layer],
+  ["fetch", FetchHttpClient.layer]
+] as const
+
 /** Runs a chat stream against a loopback server, giving up after 10 s (the old client never ended). */
-const liveRun = (write: (response: ServerResponse) => () => void, options: Partial<SkyClient.Options> = {}) =>
+const liveRun = (
+  write: (response: ServerResponse) => () => void,
+  options: Partial<SkyClient.Options> = {},
+  transport: Layer.Layer<HttpClient.HttpClient> = NodeHttpClient.layerUndici,
+  each: () => Effect.Effect<void> = () => Effect.void
+) =>
   Effect.scoped(Effect.gen(function*() {
     const baseUrl = yield* serve(write)
     // Built in this scope: the transport lives until the server is stopped.
     const sky = Context.get(
       yield* Layer.build(
         SkyClient.layer({ apiKey, baseUrl, maxRetries: 0, timeout: "300 millis", ...options }).pipe(
-          Layer.provide(NodeHttpClient.layerUndici),
+          Layer.provide(transport),
           Layer.orDie
         )
       ),
       SkyClient.SkyClient
     )
     let count = 0
-    const exit = yield* Stream.runForEach(sky.chatCompletionsStream(chat), () => Effect.sync(() => count++)).pipe(
+    const exit = yield* Stream.runForEach(sky.chatCompletionsStream(chat), () => Effect.zipRight(each(), Effect.sync(() => count++))).pipe(
       Effect.timeoutFail({ duration: "10 seconds", onTimeout: () => new Error("the stream never ended") }),
       Effect.exit
     )
     return { exit, count }
   }))
 
-describe("Stream deadlines (loopback)", () => {
+describe.each(transports)("Stream deadlines (loopback, %s)", (_name, transport) => {
   it.live("a server sending `: ping` every 50 ms for ever ends in RequestTimeout after the idle timeout", () =>
     Effect.gen(function*() {
-      const { count, exit } = yield* liveRun(repeatEvery(50, () => ": ping\n\n"))
+      const { count, exit } = yield* liveRun(repeatEvery(50, () => ": ping\n\n"), {}, transport)
       expectTimeout(Option.some(exit as Exit.Exit<void, SkyError.SkyError>), 300, "no stream event")
       expect(count).toBe(0)
     }))
@@ -479,7 +518,7 @@ describe("Stream deadlines (loopback)", () => {
     Effect.gen(function*() {
       const text = chatEvent("slow")
       let at = 0
-      const { count, exit } = yield* liveRun(repeatEvery(20, () => text[at++ % text.length]!))
+      const { count, exit } = yield* liveRun(repeatEvery(20, () => text[at++ % text.length]!), {}, transport)
       expectTimeout(Option.some(exit as Exit.Exit<void, SkyError.SkyError>), 300, "no stream event")
       expect(count).toBe(0)
     }))
@@ -490,8 +529,22 @@ describe("Stream deadlines (loopback)", () => {
         // An idle timeout far above the gap between events: only streamTimeout can end this stream.
         timeout: "5 seconds",
         streamTimeout: "1 second"
-      })
+      }, transport)
       expectTimeout(Option.some(exit as Exit.Exit<void, SkyError.SkyError>), 1000, "streamTimeout")
       expect(count).toBeGreaterThan(0)
+    }))
+
+  it.live("a caller slower than the idle timeout does not trip it: the wait for an event starts when it asks for one", () =>
+    Effect.gen(function*() {
+      let sent = 0
+      const { count, exit } = yield* liveRun(
+        // Each event within the idle timeout of the last, each taken by the caller well after it (400 ms).
+        repeatEvery(200, () => (++sent <= 4 ? chatEvent("x") : sent === 5 ? "data: [DONE]\n\n" : "")),
+        {},
+        transport,
+        () => Effect.sleep("400 millis")
+      )
+      expect(Exit.isSuccess(exit)).toBe(true)
+      expect(count).toBe(4)
     }))
 })

@@ -9,11 +9,9 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Context from "effect/Context"
-import * as Fiber from "effect/Fiber"
 import * as FiberRef from "effect/FiberRef"
 import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
-import type * as SkyError from "../SkyError.js"
 
 /**
  * A duration from any input, or the fallback when the input is absent or
@@ -24,66 +22,6 @@ import type * as SkyError from "../SkyError.js"
  */
 export const durationOr = (input: Duration.DurationInput | undefined, fallback: Duration.Duration): Duration.Duration =>
   input === undefined ? fallback : Option.getOrElse(Duration.decodeUnknown(input), () => fallback)
-
-/**
- * `Effect.timeoutFail` without its cost on the live clock: the work runs in one
- * forked fiber whose exit is taken as it is (no race of two fibers, no merge of
- * fiber refs), and the deadline is a timer of the clock's own scheduler (one
- * fiber forked per attempt instead of two). A caller's interruption interrupts
- * the work and stays an interruption; a passed deadline interrupts the work and
- * waits for it to stop before failing, as `Effect.timeoutFail` does. A clock
- * without a scheduler (the TestClock has none) gets `Effect.timeoutFail` itself,
- * so tests drive deadlines with virtual time.
- *
- * @internal
- */
-export const deadline = <A, E = SkyError.SkyError, R = never>(
-  self: Effect.Effect<A, E, R>,
-  duration: Duration.Duration,
-  onTimeout: () => E
-): Effect.Effect<A, E, R> =>
-  Effect.clockWith((clock) => {
-    const scheduler = (clock as Partial<SchedulingClock>).scheduler
-    if (typeof scheduler !== "function" || !Duration.isFinite(duration)) {
-      return Effect.timeoutFail(self, { duration, onTimeout })
-    }
-    return Effect.flatMap(scheduler.call(clock), (timers) => withTimer(self, timers, duration, onTimeout))
-  })
-
-/** The live clock's `scheduler()`, which `Clock.Clock` does not declare. */
-interface SchedulingClock {
-  scheduler(): Effect.Effect<Clock.ClockScheduler>
-}
-
-const withTimer = <A, E, R>(
-  self: Effect.Effect<A, E, R>,
-  timers: Clock.ClockScheduler,
-  duration: Duration.Duration,
-  onTimeout: () => E
-): Effect.Effect<A, E, R> =>
-  Effect.uninterruptibleMask((restore) =>
-    Effect.flatMap(Effect.fork(restore(self)), (fiber) =>
-      Effect.onInterrupt(
-        restore(Effect.async<A, E>((resume) => {
-          let settled = false
-          const cancel = timers.unsafeSchedule(() => {
-            if (settled) return
-            settled = true
-            resume(Effect.zipRight(Fiber.interrupt(fiber), Effect.fail(onTimeout())))
-          }, duration)
-          fiber.addObserver((exit) => {
-            if (settled) return
-            settled = true
-            cancel()
-            resume(exit)
-          })
-          return Effect.sync(() => {
-            settled = true
-            cancel()
-          })
-        })),
-        () => Fiber.interrupt(fiber)
-      )))
 
 /**
  * The deadline of one attempt, kept by aborting its request rather than by a second fiber: the attempt runs in
@@ -141,6 +79,60 @@ export interface SettableFiber {
 }
 
 const noTimer = (): void => {}
+
+/** The live clock's `scheduler()`, which `Clock.Clock` does not declare: how a live clock is told from others. */
+interface SchedulingClock {
+  scheduler(): Effect.Effect<Clock.ClockScheduler>
+}
+
+/**
+ * A deadline that moves, for a stream: `due()` says when it is now (`Clock` milliseconds; `Infinity`: none), and
+ * `fire` runs once a timer finds it passed. Moving the deadline later costs nothing: the timer sleeps until the
+ * deadline it saw, and there looks again (sleeping on until the new one). A deadline moved earlier than the one
+ * armed (or set again after `Infinity`) is taken up by `wake()`. `stop()` cancels the timer for good.
+ *
+ * On Effect 3 the stream's deadlines used to be one fiber forked per pull, racing the pull; this keeps them with
+ * one plain timer per stream (see `startTimer`: a fiber on the TestClock).
+ *
+ * @internal
+ */
+export interface MovingDeadline {
+  readonly wake: () => void
+  readonly stop: () => void
+}
+
+/** @internal */
+export const movingDeadline = (clock: Clock.Clock, due: () => number, fire: () => void): MovingDeadline => {
+  let cancel = noTimer
+  /** When the armed timer is due (`Infinity`: none armed). */
+  let armedFor = Infinity
+  let done = false
+  const check = (): void => {
+    if (done) return
+    const at = due()
+    const left = at - clock.unsafeCurrentTimeMillis()
+    if (left <= 0) {
+      done = true
+      armedFor = Infinity
+      fire()
+      return
+    }
+    armedFor = at
+    cancel = startTimer(clock, Duration.millis(left), check)
+  }
+  check()
+  return {
+    wake: () => {
+      if (done || due() >= armedFor) return
+      cancel()
+      check()
+    },
+    stop: () => {
+      done = true
+      cancel()
+    }
+  }
+}
 
 /**
  * Calls `fire` once `duration` has passed on `clock`; gives what cancels it. The live clock's is a plain timer;

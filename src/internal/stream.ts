@@ -6,11 +6,17 @@
  * @internal
  */
 import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import type * as HttpClientError from "@effect/platform/HttpClientError"
+import * as Cause from "effect/Cause"
+import * as Channel from "effect/Channel"
 import * as Chunk from "effect/Chunk"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as ExecutionStrategy from "effect/ExecutionStrategy"
+import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
+import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as Tracer from "effect/Tracer"
 import type * as Sse from "../../packages/core/src/sse.js"
@@ -19,7 +25,7 @@ import * as Facts from "../../packages/core/src/callEvidence.js"
 import { hasErrorField, NotJson, parseJson, parseJsonValue } from "../../packages/core/src/json.js"
 import type * as SkyError from "../SkyError.js"
 import * as SkyWire from "../SkyWire.js"
-import { deadline } from "./deadline.js"
+import { movingDeadline } from "./deadline.js"
 import { NotDecoded } from "./fastDecode.js"
 import {
   answerTimeoutError,
@@ -108,96 +114,6 @@ export const typeOf = (value: { readonly type?: unknown }, event: Sse.Event): st
   typeof value.type === "string" ? value.type : event.event
 
 /**
- * SSE events from a byte stream (see `makeEventDecoder`: linear whatever the line endings). A chunk of bytes that
- * completes no event gives an empty chunk, which the idle deadline does not count as an event.
- */
-const sseEvents = <E>(
-  bytes: Stream.Stream<Uint8Array, E>,
-  onTooLarge: (message: string) => E
-): Stream.Stream<Sse.Event, E> =>
-  Stream.suspend(() => {
-    const decoder = makeEventDecoder()
-    return bytes.pipe(
-      Stream.decodeText(),
-      Stream.mapChunksEffect((texts) => {
-        const events: Array<Sse.Event> = []
-        for (const text of texts) {
-          const result = decoder.push(text)
-          if (!Array.isArray(result)) return Effect.fail(onTooLarge(result.message))
-          for (const event of result) events.push(event)
-        }
-        return Effect.succeed(Chunk.unsafeFromArray(events))
-      }),
-      Stream.concat(Stream.suspend(() => {
-        const result = decoder.end()
-        return Array.isArray(result) ? Stream.fromIterable(result) : Stream.fail(onTooLarge(result.message))
-      }))
-    )
-  })
-
-/** The deadlines of a stream once its headers are in. */
-interface StreamDeadlines<E> {
-  /** The longest wait for the next event; comments and partial events do not reset it. */
-  readonly idle: Duration.Duration
-  readonly onIdle: () => E
-  /** When the whole stream must have ended (`Clock` milliseconds), if ever. */
-  readonly endBy: number | undefined
-  readonly onOverall: () => E
-}
-
-/**
- * What one chunk of events gives a stream: the elements to emit, then, when the stream stops there, how
- * (`Option.none()`: its terminator; `Option.some(error)`: its failure).
- */
-interface Stepped<A, E> {
-  readonly emit: ReadonlyArray<A>
-  readonly stop?: Option.Option<E>
-}
-
-/**
- * The elements of a stream of events, each chunk of events read by `step`, with an idle deadline measured between
- * events (an empty chunk, from bytes that completed no event, does not count) and an overall deadline. Each pull
- * waits at most until the nearer deadline.
- *
- * One pull does it all (deadlines, stepping, stopping) so that a chunk of events costs one stage, not a stage
- * each plus a `Take` per outcome to flatten.
- */
-const stepEvents = <A, E>(
-  self: Stream.Stream<Sse.Event, E>,
-  deadlines: StreamDeadlines<E>,
-  step: (events: Chunk.Chunk<Sse.Event>) => Stepped<A, E>
-): Stream.Stream<A, E> =>
-  Stream.fromPull(Effect.map(Stream.toPull(self), (pull) => {
-    const idleMillis = Duration.toMillis(deadlines.idle)
-    /** When the next event is due; set when a wait for it begins. */
-    let idleEnd: number | undefined
-    /** How the stream stops, once a step has said so: nothing more is pulled. */
-    let stopped: Option.Option<E> | undefined
-    const onChunk = (events: Chunk.Chunk<Sse.Event>): Effect.Effect<Chunk.Chunk<A>, Option.Option<E>> => {
-      if (events.length === 0) return next
-      idleEnd = undefined
-      const stepped = step(events)
-      if (stepped.stop !== undefined) stopped = stepped.stop
-      if (stepped.emit.length > 0) return Effect.succeed(Chunk.unsafeFromArray(stepped.emit))
-      return next
-    }
-    const next: Effect.Effect<Chunk.Chunk<A>, Option.Option<E>> = Effect.flatMap(Clock.currentTimeMillis, (now) => {
-      if (stopped !== undefined) return Effect.fail(stopped)
-      if (idleEnd === undefined) idleEnd = now + idleMillis
-      const idleLeft = idleEnd - now
-      const overallLeft = deadlines.endBy === undefined ? Infinity : deadlines.endBy - now
-      const onTimeout = (): Option.Option<E> =>
-        Option.some(overallLeft <= idleLeft ? deadlines.onOverall() : deadlines.onIdle())
-      const left = Math.min(idleLeft, overallLeft)
-      if (left <= 0) return Effect.fail(onTimeout())
-      // One forked fiber per pull on the live clock (`deadline`), not the two of `Effect.timeoutFail`.
-      const waited = left === Infinity ? pull : deadline(pull, Duration.millis(left), onTimeout)
-      return Effect.flatMap(waited, onChunk)
-    })
-    return next
-  }))
-
-/**
  * A stream request answered with JSON instead of events: an error body becomes its SkyError (with the table's
  * status, as for an in-stream error), anything else an InvalidResponse that keeps the body.
  */
@@ -247,10 +163,21 @@ const answered = (received: (() => ResponseContext) | undefined): ResponseContex
   return ctx !== undefined && isOk(ctx.status) ? ctx : undefined
 }
 
+/** Which of a stream's deadlines passed. */
+type Passed = "headers" | "idle" | "overall"
+
 /**
  * One attempt of a streamed call: sends it, checks its status and content type within the deadline of the
  * headers, then steps its events through `surface` with the idle and overall deadlines, and fails a stream that
  * ends before its terminator.
+ *
+ * The deadlines are kept by aborting the request, as a plain call's are (`abortingDeadline`): the attempt's
+ * request is tied to a scope of its own, which one timer (`movingDeadline`) closes when the deadline in force
+ * passes; the failure that follows (the request's, or its body's) becomes that deadline's `RequestTimeout`. The
+ * idle deadline counts from when the stream starts waiting for its next event (not while the caller holds the
+ * last one), and only events reset it. The body is read in one stage (bytes to text to events to elements), with
+ * nothing forked or raced per pull: on Effect 3 each stage and the race of each pull cost more CPU per chunk than
+ * the client's own work on it (bench/findings.md).
  */
 export const openStream = <A>(
   client: Transport,
@@ -260,82 +187,189 @@ export const openStream = <A>(
   surface: StreamSurface<A>,
   streamTimeout: Duration.Duration
 ): Stream.Stream<A, SkyError.SkyError> =>
-  // The attempt's scope lives as long as its stream: closing it when the stream ends aborts the request.
-  Stream.unwrapScoped(Effect.flatMap(Clock.currentTimeMillis, (startedAt) => {
-    const overall = Duration.isFinite(streamTimeout) ? streamTimeout : undefined
-    // The headers are due within the attempt's timeout, or sooner when the whole stream is.
-    const overallFirst = overall !== undefined && Duration.lessThanOrEqualTo(overall, call.timeout)
-    // Set once the headers are in, so that a deadline passed while a body (an error, or JSON) is read keeps them.
-    let received: (() => ResponseContext) | undefined
-    // The call's span is the parent of this request only (its trace context is what the request propagates),
-    // not a service of the whole stream, which would be paid on every pull.
-    return Effect.provideService(execute(client, call, attempt, span), Tracer.ParentSpan, span).pipe(
-      // The latest attempt is the count; a failure's annotation overwrites it with the same number.
-      Effect.tap(() => span.attribute("sky.attempts", attempt)),
-      Effect.flatMap((response): Effect.Effect<HttpClientResponse.HttpClientResponse, SkyError.SkyError> => {
-        received = contextOf(response, call)
-        if (!isOk(response.status)) return statusError(response, call)
-        if (!Facts.isJsonContentType(response.headers["content-type"])) return Effect.succeed(response)
-        return notAStream(response, call)
-      }),
-      (opening) =>
-        overallFirst
-          ? deadline(opening, overall, () => streamTimeoutError(call, answered(received), overall))
-          : deadline(opening, call.timeout, () => answerTimeoutError(call, received)),
-      Effect.zip(Clock.currentTimeMillis),
-      Effect.map(([response, now]) => {
-        const ctx = contextOf(response, call)
-        let ended = false
-        let complete = false
-        /** The failure that ends the stream for an error body the gateway sent after HTTP 200. */
-        const inStreamError = (body: unknown): Option.Option<SkyError.SkyError> =>
-          Option.some(inStreamStatus(SkyWire.decodeError(
-            { status: response.status, headers: response.headers, body },
-            { method: call.endpoint.method, url: call.safeUrl, secrets: call.secrets, now, attempts: call.log.attempts }
-          )))
-        /** One chunk of events at a time: what to emit, then the end or the failure, if any. */
-        const stepChunk = (events: Chunk.Chunk<Sse.Event>): Stepped<A, SkyError.SkyError> => {
-          const emit: Array<A> = []
-          for (const event of events) {
-            const outcome = surface.step(event, emit)
-            if (outcome === undefined) continue
-            switch (outcome._tag) {
-              case "Complete":
-                complete = true
-                continue
-              case "End":
-                ended = true
-                return { emit, stop: Option.none() }
-              case "Error":
-                return { emit, stop: inStreamError(outcome.error) }
-              case "Invalid":
-                return { emit, stop: Option.some(invalidResponse(call, ctx(), event.data, outcome.problem)) }
-            }
-          }
-          return { emit }
+  // The stream's scope ends the attempt's: the request's own scope is a child of it.
+  Stream.unwrapScoped(Effect.clockWith((clock) =>
+    Effect.flatMap(Effect.flatMap(Effect.scope, (scope) => Scope.fork(scope, ExecutionStrategy.sequential)), (requestScope) => {
+      const startedAt = clock.unsafeCurrentTimeMillis()
+      const overall = Duration.isFinite(streamTimeout) ? streamTimeout : undefined
+      const overallMillis = overall === undefined ? Infinity : Duration.toMillis(overall)
+      const idleMillis = Duration.toMillis(call.timeout)
+      // The headers are due within the attempt's timeout, or sooner when the whole stream is.
+      const overallFirst = overall !== undefined && overallMillis <= idleMillis
+      const headersBy = startedAt + Math.min(idleMillis, overallMillis)
+      const endBy = startedAt + overallMillis
+      /** False until the headers are in. */
+      let opened = false
+      /** When the wait for the next event began; `undefined` while the caller holds the last one. */
+      let waitingSince: number | undefined
+      let passed: Passed | undefined
+      const timer = movingDeadline(
+        clock,
+        () => (opened ? Math.min(waitingSince === undefined ? Infinity : waitingSince + idleMillis, endBy) : headersBy),
+        () => {
+          passed = !opened ? "headers" : clock.unsafeCurrentTimeMillis() >= endBy ? "overall" : "idle"
+          Effect.runSync(Scope.close(requestScope, Exit.void))
         }
-        const stepAndMark = (events: Chunk.Chunk<Sse.Event>): Stepped<A, SkyError.SkyError> => {
-          const stepped = stepChunk(events)
-          if (stepped.emit.length > 0) call.emitted = true
-          return stepped
-        }
-        return sseEvents(
-          decodedStream(response).pipe(Stream.mapError((e) => fromHttpError(e, call, ctx()))),
-          (message) => invalidResponse(call, ctx(), "", message)
-        ).pipe(
-          (events) =>
-            stepEvents(events, {
-              idle: call.timeout,
-              onIdle: () => timeoutError(call, ctx(), "no stream event"),
-              endBy: overall === undefined ? undefined : startedAt + Duration.toMillis(overall),
-              onOverall: () => streamTimeoutError(call, ctx(), streamTimeout)
-            }, stepAndMark),
-          Stream.concat(Stream.suspend(() =>
-            ended || (surface.endsAtEof && complete)
-              ? Stream.empty
-              : Stream.fail(invalidResponse(call, ctx(), "", Facts.prematureEndProblem(surface.endsAtEof)))
+      )
+      // Set once the headers are in, so that a deadline passed while a body (an error, or JSON) is read keeps them.
+      let received: (() => ResponseContext) | undefined
+      const headersTimedOut = (): SkyError.SkyError =>
+        overallFirst ? streamTimeoutError(call, answered(received), streamTimeout) : answerTimeoutError(call, received)
+      // The call's span is the parent of this request only (its trace context is what the request propagates),
+      // not a service of the whole stream, which would be paid on every pull.
+      const opening = execute(client, call, attempt, span).pipe(
+        Effect.provideService(Tracer.ParentSpan, span),
+        Effect.provideService(Scope.Scope, requestScope),
+        // The latest attempt is the count; a failure's annotation overwrites it with the same number.
+        Effect.tap(() => span.attribute("sky.attempts", attempt)),
+        Effect.flatMap((response): Effect.Effect<HttpClientResponse.HttpClientResponse, SkyError.SkyError> => {
+          received = contextOf(response, call)
+          if (!isOk(response.status)) return statusError(response, call)
+          if (!Facts.isJsonContentType(response.headers["content-type"])) return Effect.succeed(response)
+          return notAStream(response, call)
+        }),
+        // Whatever failed once the deadline had passed failed because of it (the request was aborted).
+        Effect.catchAll((error) => Effect.fail(passed === undefined ? error : headersTimedOut())),
+        Effect.flatMap((response) => (passed === undefined ? Effect.succeed(response) : Effect.fail(headersTimedOut())))
+      )
+      return Effect.as(
+        Effect.addFinalizer(() => Effect.sync(timer.stop)),
+        Stream.unwrap(Effect.map(opening, (response) => {
+          const ctx = contextOf(response, call)
+          opened = true
+          waitingSince = clock.unsafeCurrentTimeMillis()
+          const timedOut = (): SkyError.SkyError =>
+            passed === "overall"
+              ? streamTimeoutError(call, ctx(), streamTimeout)
+              : timeoutError(call, ctx(), "no stream event")
+          return Stream.fromChannel(Channel.pipeTo(
+            Stream.toChannel(decodedStream(response)),
+            readEvents(call, response, ctx, surface, clock, {
+              waiting: () => {
+                waitingSince = clock.unsafeCurrentTimeMillis()
+                timer.wake()
+              },
+              holding: () => {
+                waitingSince = undefined
+              },
+              failure: (error) => (passed !== undefined ? timedOut() : fromHttpError(error, call, ctx())),
+              passed: () => (passed !== undefined ? timedOut() : undefined)
+            })
           ))
-        )
-      })
-    )
-  }))
+        }))
+      )
+    })
+  ))
+
+/** What the body's reader tells the deadlines, and asks of them. */
+interface ReadHooks {
+  /** The stream waits for its next event from now. */
+  readonly waiting: () => void
+  /** The caller holds elements: no wait for an event runs. */
+  readonly holding: () => void
+  /** The failure of the body's bytes, as the caller sees it (a deadline's, when one passed). */
+  readonly failure: (error: HttpClientError.ResponseError) => SkyError.SkyError
+  /** The failure of a body that ended after a deadline passed (a client that ends an aborted body). */
+  readonly passed: () => SkyError.SkyError | undefined
+}
+
+/**
+ * The body's bytes to the surface's elements, in one channel: each chunk of bytes is decoded to text, framed into
+ * SSE events (`makeEventDecoder`: linear whatever the line endings) and stepped by the surface; the elements of a
+ * chunk go downstream as one chunk; the surface's terminator ends the stream there (the rest is not read), and a
+ * body that ends before it fails.
+ */
+const readEvents = <A>(
+  call: Call,
+  response: HttpClientResponse.HttpClientResponse,
+  ctx: () => ResponseContext,
+  surface: StreamSurface<A>,
+  clock: Clock.Clock,
+  hooks: ReadHooks
+): Channel.Channel<Chunk.Chunk<A>, Chunk.Chunk<Uint8Array>, SkyError.SkyError, HttpClientError.ResponseError, unknown, unknown> => {
+  const text = new TextDecoder()
+  const events = makeEventDecoder()
+  const now = clock.unsafeCurrentTimeMillis()
+  let ended = false
+  let complete = false
+  /** The failure that ends the stream for an error body the gateway sent after HTTP 200. */
+  const inStreamError = (body: unknown): SkyError.SkyError =>
+    inStreamStatus(SkyWire.decodeError(
+      { status: response.status, headers: response.headers, body },
+      { method: call.endpoint.method, url: call.safeUrl, secrets: call.secrets, now, attempts: call.log.attempts }
+    ))
+  /**
+   * Steps `decoded` (the events of some text, or the decoder's complaint): pushes the elements on `emit`; gives
+   * how the stream stops there, if it does (`Option.none()`: its terminator).
+   */
+  const step = (
+    decoded: Array<Sse.Event> | { readonly message: string },
+    emit: Array<A>
+  ): Option.Option<SkyError.SkyError> | undefined => {
+    if (!Array.isArray(decoded)) return Option.some(invalidResponse(call, ctx(), "", decoded.message))
+    for (const event of decoded) {
+      const outcome = surface.step(event, emit)
+      if (outcome === undefined) continue
+      switch (outcome._tag) {
+        case "Complete":
+          complete = true
+          continue
+        case "End":
+          ended = true
+          return Option.none()
+        case "Error":
+          return Option.some(inStreamError(outcome.error))
+        case "Invalid":
+          return Option.some(invalidResponse(call, ctx(), event.data, outcome.problem))
+      }
+    }
+    return undefined
+  }
+  /** The elements of a chunk downstream, then the stream's end, failure, or next read. */
+  const then = (
+    emit: Array<A>,
+    stop: Option.Option<SkyError.SkyError> | undefined,
+    next: Channel.Channel<Chunk.Chunk<A>, Chunk.Chunk<Uint8Array>, SkyError.SkyError, HttpClientError.ResponseError, unknown, unknown>
+  ): Channel.Channel<Chunk.Chunk<A>, Chunk.Chunk<Uint8Array>, SkyError.SkyError, HttpClientError.ResponseError, unknown, unknown> => {
+    const after = stop === undefined ? next : Option.isNone(stop) ? Channel.void : Channel.fail(stop.value)
+    if (emit.length === 0) return after
+    call.emitted = true
+    hooks.holding()
+    // The caller has taken the chunk when this channel runs on: the wait for the next event starts there.
+    return Channel.flatMap(Channel.write(Chunk.unsafeFromArray(emit)), () => {
+      hooks.waiting()
+      return after
+    })
+  }
+  const read: Channel.Channel<Chunk.Chunk<A>, Chunk.Chunk<Uint8Array>, SkyError.SkyError, HttpClientError.ResponseError, unknown, unknown> =
+    Channel.readWithCause({
+      onInput: (pieces: Chunk.Chunk<Uint8Array>) => {
+        const emit: Array<A> = []
+        let stop: Option.Option<SkyError.SkyError> | undefined
+        let evented = false
+        for (const piece of pieces) {
+          const decoded = events.push(text.decode(piece, { stream: true }))
+          if (Array.isArray(decoded) && decoded.length > 0) evented = true
+          stop = step(decoded, emit)
+          if (stop !== undefined) break
+        }
+        // Bytes that completed no event do not reset the idle deadline; events that gave no element do.
+        if (evented && emit.length === 0) hooks.waiting()
+        return then(emit, stop, read)
+      },
+      onFailure: (cause) => Channel.failCause(Cause.map(cause, hooks.failure)),
+      onDone: () => {
+        const timedOut = hooks.passed()
+        if (timedOut !== undefined) return Channel.fail(timedOut)
+        const emit: Array<A> = []
+        // The text's last bytes, then the last event, which may end without its blank line.
+        const stop = step(events.push(text.decode()), emit) ?? step(events.end(), emit)
+        const premature = (): Option.Option<SkyError.SkyError> | undefined =>
+          ended || (surface.endsAtEof && complete)
+            ? Option.none()
+            : Option.some(invalidResponse(call, ctx(), "", Facts.prematureEndProblem(surface.endsAtEof)))
+        return then(emit, stop ?? premature(), Channel.void)
+      }
+    })
+  return read
+}
