@@ -534,6 +534,35 @@ describe.each(transports)("Stream deadlines (loopback, %s)", (_name, transport) 
       expect(count).toBeGreaterThan(0)
     }))
 
+  it.live("a caller that stops early (take 3, or an interruption) closes the connection at once", () =>
+    Effect.scoped(Effect.gen(function*() {
+      let closed = 0
+      const baseUrl = yield* serve((response) => {
+        const timer = setInterval(() => response.write(chatEvent("x")), 20)
+        return () => {
+          clearInterval(timer)
+          closed += 1
+        }
+      })
+      const sky = Context.get(
+        yield* Layer.build(
+          SkyClient.layer({ apiKey, baseUrl, maxRetries: 0, timeout: "300 millis", streamTimeout: "5 seconds" }).pipe(
+            Layer.provide(transport),
+            Layer.orDie
+          )
+        ),
+        SkyClient.SkyClient
+      )
+      const taken = yield* Stream.runCollect(Stream.take(sky.chatCompletionsStream(chat), 3))
+      expect(Chunk.size(taken)).toBe(3)
+      const fiber = yield* Effect.fork(Stream.runDrain(sky.chatCompletionsStream(chat)))
+      yield* Effect.sleep("100 millis")
+      yield* Fiber.interrupt(fiber)
+      // The server sees both responses closed, long before either deadline could have passed.
+      for (let i = 0; i < 100 && closed < 2; i++) yield* Effect.sleep("10 millis")
+      expect(closed).toBe(2)
+    })))
+
   it.live("a caller slower than the idle timeout does not trip it: the wait for an event starts when it asks for one", () =>
     Effect.gen(function*() {
       let sent = 0
