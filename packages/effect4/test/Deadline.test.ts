@@ -1,65 +1,98 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Deferred, Duration, Effect, Exit, Fiber, Layer, Metric, Redacted } from "effect"
+import { Clock, Duration, Effect, Exit, Fiber, Layer, Metric, Redacted, Stream } from "effect"
 import * as HttpClient from "effect/http/HttpClient"
 import * as HttpClientError from "effect/http/HttpClientError"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import * as HttpClientResponse from "effect/http/HttpClientResponse"
 import * as TestClock from "effect/testing/TestClock"
-import { abortingDeadline, deadline, durationOr } from "../src/internal/deadline.js"
+import { abortingDeadline, durationOr, movingDeadline } from "../src/internal/deadline.js"
 import { transport } from "../src/internal/request.js"
 import { SkyClient, SkyError } from "../src/index.js"
 
 const timedOut = (): SkyError.SkyError => new SkyError.RequestTimeout({ message: "deadline passed" })
 
 // ---------------------------------------------------------------------------
-// The deadline
+// The moving deadline (a stream's)
 // ---------------------------------------------------------------------------
 
-describe("the deadline", () => {
-  it.live("on the live clock: a passed deadline interrupts the work, waits for it, then fails", () =>
+/** The clock in force (the `TestClock` under `it.effect`). */
+const currentClock: Effect.Effect<Clock.Clock> = Effect.clockWith(Effect.succeed)
+
+describe("movingDeadline (the deadlines of a stream)", () => {
+  it.effect("fires once its deadline passes, on the TestClock's time", () =>
     Effect.gen(function*() {
-      const events: Array<string> = []
-      const error = yield* Effect.flip(deadline(
-        Effect.never.pipe(Effect.onInterrupt(() => Effect.sync(() => events.push("interrupted")))),
-        Duration.millis(30),
-        () => "late"
-      ))
-      expect(error).toBe("late")
-      expect(events).toEqual(["interrupted"])
+      const clock = yield* currentClock
+      let fired = 0
+      const timer = movingDeadline(clock, () => 1_000, () => fired++)
+      yield* TestClock.adjust("999 millis")
+      expect(fired).toBe(0)
+      yield* TestClock.adjust("1 millis")
+      expect(fired).toBe(1)
+      yield* TestClock.adjust("10 seconds")
+      expect(fired).toBe(1)
+      timer.stop()
     }))
 
-  it.live("on the live clock: work that ends in time gives its exit as it is", () =>
+  it.effect("a deadline moved later is looked up again when the timer wakes: it fires at the new one", () =>
     Effect.gen(function*() {
-      expect(yield* deadline(Effect.succeed(1), Duration.seconds(5), () => "late")).toBe(1)
-      expect(yield* Effect.flip(deadline(Effect.fail("own"), Duration.seconds(5), () => "late"))).toBe("own")
-      const slow = Effect.as(Effect.sleep("20 millis"), 2)
-      expect(yield* deadline(slow, Duration.seconds(5), () => "late")).toBe(2)
-      expect(yield* deadline(slow, Duration.infinity, () => "late")).toBe(2)
+      const clock = yield* currentClock
+      let due = 1_000
+      let fired = 0
+      movingDeadline(clock, () => due, () => fired++)
+      due = 2_500
+      yield* TestClock.adjust("2499 millis")
+      expect(fired).toBe(0)
+      yield* TestClock.adjust("1 millis")
+      expect(fired).toBe(1)
     }))
 
-  it.live("on the live clock: the caller's interruption interrupts the work and stays an interruption", () =>
+  it.effect("no deadline (Infinity) arms nothing until wake() finds one; an earlier one is taken up at once", () =>
     Effect.gen(function*() {
-      const started = yield* Deferred.make<void>()
-      const stopped = yield* Deferred.make<void>()
-      const fiber = yield* Effect.forkChild(deadline(
-        Deferred.succeed(started, void 0).pipe(
-          Effect.andThen(Effect.never),
-          Effect.onInterrupt(() => Deferred.succeed(stopped, void 0))
-        ),
-        Duration.seconds(30),
-        () => "late"
-      ))
-      yield* Deferred.await(started)
-      const exit = yield* Fiber.interrupt(fiber).pipe(Effect.andThen(Fiber.await(fiber)))
-      expect(Exit.hasInterrupts(exit)).toBe(true)
-      expect(yield* Deferred.isDone(stopped)).toBe(true)
+      const clock = yield* currentClock
+      let due = Infinity
+      let fired = 0
+      const timer = movingDeadline(clock, () => due, () => fired++)
+      yield* TestClock.adjust("1 hour")
+      expect(fired).toBe(0)
+      due = clock.currentTimeMillisUnsafe() + 300
+      timer.wake()
+      yield* TestClock.adjust("300 millis")
+      expect(fired).toBe(1)
+      // Moved earlier than the one armed: taken up by wake().
+      const base = clock.currentTimeMillisUnsafe()
+      let later = base + 10_000
+      const moved = movingDeadline(clock, () => later, () => fired++)
+      later = base + 100
+      moved.wake()
+      yield* TestClock.adjust("100 millis")
+      expect(fired).toBe(2)
     }))
 
-  it.live("on the live clock: a deadline that passes fails with its SkyError", () =>
+  it.effect("stop() cancels it for good", () =>
     Effect.gen(function*() {
-      const error = yield* Effect.flip(deadline(Effect.never, Duration.millis(20), timedOut))
-      expect(error._tag).toBe("RequestTimeout")
+      const clock = yield* currentClock
+      let fired = 0
+      const timer = movingDeadline(clock, () => 100, () => fired++)
+      timer.stop()
+      timer.wake()
+      yield* TestClock.adjust("1 second")
+      expect(fired).toBe(0)
     }))
+
+  it.live("on the live clock it is a plain timer: it fires, and no fiber is forked", () =>
+    Effect.gen(function*() {
+      const { counted, counter } = forkCounter()
+      const fired = yield* counted(
+        Effect.flatMap(currentClock, (clock) =>
+          Effect.callback<number>((resume) => {
+            const start = clock.currentTimeMillisUnsafe()
+            movingDeadline(clock, () => start + 20, () => resume(Effect.succeed(clock.currentTimeMillisUnsafe() - start)))
+          }))
+      )
+      expect(fired).toBeGreaterThanOrEqual(20)
+      expect(counter.count).toBe(0)
+    }))
+})
 
   it("durations of the options: an unreadable or negative one falls back", () => {
     expect(Duration.toMillis(durationOr("2 seconds", Duration.seconds(1)))).toBe(2_000)
@@ -67,19 +100,6 @@ describe("the deadline", () => {
     expect(Duration.toMillis(durationOr("soon" as unknown as Duration.Input, Duration.seconds(1)))).toBe(1_000)
     expect(Duration.toMillis(durationOr(-5, Duration.seconds(1)))).toBe(1_000)
   })
-
-  it.effect("on the TestClock: virtual time drives it", () =>
-    Effect.gen(function*() {
-      const fiber = yield* Effect.forkChild(
-        Effect.flip(deadline(Effect.as(Effect.sleep("10 seconds"), 1), Duration.seconds(5), () => "late"))
-      )
-      yield* TestClock.adjust("5 seconds")
-      expect(yield* Fiber.join(fiber)).toBe("late")
-      const inTime = yield* Effect.forkChild(deadline(Effect.as(Effect.sleep("1 second"), 1), Duration.seconds(5), () => "late"))
-      yield* TestClock.adjust("1 second")
-      expect(yield* Fiber.join(inTime)).toBe(1)
-    }))
-})
 
 // ---------------------------------------------------------------------------
 // The aborting deadline (a plain call's attempt)
@@ -159,8 +179,8 @@ describe("abortingDeadline (the deadline of a call's attempt)", () => {
       expect(response.status).toBe(200)
       expect(seen.signal?.aborted).toBe(false)
       expect(counter.count).toBe(0)
-      // The counter sees a fork where there is one: the stream deadline's.
-      yield* counted(deadline(Effect.void, Duration.seconds(5), () => "late"))
+      // The counter sees a fork where there is one.
+      yield* counted(Effect.flatMap(Effect.forkChild(Effect.void), Fiber.join))
       expect(counter.count).toBe(1)
     }))
 
@@ -219,5 +239,46 @@ describe("abortingDeadline (the deadline of a call's attempt)", () => {
       const answer = yield* counted(sky.request({ path: "/v1/anything", method: "GET" }))
       expect(answer).toEqual({})
       expect(counter.count).toBe(reading.counter.count)
+    }))
+})
+
+// ---------------------------------------------------------------------------
+// A stream's deadlines
+// ---------------------------------------------------------------------------
+
+/** A gateway whose stream body comes in `pieces` pieces, one chat event each, then `[DONE]`. */
+const piecewise = (pieces: number) =>
+  HttpClient.make((request) =>
+    Effect.sync(() => {
+      const event = `data: ${JSON.stringify({ id: "a", object: "chat.completion.chunk", created: 0, model: "m", choices: [] })}\n\n`
+      let sent = 0
+      const body = new ReadableStream<Uint8Array>({
+        pull(controller) {
+          sent += 1
+          if (sent > pieces) {
+            controller.enqueue(new TextEncoder().encode("data: [DONE]\n\n"))
+            controller.close()
+          } else {
+            controller.enqueue(new TextEncoder().encode(event))
+          }
+        }
+      })
+      return HttpClientResponse.fromWeb(request, new Response(body, { headers: { "content-type": "text/event-stream" } }))
+    }))
+
+describe("a stream's deadlines (live clock)", () => {
+  it.live("fork no fiber per pull: a stream of 200 pieces starts as many fibers as one of 2", () =>
+    Effect.gen(function*() {
+      const forksFor = (pieces: number) =>
+        Effect.gen(function*() {
+          const sky = yield* SkyClient.make({ apiKey: Redacted.make("ak-deadline-test"), baseUrl: "http://gw.test" }).pipe(
+            Effect.provide(Layer.succeed(HttpClient.HttpClient)(piecewise(pieces)))
+          )
+          const { counted, counter } = forkCounter()
+          const count = yield* counted(Stream.runCount(sky.chatCompletionsStream({ model: "m", messages: [{ role: "user", content: "hi" }] })))
+          expect(count).toBe(pieces)
+          return counter.count
+        })
+      expect(yield* forksFor(200)).toBe(yield* forksFor(2))
     }))
 })

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, Context, Duration, Effect, Exit, Fiber, Layer, Option, Stream } from "effect"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as HttpClient from "effect/http/HttpClient"
+import * as HttpClientError from "effect/http/HttpClientError"
 import * as HttpClientResponse from "effect/http/HttpClientResponse"
 import * as TestClock from "effect/testing/TestClock"
 import type * as Scope from "effect/Scope"
@@ -159,20 +161,48 @@ describe("Streams: JSON nested without bound", () => {
 // The body split at every byte, through the client (in memory: the bytes are the test's own)
 // ---------------------------------------------------------------------------
 
-/** An in-memory gateway whose stream body is `body`: its timing is the body's own (virtual under the TestClock). */
-const streaming = (body: Stream.Stream<Uint8Array>, headers: Record<string, string> = {}) =>
+/** Fails once `signal` is aborted, as a platform client's body or request does. */
+const abortedBy = <E>(signal: AbortSignal, error: () => E): Effect.Effect<never, E> =>
+  Effect.callback<never, E>((resume) => {
+    const abort = () => resume(Effect.fail(error()))
+    if (signal.aborted) return abort()
+    signal.addEventListener("abort", abort, { once: true })
+    return Effect.sync(() => signal.removeEventListener("abort", abort))
+  })
+
+/**
+ * An in-memory gateway whose stream body is `body`: its timing is the body's own (virtual under the TestClock). As
+ * every platform client's body does, it fails once the request's signal is aborted (or, `onAbort: "end"`, ends
+ * there, as a client might).
+ */
+const streaming = (body: Stream.Stream<Uint8Array>, headers: Record<string, string> = {}, onAbort: "fail" | "end" = "fail") =>
   Layer.succeed(HttpClient.HttpClient)(
-    HttpClient.make((request) =>
+    HttpClient.make((request, _url, signal) =>
       Effect.sync(() => {
         const response = HttpClientResponse.fromWeb(
           request,
           new Response("", { status: 200, headers: { "content-type": "text/event-stream", ...headers } })
         )
+        const aborted = abortedBy(signal, () =>
+          new HttpClientError.HttpClientError({
+            reason: new HttpClientError.DecodeError({ request, response, cause: signal.reason })
+          }))
         // The response as it is, but for the body's bytes.
-        return Object.create(response, { stream: { value: body } }) as HttpClientResponse.HttpClientResponse
+        const cut = Stream.interruptWhen(body, onAbort === "fail" ? aborted : Effect.ignore(aborted))
+        return Object.create(response, { stream: { value: cut } }) as HttpClientResponse.HttpClientResponse
       })
     )
   )
+
+/** A gateway that never answers, and gives up when the request's signal is aborted, as every platform client does. */
+const silent = Layer.succeed(HttpClient.HttpClient)(
+  HttpClient.make((request, _url, signal) =>
+    abortedBy(signal, () =>
+      new HttpClientError.HttpClientError({
+        reason: new HttpClientError.TransportError({ request, cause: signal.reason, description: "aborted" })
+      }))
+  )
+)
 
 const endings: ReadonlyArray<readonly [string, string]> = [["\\n", "\n"], ["\\r", "\r"], ["\\r\\n", "\r\n"]]
 
@@ -263,6 +293,24 @@ describe("Stream deadlines (TestClock)", () => {
       expect(seen.count).toBe(0)
     }).pipe(Effect.provide(timedClient(streaming(trickle(10, chatEvent("slow")), idHeader)))))
 
+  it.effect("a silent body that ends once its request is aborted ends in the deadline's RequestTimeout, not a premature end", () =>
+    Effect.gen(function*() {
+      const { fiber, seen } = yield* forkChat()
+      yield* TestClock.adjust("350 millis")
+      expectTimeout(fiber.pollUnsafe(), 300, "no stream event")
+      expect(seen.count).toBe(0)
+    }).pipe(Effect.provide(timedClient(streaming(Stream.never, idHeader, "end")))))
+
+  it.effect("the idle timeout runs only while the stream waits: a caller holding each element 1 s does not trip it", () =>
+    Effect.gen(function*() {
+      const sky = yield* Effect.service(SkyClient.SkyClient)
+      const fiber = yield* Effect.forkChild(Stream.runCount(
+        Stream.tap(Stream.take(sky.chatCompletionsStream(chat), 3), () => Effect.sleep("1 second"))
+      ))
+      yield* TestClock.adjust("5 seconds")
+      expect(fiber.pollUnsafe()).toEqual(Exit.succeed(3))
+    }).pipe(Effect.provide(timedClient(streaming(every(100, chatEvent("x")), idHeader)))))
+
   it.effect("each event resets the idle timeout: a steady stream runs on without streamTimeout", () =>
     Effect.gen(function*() {
       const { fiber, seen } = yield* forkChat()
@@ -297,7 +345,7 @@ describe("Stream deadlines (TestClock)", () => {
       expect(error._tag).toBe("RequestTimeout")
       expect(error.status).toBeUndefined()
       expect(error.message).toContain("streamTimeout")
-    }).pipe(Effect.provide(timedClient(Layer.succeed(HttpClient.HttpClient)(HttpClient.make(() => Effect.never))))))
+    }).pipe(Effect.provide(timedClient(silent))))
 })
 
 const repeatEvery = (ms: number, piece: () => string) => (response: ServerResponse) => {
@@ -305,11 +353,21 @@ const repeatEvery = (ms: number, piece: () => string) => (response: ServerRespon
   return () => clearInterval(timer)
 }
 
-/** Runs a chat stream against a loopback server, giving up after 10 s. */
+/**
+ * The platform's clients: a stream's deadlines abort its request, and each of them gives up on an aborted
+ * request's body.
+ */
+const deadlineTransports: ReadonlyArray<readonly [string, Layer.Layer<HttpClient.HttpClient>]> = [
+  ...transports,
+  ["node:http", NodeHttpClient.layerNodeHttp]
+]
+
+/** Runs a chat stream against a loopback server, giving up after 10 s; `each` runs on every element. */
 const liveRun = (
   write: (response: ServerResponse) => () => void,
   options: Partial<SkyClient.Options> = {},
-  transport: Layer.Layer<HttpClient.HttpClient> = transports[0]![1]
+  transport: Layer.Layer<HttpClient.HttpClient> = transports[0]![1],
+  each: () => Effect.Effect<void> = () => Effect.void
 ) =>
   Effect.scoped(Effect.gen(function*() {
     const server = yield* serve((_req, res) => {
@@ -328,7 +386,7 @@ const liveRun = (
       SkyClient.SkyClient
     )
     let count = 0
-    const exit = yield* Stream.runForEach(sky.chatCompletionsStream(chat), () => Effect.sync(() => count++)).pipe(
+    const exit = yield* Stream.runForEach(sky.chatCompletionsStream(chat), () => Effect.andThen(each(), Effect.sync(() => count++))).pipe(
       Effect.timeoutOrElse({ duration: "10 seconds", orElse: () => Effect.die(new Error("the stream never ended")) }),
       Effect.exit
     )
@@ -336,7 +394,7 @@ const liveRun = (
   }))
 
 describe("Stream deadlines (loopback)", () => {
-  for (const [transportName, transport] of transports) {
+  for (const [transportName, transport] of deadlineTransports) {
     it.live(`a server sending \`: ping\` every 50 ms for ever ends in RequestTimeout after the idle timeout (${transportName})`, () =>
       Effect.gen(function*() {
         const { count, exit } = yield* liveRun(repeatEvery(50, () => ": ping\n\n"), {}, transport)
@@ -362,6 +420,20 @@ describe("Stream deadlines (loopback)", () => {
         }, transport)
         expectTimeout(exit, 1000, "streamTimeout")
         expect(count).toBeGreaterThan(0)
+      }))
+
+    it.live(`a caller slower than the idle timeout does not trip it: the wait for an event starts when it asks for one (${transportName})`, () =>
+      Effect.gen(function*() {
+        let sent = 0
+        const { count, exit } = yield* liveRun(
+          // Each event within the idle timeout of the last, each taken by the caller well after it (400 ms).
+          repeatEvery(200, () => (++sent <= 4 ? chatEvent("x") : sent === 5 ? "data: [DONE]\n\n" : "")),
+          {},
+          transport,
+          () => Effect.sleep("400 millis")
+        )
+        expect(Exit.isSuccess(exit)).toBe(true)
+        expect(count).toBe(4)
       }))
   }
 })

@@ -1,5 +1,5 @@
 /**
- * The deadline of one attempt (or of one wait in a stream).
+ * The deadline of one attempt (`abortingDeadline`), and the moving deadline of a stream (`movingDeadline`).
  *
  * @internal
  */
@@ -8,7 +8,6 @@ import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import * as Fiber from "effect/Fiber"
 import * as Scope from "effect/Scope"
 
 /** The live clock's class: Effect 4's `Clock` has no scheduler to ask, so a timer is set only under it. */
@@ -16,61 +15,6 @@ const LiveClock = Clock.Clock.defaultValue().constructor
 
 /** The longest delay `setTimeout` takes. */
 const maxTimerMillis = 2 ** 31 - 1
-
-/**
- * `Effect.timeoutOrElse` without its cost on the live clock: the work runs in one forked fiber whose exit is
- * taken as it is (no race of two fibers), and the deadline is one `setTimeout` (Effect 4's `Clock` has no
- * `unsafeSchedule`). A caller's interruption interrupts the work and stays an interruption; a passed deadline
- * interrupts the work and waits for it to stop before failing, as `Effect.timeoutOrElse` does. Any other clock
- * (the `TestClock`) gets `Effect.timeoutOrElse` itself, so tests drive deadlines with virtual time. An infinite
- * duration is no deadline.
- *
- * @internal
- */
-export const deadline = <A, E, R = never>(
-  self: Effect.Effect<A, E, R>,
-  duration: Duration.Duration,
-  onTimeout: () => E
-): Effect.Effect<A, E, R> => {
-  if (!Duration.isFinite(duration)) return self
-  return Effect.clockWith((clock) => {
-    const millis = Duration.toMillis(duration)
-    if (clock.constructor !== LiveClock || millis > maxTimerMillis) {
-      return Effect.timeoutOrElse(self, { duration, orElse: () => Effect.fail(onTimeout()) })
-    }
-    return withTimer(self, millis, onTimeout)
-  })
-}
-
-const withTimer = <A, E, R>(
-  self: Effect.Effect<A, E, R>,
-  millis: number,
-  onTimeout: () => E
-): Effect.Effect<A, E, R> =>
-  Effect.uninterruptibleMask((restore) =>
-    Effect.flatMap(Effect.forkChild(restore(self)), (fiber) =>
-      Effect.onInterrupt(
-        restore(Effect.callback<A, E>((resume) => {
-          let settled = false
-          const timer = setTimeout(() => {
-            if (settled) return
-            settled = true
-            resume(Effect.andThen(Fiber.interrupt(fiber), Effect.fail(onTimeout())))
-          }, millis)
-          const unobserve = fiber.addObserver((exit) => {
-            if (settled) return
-            settled = true
-            clearTimeout(timer)
-            resume(exit)
-          })
-          return Effect.sync(() => {
-            settled = true
-            clearTimeout(timer)
-            unobserve()
-          })
-        })),
-        () => Fiber.interrupt(fiber)
-      )))
 
 /**
  * The deadline of one attempt, kept by aborting its request rather than by a second fiber: the attempt runs in
@@ -111,13 +55,67 @@ export const abortingDeadline = <A, E>(
       })
     }))
 
-/** Closes `scope` from outside any fiber: its finalizers (the request's abort) run at once. */
-const closeNow = (scope: Scope.Closeable): void => {
+/**
+ * Closes `scope` from outside any fiber: its finalizers (the request's abort) run at once.
+ *
+ * @internal
+ */
+export const closeNow = (scope: Scope.Closeable): void => {
   const finalizers = Scope.closeUnsafe(scope, Exit.void)
   if (finalizers !== undefined) Effect.runSync(finalizers)
 }
 
 const noTimer = (): void => {}
+
+/**
+ * A deadline that moves, for a stream: `due()` says when it is now (`Clock` milliseconds; `Infinity`: none), and
+ * `fire` runs once a timer finds it passed. Moving the deadline later costs nothing: the timer sleeps until the
+ * deadline it saw, and there looks again (sleeping on until the new one). A deadline moved earlier than the one
+ * armed (or set again after `Infinity`) is taken up by `wake()`. `stop()` cancels the timer for good.
+ *
+ * A stream's deadlines used to be one fiber forked per pull, racing the pull; this keeps them with one plain
+ * timer per stream (see `startTimer`: a fiber on the `TestClock`).
+ *
+ * @internal
+ */
+export interface MovingDeadline {
+  readonly wake: () => void
+  readonly stop: () => void
+}
+
+/** @internal */
+export const movingDeadline = (clock: Clock.Clock, due: () => number, fire: () => void): MovingDeadline => {
+  let cancel = noTimer
+  /** When the armed timer is due (`Infinity`: none armed). */
+  let armedFor = Infinity
+  let done = false
+  const check = (): void => {
+    if (done) return
+    const at = due()
+    const left = at - clock.currentTimeMillisUnsafe()
+    if (left <= 0) {
+      done = true
+      armedFor = Infinity
+      fire()
+      return
+    }
+    armedFor = at
+    // A deadline beyond what `setTimeout` takes is looked at again when that much has passed.
+    cancel = left === Infinity ? noTimer : startTimer(clock, Duration.millis(Math.min(left, maxTimerMillis)), check)
+  }
+  check()
+  return {
+    wake: () => {
+      if (done || due() >= armedFor) return
+      cancel()
+      check()
+    },
+    stop: () => {
+      done = true
+      cancel()
+    }
+  }
+}
 
 /**
  * Calls `fire` once `duration` has passed on `clock`; gives what cancels it. The live clock's is a plain timer;

@@ -1,24 +1,28 @@
 /**
  * The stream machine: a response's bytes → text → server-sent events (core's framing, bounded lines) → each
  * surface's steps, with the idle and overall deadlines, JSON where events were expected, and an end before the
- * terminator. One pull stage does it all, so a chunk of events costs one stage.
+ * terminator. One pull stage does it all, so a chunk of bytes costs one stage; the deadlines are one timer per
+ * stream that aborts the request, not a fiber raced per pull.
  *
  * @internal
  */
 import type * as Arr from "effect/Array"
 import * as Cause from "effect/Cause"
+import * as Channel from "effect/Channel"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import type * as HttpClientError from "effect/http/HttpClientError"
 import type * as HttpClientResponse from "effect/http/HttpClientResponse"
 import type * as Pull from "effect/Pull"
+import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as Tracer from "effect/Tracer"
 import * as Facts from "../../../core/src/callEvidence.js"
 import { hasErrorField, NotJson, parseJson, parseJsonValue } from "../../../core/src/json.js"
 import { type Event, makeEventDecoder } from "../../../core/src/sse.js"
 import type * as SkyError from "../SkyError.js"
-import { deadline } from "./deadline.js"
+import { closeNow, movingDeadline } from "./deadline.js"
 import { NotDecoded } from "./fastDecode.js"
 import {
   answerTimeoutError,
@@ -33,7 +37,7 @@ import {
   timeoutError
 } from "./failure.js"
 import { type Call, execute, isOk, type Transport } from "./request.js"
-import { collectedBody, decodedEventText, decodedStream, textOf } from "./responseBody.js"
+import { collectedBody, decodedStream, textOf } from "./responseBody.js"
 
 /**
  * What one server-sent event means to a surface besides the value it pushed for the caller, if any: the
@@ -116,91 +120,6 @@ export const jsonSurface = <A>(options: {
 export const typeOf = (value: { readonly type?: unknown }, event: Event): string =>
   typeof value.type === "string" ? value.type : event.event
 
-/** How the machine stops: its terminator, its failure, or the end of the body (judged by `atEnd`). */
-type Stop = { readonly _tag: "End" } | { readonly _tag: "Fail"; readonly error: SkyError.SkyError }
-
-const endStop: Stop = { _tag: "End" }
-
-/** The elements of a batch of events, and how the stream stops there, if it does. */
-type Stepped<A> = { readonly emit: Array<A>; readonly stop?: Stop }
-
-interface Machine<A> {
-  /** The longest wait for the next event; comments and partial events do not reset it. */
-  readonly idle: Duration.Duration
-  readonly onIdle: () => SkyError.SkyError
-  /** When the whole stream must have ended (`Clock` milliseconds), if ever. */
-  readonly endBy: number | undefined
-  readonly onOverall: () => SkyError.SkyError
-  /** The elements of a batch of events, and how the stream stops there, if it does. */
-  readonly step: (events: ReadonlyArray<Event>) => Stepped<A>
-  /** The body ended without a stop: the failure, if the stream was not complete. */
-  readonly atEnd: () => SkyError.SkyError | undefined
-  readonly onTooLarge: (message: string) => SkyError.SkyError
-}
-
-/**
- * The elements of a stream of text, framed into events and stepped, with an idle deadline measured between
- * events (text that completes no event does not count) and an overall deadline: each pull waits at most until
- * the nearer one.
- */
-const run = <A>(texts: Stream.Stream<string, SkyError.SkyError>, machine: Machine<A>): Stream.Stream<A, SkyError.SkyError> =>
-  Stream.transformPull(texts, (pull) =>
-    Effect.sync(() => {
-      const decoder = makeEventDecoder()
-      const idleMillis = Duration.toMillis(machine.idle)
-      /** When the next event is due; set when a wait for it begins. */
-      let idleEnd: number | undefined
-      let stopped: Stop | undefined
-      let eof = false
-      const halt = (stop: Stop): Pull.Pull<never, SkyError.SkyError> =>
-        stop._tag === "End" ? Cause.done() : Effect.fail(stop.error)
-      const onEvents = (events: ReadonlyArray<Event>): Pull.Pull<Arr.NonEmptyReadonlyArray<A>, SkyError.SkyError> => {
-        if (events.length > 0) {
-          idleEnd = undefined
-          const stepped = machine.step(events)
-          if (stepped.stop !== undefined) stopped = stepped.stop
-          if (stepped.emit.length > 0) return Effect.succeed(stepped.emit as unknown as Arr.NonEmptyReadonlyArray<A>)
-        }
-        return next
-      }
-      const onTexts = (chunk: Arr.NonEmptyReadonlyArray<string>): Pull.Pull<Arr.NonEmptyReadonlyArray<A>, SkyError.SkyError> => {
-        const events: Array<Event> = []
-        for (const text of chunk) {
-          const result = decoder.push(text)
-          if (!Array.isArray(result)) return Effect.fail(machine.onTooLarge(result.message))
-          for (const event of result) events.push(event)
-        }
-        return onEvents(events)
-      }
-      const onEnd = (): Pull.Pull<Arr.NonEmptyReadonlyArray<A>, SkyError.SkyError> => {
-        eof = true
-        const result = decoder.end()
-        if (!Array.isArray(result)) return Effect.fail(machine.onTooLarge(result.message))
-        return onEvents(result)
-      }
-      const next: Pull.Pull<Arr.NonEmptyReadonlyArray<A>, SkyError.SkyError> = Effect.suspend(() => {
-        if (stopped !== undefined) return halt(stopped)
-        if (eof) {
-          const failure = machine.atEnd()
-          return failure === undefined ? Cause.done() : Effect.fail(failure)
-        }
-        return Effect.flatMap(Clock.currentTimeMillis, (now) => {
-          if (idleEnd === undefined) idleEnd = now + idleMillis
-          const idleLeft = idleEnd - now
-          const overallLeft = machine.endBy === undefined ? Infinity : machine.endBy - now
-          const onTimeout = (): SkyError.SkyError => overallLeft <= idleLeft ? machine.onOverall() : machine.onIdle()
-          const left = Math.min(idleLeft, overallLeft)
-          if (left <= 0) return Effect.fail(onTimeout())
-          const waited = left === Infinity ? pull : deadline(pull, Duration.millis(left), onTimeout)
-          return Effect.matchEffect(waited, {
-            onSuccess: onTexts,
-            onFailure: (error) => (Cause.isDone(error) ? onEnd() : Effect.fail(error))
-          })
-        })
-      })
-      return next
-    }))
-
 /**
  * A stream request answered with JSON instead of events: an error body becomes its SkyError (with the table's
  * status, as for an in-stream error), anything else an InvalidResponse that keeps the body.
@@ -238,6 +157,14 @@ const answered = (received: (() => ResponseContext) | undefined): ResponseContex
  * One attempt of a stream: the request sent within its deadline, then the events of its body stepped by the
  * surface until its terminator, its failure, or a deadline.
  *
+ * The attempt's request runs in a scope of its own (a child of the stream's), to which the transport ties the
+ * request's `AbortSignal`; one timer per stream (`movingDeadline`) closes it when the deadline in force passes,
+ * and the failure that follows (the request's, or its body's) becomes that deadline's `RequestTimeout`. The
+ * headers are due within the attempt's timeout (or `streamTimeout`, when shorter); then the idle deadline counts
+ * from when the stream is asked for its next event (not while the caller holds the last one), and only events
+ * reset it; `streamTimeout` bounds it all. The body is read in one stage (bytes to text to events to elements),
+ * with nothing forked or raced per pull.
+ *
  * @internal
  */
 export const openStream = <A>(
@@ -248,85 +175,204 @@ export const openStream = <A>(
   surface: StreamSurface<A>,
   streamTimeout: Duration.Duration
 ): Stream.Stream<A, SkyError.SkyError> =>
-  // `Stream.unwrap` gives the attempt a scope as long as its stream: closing it when the stream ends aborts the
-  // request.
-  Stream.unwrap(Effect.flatMap(Clock.currentTimeMillis, (startedAt) => {
-    const overall = Duration.isFinite(streamTimeout) ? streamTimeout : undefined
-    // The headers are due within the attempt's timeout, or sooner when the whole stream is.
-    const overallFirst = overall !== undefined && Duration.isLessThanOrEqualTo(overall, call.timeout)
-    // Set once the headers are in, so that a deadline passed while a body (an error, or JSON) is read keeps them.
-    let received: (() => ResponseContext) | undefined
-    // The call's span is the parent of this request only (its trace context is what the request propagates),
-    // not a service of the whole stream, which would be paid on every pull.
-    const opening = Effect.provideService(execute(client, call, attempt, span), Tracer.ParentSpan, span).pipe(
-      Effect.map((response) => {
-        // The latest attempt is the count; a failure's attributes overwrite it with the same number.
-        span.attribute("sky.attempts", attempt)
-        return response
-      }),
-      Effect.flatMap((response): Effect.Effect<HttpClientResponse.HttpClientResponse, SkyError.SkyError> => {
-        received = contextOf(response, call)
-        if (!isOk(response.status)) return statusError(response, call)
-        if (!Facts.isJsonContentType(response.headers["content-type"])) return Effect.succeed(response)
-        return notAStream(response, call)
-      })
-    )
-    return deadline(
-      opening,
-      overallFirst ? overall : call.timeout,
-      () =>
-        overallFirst ? streamTimeoutError(call, answered(received), overall) : answerTimeoutError(call, received)
-    ).pipe(
-      Effect.zip(Clock.currentTimeMillis),
-      Effect.map(([response, now]) => {
-        const ctx = contextOf(response, call)
-        let ended = false
-        let complete = false
-        const inStreamError = (body: unknown): Stop => ({
-          _tag: "Fail",
-          error: inStreamStatus(classified(call, response.status, response.headers, body, now))
-        })
-        const texts = decodedEventText(
-          decodedStream(response).pipe(Stream.mapError((e) => fromHttpError(e, call, ctx())))
-        )
-        /** The elements of a batch of events, and how the stream stops there, if it does. */
-        const stepEvents = (events: ReadonlyArray<Event>): Stepped<A> => {
-          const emit: Array<A> = []
-          for (const event of events) {
-            const outcome = surface.step(event, emit)
-            if (outcome === undefined) continue
-            switch (outcome._tag) {
-              case "Complete":
-                complete = true
-                continue
-              case "End":
-                ended = true
-                return { emit, stop: endStop }
-              case "Error":
-                return { emit, stop: inStreamError(outcome.error) }
-              case "Invalid":
-                return { emit, stop: { _tag: "Fail", error: invalidResponse(call, ctx(), event.data, outcome.problem) } }
-            }
-          }
-          return { emit }
+  // One stage: its transform sends the request, its pull reads the body. Its scope lives as long as the stream:
+  // closing it when the stream ends aborts the request (the request's own scope is a child of it).
+  Stream.fromChannel(Channel.fromTransform((_upstream, scope) =>
+    Effect.clockWith((clock) => {
+      const requestScope = Scope.forkUnsafe(scope, "sequential")
+      const startedAt = clock.currentTimeMillisUnsafe()
+      const overallMillis = Duration.isFinite(streamTimeout) ? Duration.toMillis(streamTimeout) : Infinity
+      const idleMillis = Duration.toMillis(call.timeout)
+      // The headers are due within the attempt's timeout, or sooner when the whole stream is.
+      const overallFirst = overallMillis !== Infinity && overallMillis <= idleMillis
+      const headersBy = startedAt + Math.min(idleMillis, overallMillis)
+      const endBy = startedAt + overallMillis
+      /** False until the headers are in. */
+      let opened = false
+      /** When the wait for the next event began; `undefined` while the caller holds the last elements. */
+      let waitingSince: number | undefined
+      let passed: "headers" | "idle" | "overall" | undefined
+      const timer = movingDeadline(
+        clock,
+        () => (opened ? Math.min(waitingSince === undefined ? Infinity : waitingSince + idleMillis, endBy) : headersBy),
+        () => {
+          passed = !opened ? "headers" : clock.currentTimeMillisUnsafe() >= endBy ? "overall" : "idle"
+          closeNow(requestScope)
         }
-        return run(texts, {
-          idle: call.timeout,
-          onIdle: () => timeoutError(call, ctx(), "no stream event"),
-          endBy: overall === undefined ? undefined : startedAt + Duration.toMillis(overall),
-          onOverall: () => streamTimeoutError(call, ctx(), streamTimeout),
-          onTooLarge: (message) => invalidResponse(call, ctx(), "", message),
-          step: (events) => {
-            const stepped = stepEvents(events)
-            // What reaches the caller makes the attempt's failure final (see retriedStream).
-            if (stepped.emit.length > 0) call.emitted = true
-            return stepped
-          },
-          atEnd: () =>
-            ended || (surface.endsAtEof && complete)
-              ? undefined
-              : invalidResponse(call, ctx(), "", Facts.prematureEndProblem(surface.endsAtEof))
+      )
+      // Set once the headers are in, so that a deadline passed while a body (an error, or JSON) is read keeps them.
+      let received: (() => ResponseContext) | undefined
+      const headersTimedOut = (): SkyError.SkyError =>
+        overallFirst ? streamTimeoutError(call, answered(received), streamTimeout) : answerTimeoutError(call, received)
+      // The call's span is the parent of this request only (its trace context is what the request propagates),
+      // not a service of the whole stream, which would be paid on every pull.
+      const opening = execute(client, call, attempt, span).pipe(
+        Effect.provideService(Tracer.ParentSpan, span),
+        Scope.provide(requestScope),
+        Effect.flatMap((response): Effect.Effect<HttpClientResponse.HttpClientResponse, SkyError.SkyError> => {
+          // The latest attempt is the count; a failure's attributes overwrite it with the same number.
+          span.attribute("sky.attempts", attempt)
+          received = contextOf(response, call)
+          if (!isOk(response.status)) return statusError(response, call)
+          if (!Facts.isJsonContentType(response.headers["content-type"])) return Effect.succeed(response)
+          return notAStream(response, call)
+        }),
+        // Whatever ended once the deadline had passed ended because of it (the request was aborted).
+        Effect.matchEffect({
+          onFailure: (error) => Effect.fail(passed === undefined ? error : headersTimedOut()),
+          onSuccess: (response) => (passed === undefined ? Effect.succeed(response) : Effect.fail(headersTimedOut()))
         })
-      })
-    )
-  }))
+      )
+      return Scope.addFinalizer(scope, Effect.sync(timer.stop)).pipe(
+        Effect.andThen(opening),
+        Effect.flatMap((response) => {
+          const ctx = contextOf(response, call)
+          const now = clock.currentTimeMillisUnsafe()
+          opened = true
+          waitingSince = now
+          const timedOut = (): SkyError.SkyError =>
+            passed === "overall"
+              ? streamTimeoutError(call, ctx(), streamTimeout)
+              : timeoutError(call, ctx(), "no stream event")
+          return Effect.map(
+            Channel.toPullScoped(Stream.toChannel(decodedStream(response)), scope),
+            (bytes) =>
+              readEvents(call, response, ctx, surface, bytes, {
+                now,
+                asked: () => {
+                  if (waitingSince !== undefined) return
+                  waitingSince = clock.currentTimeMillisUnsafe()
+                  timer.wake()
+                },
+                evented: () => {
+                  // Later than the deadline armed: the timer finds it when it wakes.
+                  waitingSince = clock.currentTimeMillisUnsafe()
+                },
+                holding: () => {
+                  waitingSince = undefined
+                },
+                failure: (error) => (passed !== undefined ? timedOut() : fromHttpError(error, call, ctx())),
+                passed: () => (passed !== undefined ? timedOut() : undefined)
+              })
+          )
+        })
+      )
+    })
+  ))
+
+/** What the body's reader tells the deadlines, and asks of them. */
+interface ReadHooks {
+  /** When the headers came (`Clock` milliseconds). */
+  readonly now: number
+  /** The stream is asked for its next elements: the wait for an event runs from now, if it did not already. */
+  readonly asked: () => void
+  /** Events came (whether or not they gave elements): the wait for the next one starts again. */
+  readonly evented: () => void
+  /** The caller holds elements: no wait for an event runs. */
+  readonly holding: () => void
+  /** The failure of the body's bytes, as the caller sees it (a deadline's, when one passed). */
+  readonly failure: (error: HttpClientError.HttpClientError) => SkyError.SkyError
+  /** The deadline's failure, once one passed (a client may end an aborted body, or still give bytes it held). */
+  readonly passed: () => SkyError.SkyError | undefined
+}
+
+/** How the stream stops: its terminator (done) or its failure. */
+type Stop = Pull.Pull<never, SkyError.SkyError>
+
+const endStop: Stop = Cause.done()
+
+/** Options of `TextDecoder.decode` for a chunk that may end inside a character. */
+const streamed = { stream: true }
+
+/**
+ * The body's bytes to the surface's elements, in one pull: each chunk of bytes is decoded to text, framed into
+ * SSE events (`makeEventDecoder`: linear whatever the line endings) and stepped by the surface; the elements of a
+ * chunk go downstream as one array (bytes that give none are not a pull of their own); the surface's terminator
+ * ends the stream there (the rest is not read), and a body that ends before it fails.
+ */
+const readEvents = <A>(
+  call: Call,
+  response: HttpClientResponse.HttpClientResponse,
+  ctx: () => ResponseContext,
+  surface: StreamSurface<A>,
+  bytes: Pull.Pull<Arr.NonEmptyReadonlyArray<Uint8Array>, HttpClientError.HttpClientError>,
+  hooks: ReadHooks
+): Pull.Pull<Arr.NonEmptyReadonlyArray<A>, SkyError.SkyError> => {
+  const text = new TextDecoder()
+  const events = makeEventDecoder()
+  let ended = false
+  let complete = false
+  /** How the stream stops once the caller has taken the last elements. */
+  let stopped: Stop | undefined
+  /**
+   * Steps `decoded` (the events of some text, or the decoder's complaint): pushes the elements on `emit`; gives
+   * how the stream stops there, if it does.
+   */
+  const step = (decoded: Array<Event> | { readonly message: string }, emit: Array<A>): Stop | undefined => {
+    if (!Array.isArray(decoded)) return Effect.fail(invalidResponse(call, ctx(), "", decoded.message))
+    for (const event of decoded) {
+      const outcome = surface.step(event, emit)
+      if (outcome === undefined) continue
+      switch (outcome._tag) {
+        case "Complete":
+          complete = true
+          continue
+        case "End":
+          ended = true
+          return endStop
+        case "Error":
+          return Effect.fail(
+            inStreamStatus(classified(call, response.status, response.headers, outcome.error, hooks.now))
+          )
+        case "Invalid":
+          return Effect.fail(invalidResponse(call, ctx(), event.data, outcome.problem))
+      }
+    }
+    return undefined
+  }
+  /** The elements of a chunk downstream, then the stream's stop or its next read. */
+  const then = (emit: Array<A>, stop: Stop | undefined): Pull.Pull<Arr.NonEmptyReadonlyArray<A>, SkyError.SkyError> => {
+    if (emit.length === 0) return stop ?? next
+    // What reaches the caller makes the attempt's failure final (see retriedStream).
+    call.emitted = true
+    hooks.holding()
+    stopped = stop
+    return Effect.succeed(emit as unknown as Arr.NonEmptyReadonlyArray<A>)
+  }
+  const onBytes = (pieces: Arr.NonEmptyReadonlyArray<Uint8Array>): Pull.Pull<Arr.NonEmptyReadonlyArray<A>, SkyError.SkyError> => {
+    const emit: Array<A> = []
+    let stop: Stop | undefined
+    let evented = false
+    for (const piece of pieces) {
+      const decoded = events.push(text.decode(piece, streamed))
+      if (Array.isArray(decoded) && decoded.length > 0) evented = true
+      stop = step(decoded, emit)
+      if (stop !== undefined) break
+    }
+    // Bytes that completed no event do not reset the idle deadline; events that gave no element do.
+    if (evented && emit.length === 0) hooks.evented()
+    return then(emit, stop)
+  }
+  const onEnd = (): Pull.Pull<Arr.NonEmptyReadonlyArray<A>, SkyError.SkyError> => {
+    const timedOut = hooks.passed()
+    if (timedOut !== undefined) return Effect.fail(timedOut)
+    const emit: Array<A> = []
+    // The text's last bytes, then the last event, which may end without its blank line.
+    const stop = step(events.push(text.decode()), emit) ?? step(events.end(), emit) ??
+      (ended || (surface.endsAtEof && complete)
+        ? endStop
+        : Effect.fail(invalidResponse(call, ctx(), "", Facts.prematureEndProblem(surface.endsAtEof))))
+    return then(emit, stop)
+  }
+  const next: Pull.Pull<Arr.NonEmptyReadonlyArray<A>, SkyError.SkyError> = Effect.suspend(() => {
+    if (stopped !== undefined) return stopped
+    const timedOut = hooks.passed()
+    if (timedOut !== undefined) return Effect.fail(timedOut)
+    hooks.asked()
+    return Effect.matchEffect(bytes, {
+      onSuccess: onBytes,
+      onFailure: (error) => (Cause.isDone(error) ? onEnd() : Effect.fail(hooks.failure(error)))
+    })
+  })
+  return next
+}
