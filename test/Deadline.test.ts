@@ -2,7 +2,7 @@ import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientError from "@effect/platform/HttpClientError"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
-import { describe, expect, it } from "@effect/vitest"
+import { describe, expect, it, vi } from "@effect/vitest"
 import { Clock, Duration, Effect, Exit, Fiber, Layer, Redacted, Stream, Supervisor, TestClock } from "effect"
 import { abortingDeadline, movingDeadline } from "../src/internal/deadline.js"
 import { transport } from "../src/internal/request.js"
@@ -73,6 +73,25 @@ describe("movingDeadline (the deadlines of a stream)", () => {
       yield* TestClock.adjust("1 second")
       expect(fired).toBe(0)
     }))
+
+  it("on the live clock a deadline beyond what setTimeout takes (2^31 - 1 ms) fires at its time, not at once", () => {
+    vi.useFakeTimers()
+    try {
+      const clock = Clock.make()
+      const start = clock.unsafeCurrentTimeMillis()
+      const days40 = 40 * 24 * 3600 * 1000
+      let fired = 0
+      movingDeadline(clock, () => start + days40, () => fired++)
+      vi.advanceTimersByTime(1000)
+      expect(fired).toBe(0)
+      vi.advanceTimersByTime(days40 - 2000)
+      expect(fired).toBe(0)
+      vi.advanceTimersByTime(1000)
+      expect(fired).toBe(1)
+    } finally {
+      vi.useRealTimers()
+    }
+  })
 
   it.live("on the live clock it is a plain timer: it fires, and no fiber is forked", () =>
     Effect.gen(function*() {

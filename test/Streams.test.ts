@@ -37,9 +37,10 @@ const abortedBy = <E>(signal: AbortSignal, error: () => E): Effect.Effect<never,
 
 /**
  * An in-memory gateway whose stream body is `body`: its timing is the body's own (virtual under the TestClock). As
- * every platform client's body does, it fails once the request's signal is aborted.
+ * every platform client's body does, it fails once the request's signal is aborted (or, `onAbort: "end"`, ends
+ * there, as a client might; `"ignore"`: goes on, as a custom client that drops the signal would).
  */
-const streaming = (body: Stream.Stream<Uint8Array>, headers: Record<string, string> = {}) =>
+const streaming = (body: Stream.Stream<Uint8Array>, headers: Record<string, string> = {}, onAbort: "fail" | "end" | "ignore" = "fail") =>
   Layer.succeed(
     HttpClient.HttpClient,
     HttpClient.make((request, _url, signal) =>
@@ -51,7 +52,8 @@ const streaming = (body: Stream.Stream<Uint8Array>, headers: Record<string, stri
         const aborted = abortedBy(signal, () =>
           new HttpClientError.ResponseError({ request, response, reason: "Decode", cause: signal.reason }))
         // The response as it is, but for the body's bytes.
-        return Object.create(response, { stream: { value: Stream.interruptWhen(body, aborted) } }) as HttpClientResponse.HttpClientResponse
+        const cut = Stream.interruptWhen(body, onAbort === "fail" ? aborted : onAbort === "end" ? Effect.ignore(aborted) : Effect.never)
+        return Object.create(response, { stream: { value: cut } }) as HttpClientResponse.HttpClientResponse
       })
     )
   )
@@ -405,6 +407,32 @@ describe("Stream deadlines (TestClock)", () => {
       expectTimeout(yield* Fiber.poll(fiber), 300, "no stream event")
       expect(seen.count).toBe(0)
     }).pipe(Effect.provide(timedClient(streaming(trickle(10, chatEvent("slow")), idHeader)))))
+
+  it.effect("a silent body that ends once its request is aborted ends in the deadline's RequestTimeout, not a premature end", () =>
+    Effect.gen(function*() {
+      const { fiber, seen } = yield* forkChat()
+      yield* TestClock.adjust("350 millis")
+      expectTimeout(yield* Fiber.poll(fiber), 300, "no stream event")
+      expect(seen.count).toBe(0)
+    }).pipe(Effect.provide(timedClient(streaming(Stream.never, idHeader, "end")))))
+
+  it.effect("bytes a client still gives after the deadline passed are not read: the next chunk fails with the deadline", () =>
+    Effect.gen(function*() {
+      const { fiber, seen } = yield* forkChat()
+      yield* TestClock.adjust("450 millis")
+      expectTimeout(yield* Fiber.poll(fiber), 300, "no stream event")
+      expect(seen.count).toBe(0)
+    }).pipe(Effect.provide(timedClient(streaming(every(400, chatEvent("late")), idHeader, "ignore")))))
+
+  it.effect("the idle timeout runs only while the stream waits: a caller holding each element 1 s does not trip it", () =>
+    Effect.gen(function*() {
+      const sky = yield* SkyClient.SkyClient
+      const fiber = yield* Effect.fork(Stream.runCount(
+        Stream.tap(Stream.take(sky.chatCompletionsStream(chat), 3), () => Effect.sleep("1 second"))
+      ))
+      yield* TestClock.adjust("5 seconds")
+      expect(yield* Fiber.poll(fiber)).toEqual(Option.some(Exit.succeed(3)))
+    }).pipe(Effect.provide(timedClient(streaming(every(100, chatEvent("x")), idHeader)))))
 
   it.effect("each event resets the idle timeout: a steady stream runs on without streamTimeout", () =>
     Effect.gen(function*() {

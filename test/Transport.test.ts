@@ -366,6 +366,37 @@ describe("content-encoding is decoded on every HttpClient", () => {
   }
 })
 
+describe("an event stream's text", () => {
+  for (const [name, transport] of transports) {
+    it.live(`${name}: a gzipped event stream flushed event by event reaches the caller with its split characters whole`, () =>
+      Effect.gen(function*() {
+        const contents = Array.from({ length: 200 }, (_, i) => `é${i}☃`)
+        const chunk = (content: string) => ({ id: "a", object: "chat.completion.chunk", created: 0, model: "m", choices: [{ index: 0, delta: { content }, finish_reason: null }] })
+        const events = [...contents.map((c) => `data: ${JSON.stringify(chunk(c))}\n\n`), "data: [DONE]\n\n"]
+        const server = yield* serve((_req, res) => {
+          res.writeHead(200, { "content-type": "text/event-stream", "content-encoding": "gzip" })
+          const gzip = Zlib.createGzip()
+          gzip.pipe(res)
+          let i = 0
+          const next = () => {
+            if (i === events.length) return void gzip.end()
+            const bytes = Buffer.from(events[i++]!)
+            // A character cut between two flushes.
+            gzip.write(bytes.subarray(0, bytes.indexOf("é") + 1))
+            gzip.flush(() => {
+              gzip.write(bytes.subarray(bytes.indexOf("é") + 1))
+              gzip.flush(() => (i % 50 === 0 ? setTimeout(next, 1) : next()))
+            })
+          }
+          next()
+        })
+        const sky = yield* clientFor(server.url, transport)
+        const chunks = yield* Stream.runCollect(sky.chatCompletionsStream(chatRequest))
+        expect([...chunks].map((c) => c.choices[0]?.delta.content)).toEqual(contents)
+      }).pipe(Effect.scoped))
+  }
+})
+
 describe("a 2xx body that cannot be decoded from its content-encoding", () => {
   for (const [name, transport] of transports) {
     it.live(`${name}: corrupt, truncated or a bomb: InvalidResponse, not retried, on every HttpClient`, () =>

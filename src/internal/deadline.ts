@@ -118,7 +118,8 @@ export const movingDeadline = (clock: Clock.Clock, due: () => number, fire: () =
       return
     }
     armedFor = at
-    cancel = startTimer(clock, Duration.millis(left), check)
+    // A deadline beyond what `setTimeout` takes is looked at again when that much has passed.
+    cancel = left === Infinity ? noTimer : startTimer(clock, Duration.millis(Math.min(left, maxTimerMillis)), check)
   }
   check()
   return {

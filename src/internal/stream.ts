@@ -269,7 +269,7 @@ interface ReadHooks {
   readonly holding: () => void
   /** The failure of the body's bytes, as the caller sees it (a deadline's, when one passed). */
   readonly failure: (error: HttpClientError.ResponseError) => SkyError.SkyError
-  /** The failure of a body that ended after a deadline passed (a client that ends an aborted body). */
+  /** The deadline's failure, once one passed (a client may end an aborted body, or still give bytes it held). */
   readonly passed: () => SkyError.SkyError | undefined
 }
 
@@ -344,6 +344,9 @@ const readEvents = <A>(
   const read: Channel.Channel<Chunk.Chunk<A>, Chunk.Chunk<Uint8Array>, SkyError.SkyError, HttpClientError.ResponseError, unknown, unknown> =
     Channel.readWithCause({
       onInput: (pieces: Chunk.Chunk<Uint8Array>) => {
+        // Once a deadline has passed, bytes a client still hands over (buffered before the abort) are not read.
+        const timedOut = hooks.passed()
+        if (timedOut !== undefined) return Channel.fail(timedOut)
         const emit: Array<A> = []
         let stop: Option.Option<SkyError.SkyError> | undefined
         let evented = false

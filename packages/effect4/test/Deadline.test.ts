@@ -1,4 +1,5 @@
 import { describe, expect, it } from "@effect/vitest"
+import { vi } from "vitest"
 import { Clock, Duration, Effect, Exit, Fiber, Layer, Metric, Redacted, Stream } from "effect"
 import * as HttpClient from "effect/http/HttpClient"
 import * as HttpClientError from "effect/http/HttpClientError"
@@ -19,6 +20,25 @@ const timedOut = (): SkyError.SkyError => new SkyError.RequestTimeout({ message:
 const currentClock: Effect.Effect<Clock.Clock> = Effect.clockWith(Effect.succeed)
 
 describe("movingDeadline (the deadlines of a stream)", () => {
+  it("on the live clock a deadline beyond what setTimeout takes (2^31 - 1 ms) fires at its time, not at once", () => {
+    vi.useFakeTimers()
+    try {
+      const clock = Clock.Clock.defaultValue()
+      const start = clock.currentTimeMillisUnsafe()
+      const days40 = 40 * 24 * 3600 * 1000
+      let fired = 0
+      movingDeadline(clock, () => start + days40, () => fired++)
+      vi.advanceTimersByTime(1000)
+      expect(fired).toBe(0)
+      vi.advanceTimersByTime(days40 - 2000)
+      expect(fired).toBe(0)
+      vi.advanceTimersByTime(1000)
+      expect(fired).toBe(1)
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
   it.effect("fires once its deadline passes, on the TestClock's time", () =>
     Effect.gen(function*() {
       const clock = yield* currentClock

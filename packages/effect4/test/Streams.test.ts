@@ -173,9 +173,9 @@ const abortedBy = <E>(signal: AbortSignal, error: () => E): Effect.Effect<never,
 /**
  * An in-memory gateway whose stream body is `body`: its timing is the body's own (virtual under the TestClock). As
  * every platform client's body does, it fails once the request's signal is aborted (or, `onAbort: "end"`, ends
- * there, as a client might).
+ * there, as a client might; `"ignore"`: goes on, as a custom client that drops the signal would).
  */
-const streaming = (body: Stream.Stream<Uint8Array>, headers: Record<string, string> = {}, onAbort: "fail" | "end" = "fail") =>
+const streaming = (body: Stream.Stream<Uint8Array>, headers: Record<string, string> = {}, onAbort: "fail" | "end" | "ignore" = "fail") =>
   Layer.succeed(HttpClient.HttpClient)(
     HttpClient.make((request, _url, signal) =>
       Effect.sync(() => {
@@ -188,7 +188,7 @@ const streaming = (body: Stream.Stream<Uint8Array>, headers: Record<string, stri
             reason: new HttpClientError.DecodeError({ request, response, cause: signal.reason })
           }))
         // The response as it is, but for the body's bytes.
-        const cut = Stream.interruptWhen(body, onAbort === "fail" ? aborted : Effect.ignore(aborted))
+        const cut = Stream.interruptWhen(body, onAbort === "fail" ? aborted : onAbort === "end" ? Effect.ignore(aborted) : Effect.never)
         return Object.create(response, { stream: { value: cut } }) as HttpClientResponse.HttpClientResponse
       })
     )
@@ -300,6 +300,14 @@ describe("Stream deadlines (TestClock)", () => {
       expectTimeout(fiber.pollUnsafe(), 300, "no stream event")
       expect(seen.count).toBe(0)
     }).pipe(Effect.provide(timedClient(streaming(Stream.never, idHeader, "end")))))
+
+  it.effect("bytes a client still gives after the deadline passed are not read: the next chunk fails with the deadline", () =>
+    Effect.gen(function*() {
+      const { fiber, seen } = yield* forkChat()
+      yield* TestClock.adjust("450 millis")
+      expectTimeout(fiber.pollUnsafe(), 300, "no stream event")
+      expect(seen.count).toBe(0)
+    }).pipe(Effect.provide(timedClient(streaming(every(400, chatEvent("late")), idHeader, "ignore")))))
 
   it.effect("the idle timeout runs only while the stream waits: a caller holding each element 1 s does not trip it", () =>
     Effect.gen(function*() {

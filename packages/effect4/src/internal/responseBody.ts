@@ -192,12 +192,3 @@ export const collectedBody = (
  * @internal
  */
 export const textOf = (body: CollectedBody): string => utf8.decode(body.bytes)
-
-/**
- * An event stream's bytes as text, decoded as UTF-8 across chunk boundaries (a character split between two
- * network chunks is whole in the text).
- *
- * @internal
- */
-export const decodedEventText = <E>(bytes: Stream.Stream<Uint8Array, E>): Stream.Stream<string, E> =>
-  Stream.decodeText(bytes)

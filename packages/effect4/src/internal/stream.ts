@@ -340,6 +340,9 @@ const readEvents = <A>(
     return Effect.succeed(emit as unknown as Arr.NonEmptyReadonlyArray<A>)
   }
   const onBytes = (pieces: Arr.NonEmptyReadonlyArray<Uint8Array>): Pull.Pull<Arr.NonEmptyReadonlyArray<A>, SkyError.SkyError> => {
+    // Once a deadline has passed, bytes a client still hands over (buffered before the abort) are not read.
+    const timedOut = hooks.passed()
+    if (timedOut !== undefined) return Effect.fail(timedOut)
     const emit: Array<A> = []
     let stop: Stop | undefined
     let evented = false
