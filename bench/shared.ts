@@ -68,18 +68,24 @@ export const limitedBody = JSON.stringify({
   error: { message: "requests per minute limit reached", type: "rate_limit_error", code: 2007 }
 })
 
-/** The pre-built stream as a web body delivered in 64 KiB pieces, as the A/B stubs send it. */
-export const ssePieces = (): ReadableStream<Uint8Array> => {
+/** The pre-built stream as a web body delivered in pieces (`pieceSize` bytes), as the A/B stubs send it. */
+export const ssePieces = (size: number = pieceSize): ReadableStream<Uint8Array> => {
   const sse = sseBytes()
   let offset = 0
   return new ReadableStream({
     pull(controller) {
       if (offset >= sse.length) return controller.close()
-      controller.enqueue(sse.subarray(offset, offset + 65_536))
-      offset += 65_536
+      controller.enqueue(sse.subarray(offset, offset + size))
+      offset += size
     }
   })
 }
+
+/**
+ * The size of the stub's pieces of a stream: 64 KiB (a body read as fast as the socket gives it), or
+ * `BENCH_PIECE` bytes (512: about two events a read, as a gateway writing each token as it comes).
+ */
+const pieceSize = Number(process.env.BENCH_PIECE ?? 65_536)
 
 let sseCache: Uint8Array | undefined
 const sseBytes = (): Uint8Array => (sseCache ??= new TextEncoder().encode(sseBody(streamChunks)))
