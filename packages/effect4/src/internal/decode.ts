@@ -30,7 +30,9 @@ export const secretsOf = (
  */
 export const propsOf = (fields: Classify.ErrorFields<unknown>): Record<string, unknown> => {
   const props: Record<string, unknown> = {}
-  for (const [key, value] of Object.entries(fields)) {
+  const record = fields as Readonly<Record<string, unknown>>
+  for (const key in record) {
+    const value = record[key]
     if (value === undefined) continue
     if (key === "retryAfterMillis") props.retryAfter = Duration.millis(value as number)
     else if (key === "timeoutMillis") props.timeout = Duration.millis(value as number)
