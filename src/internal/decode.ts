@@ -20,8 +20,12 @@ import { construct } from "./construct.js"
  */
 export const secretsOf = (
   secrets: ReadonlyArray<string | Redacted.Redacted<string>> | undefined
-): ReadonlyArray<string> =>
-  Evidence.secretTexts(secrets?.map((s) => (Redacted.isRedacted(s) ? Redacted.value(s) : s)))
+): ReadonlyArray<string> => {
+  if (secrets === undefined) return []
+  const texts: Array<string> = []
+  for (const s of secrets) texts.push(Redacted.isRedacted(s) ? Redacted.value(s) : s)
+  return Evidence.secretTexts(texts)
+}
 
 /**
  * The class's props from the core's plain fields, in the same order: milliseconds become `Duration`s.

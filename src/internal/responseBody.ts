@@ -135,7 +135,7 @@ const wholeBuffer = (
   const source = sourceBody(response, webPrototype, "ClientResponseImpl")
   return source === undefined
     ? response.arrayBuffer
-    : Effect.tryPromise({ try: source.arrayBuffer, catch: decodeFailure(response) })
+    : Effect.tryPromise({ try: () => source.arrayBuffer(), catch: decodeFailure(response) })
 }
 
 /** The whole body as text, read once, as `wholeBuffer` says. */
@@ -145,7 +145,7 @@ const wholeText = (
   const source = sourceBody(response, webPrototype, "ClientResponseImpl")
   return source === undefined
     ? response.text
-    : Effect.tryPromise({ try: source.text, catch: decodeFailure(response) })
+    : Effect.tryPromise({ try: () => source.text(), catch: decodeFailure(response) })
 }
 
 /**

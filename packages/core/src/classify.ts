@@ -178,6 +178,22 @@ const numericCode = (u: unknown): number | undefined => {
  */
 const markedTags: ReadonlySet<string> = new Set([...groups.Client, "UnknownGatewayError"])
 
+/**
+ * The first item that passes: `Array.prototype.find` with a predicate defined once (no closure built per error).
+ */
+const firstWhere = <A, B extends A>(items: ReadonlyArray<A>, test: (a: A) => a is B): B | undefined => {
+  for (const item of items) if (test(item)) return item
+  return undefined
+}
+
+const isMarkedTag = (t: unknown): t is Tag => typeof t === "string" && markedTags.has(t)
+
+const isDefined = <A>(a: A | undefined): a is A => a !== undefined
+
+/** A code as sent: a number, or a non-empty string. */
+const isSentCode = (c: unknown): c is number | string =>
+  typeof c === "number" || (typeof c === "string" && c.length > 0)
+
 const fixedMessages: ReadonlyArray<readonly [string, CatalogueEntry]> = tags.flatMap((tag) => {
   const entry: CatalogueEntry = catalogue[tag]
   return entry.fixedMessage === undefined ? [] : [[normalize(entry.fixedMessage), entry] as const]
@@ -508,9 +524,7 @@ export const classifyError = <A = AttemptFields>(
   const problemKind = typeof parsed.root?.type === "string" && parsed.root.type.startsWith(problemTypePrefix)
     ? parsed.root.type.slice(problemTypePrefix.length)
     : undefined
-  const typed = [parsed.error?.type, problemKind, parsed.root?.tag].find(
-    (t): t is Tag => typeof t === "string" && markedTags.has(t)
-  )
+  const typed = firstWhere([parsed.error?.type, problemKind, parsed.root?.tag], isMarkedTag)
   const messages = messageCandidates(parsed)
   const errorType = nonEmptyString(parsed.error?.type)
   const tag: Tag = marked ?? entry?.tag ?? typed ??
@@ -521,7 +535,7 @@ export const classifyError = <A = AttemptFields>(
   // Scrub before cutting (the snippet below, the body further down), so that a secret that straddles a cut
   // cannot survive in part.
   const evidence = scrubCut(text, limit, secrets)
-  const serverMessage = messages.find((m) => m !== undefined)
+  const serverMessage = firstWhere(messages, isDefined)
   const meta: CatalogueEntry = catalogue[tag]
   const described = text.trim().length === 0
     ? `${Evidence.statusLine(status)} (empty body)`
@@ -531,7 +545,7 @@ export const classifyError = <A = AttemptFields>(
   const message = serverMessage ?? meta.fixedMessage ?? described ??
     (meta.code !== undefined ? meta.meaning : `${Evidence.statusLine(status)}: ${meta.meaning}`)
 
-  const rawCode = codes.find((c) => typeof c === "number" || (typeof c === "string" && c.length > 0))
+  const rawCode = firstWhere(codes, isSentCode)
   const requestId = scrubOptional(requestIdOf(parsed, rawHeaders), fieldLimits.requestId, secrets)
   const code = tag === "UnknownGatewayError" ? scrubCode(rawCode, secrets) : undefined
   // Only the fields that have a value, in this order (the error's own keys keep it), written one by one rather

@@ -13,15 +13,15 @@
  */
 
 /**
- * What the body is read with: both a web `Response` and undici's body have these two.
+ * What the body is read with: both a web `Response` and undici's body have these two methods.
  *
  * @since 1.0.0
  * @category models
  * @internal
  */
 export interface SourceBody {
-  readonly arrayBuffer: () => Promise<ArrayBuffer>
-  readonly text: () => Promise<string>
+  arrayBuffer(): Promise<ArrayBuffer>
+  text(): Promise<string>
 }
 
 interface PlatformResponse {
@@ -33,21 +33,9 @@ interface PlatformResponse {
 
 const isObject = (u: unknown): u is Record<string, unknown> => typeof u === "object" && u !== null
 
-interface Readable {
-  readonly arrayBuffer: unknown
-  readonly text: unknown
-}
-
-/** The body's own two reads, called on it. */
-const readerOf = (body: Partial<Readable>): SourceBody | undefined => {
-  const { arrayBuffer, text } = body
-  return typeof arrayBuffer === "function" && typeof text === "function"
-    ? {
-      arrayBuffer: () => Reflect.apply(arrayBuffer, body, []) as Promise<ArrayBuffer>,
-      text: () => Reflect.apply(text, body, []) as Promise<string>
-    }
-    : undefined
-}
+/** Whether the body can be read whole, both ways (its own methods, called on it by the line). */
+const isReadable = (body: Record<string, unknown>): boolean =>
+  typeof body.arrayBuffer === "function" && typeof body.text === "function"
 
 /**
  * The body to read directly, or `undefined` when the response must be read through its own accessors.
@@ -73,7 +61,7 @@ export const sourceBody = (response: unknown, webPrototype: object, undiciClass:
   if (!isObject(source)) return undefined
   if (prototype === webPrototype) {
     return typeof globalThis.Response === "function" && source instanceof globalThis.Response && !source.bodyUsed
-      ? readerOf(source)
+      ? source
       : undefined
   }
   const constructor = isObject(prototype) || typeof prototype === "function"
@@ -81,5 +69,5 @@ export const sourceBody = (response: unknown, webPrototype: object, undiciClass:
     : undefined
   if (constructor?.name !== undiciClass || typeof source.statusCode !== "number") return undefined
   const body = source.body
-  return isObject(body) && body.bodyUsed === false ? readerOf(body) : undefined
+  return isObject(body) && body.bodyUsed === false && isReadable(body) ? body as unknown as SourceBody : undefined
 }

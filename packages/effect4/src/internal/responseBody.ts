@@ -143,7 +143,7 @@ const wholeBuffer = (
   const source = sourceBody(response, webPrototype, "UndiciResponse")
   return source === undefined
     ? response.arrayBuffer
-    : Effect.tryPromise({ try: source.arrayBuffer, catch: decodeFailure(response) })
+    : Effect.tryPromise({ try: () => source.arrayBuffer(), catch: decodeFailure(response) })
 }
 
 /** The whole body as text, read once, as `wholeBuffer` says. */
@@ -153,7 +153,7 @@ const wholeText = (
   const source = sourceBody(response, webPrototype, "UndiciResponse")
   return source === undefined
     ? response.text
-    : Effect.tryPromise({ try: source.text, catch: decodeFailure(response) })
+    : Effect.tryPromise({ try: () => source.text(), catch: decodeFailure(response) })
 }
 
 /**
