@@ -132,6 +132,7 @@ const decodeFailure = (response: HttpClientResponse.HttpClientResponse) => (caus
 const wholeBuffer = (
   response: HttpClientResponse.HttpClientResponse
 ): Effect.Effect<ArrayBuffer, HttpClientError.ResponseError> => {
+  // `@effect/platform-node`'s undici response; its node:http one has the same name but no undici body: not read.
   const source = sourceBody(response, webPrototype, "ClientResponseImpl")
   return source === undefined
     ? response.arrayBuffer

@@ -70,6 +70,8 @@ describe("sourceBody", () => {
       ["another class over a Response", new (undiciClass("Mine"))(new Response("x"))],
       ["another class over an undici body", new (undiciClass("Mine"))({ statusCode: 429, body: new UndiciBody("x") })],
       ["undici's class without a status", new Undici({ body: new UndiciBody("x") })],
+      // Effect 3's node:http response has the same class name as its undici one; its source is an IncomingMessage.
+      ["a class of that name over an IncomingMessage (no body)", new Undici({ statusCode: 429, headers: {} })],
       ["undici's class over a used body", new Undici({ statusCode: 429, body: Object.assign(new UndiciBody("x"), { used: true }) })],
       ["undici's class over a body without bodyUsed", new Undici({ statusCode: 429, body: { arrayBuffer: () => 1, text: () => 1 } })],
       ["undici's class over a body that cannot read", new Undici({ statusCode: 429, body: { bodyUsed: false } })],
