@@ -1,5 +1,5 @@
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
-import { FetchHttpClient, type HttpClient } from "@effect/platform"
+import { FetchHttpClient, HttpClient } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, ConfigProvider, Context, Deferred, Effect, Exit, Layer, Redacted, Stream, Tracer } from "effect"
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http"
@@ -786,4 +786,66 @@ describe("a 2xx body larger than the bound on an answer (maxAnswerBytes, 64 MiB)
       expect(error._tag).toBe("InvalidResponse")
       expect(error.message).toContain(`grew past the ${limit}-byte limit`)
     }).pipe(Effect.scoped))
+})
+
+// ---------------------------------------------------------------------------
+// Whole bodies read from the transport's own body (core's sourceBody)
+// ---------------------------------------------------------------------------
+
+describe("a whole body is read from the transport's own body, once", () => {
+  const errorBody = JSON.stringify({ error: { message: "slow down ☃", type: "rate_limit_error", code: 2007 } })
+  const bodyServer = serve((req, res) => {
+    // Every path is the 429 but /ok.
+    const body = req.url === "/ok" ? okChat : errorBody
+    res.writeHead(req.url === "/ok" ? 200 : 429, {
+      "content-type": "application/json",
+      "content-length": String(Buffer.byteLength(body))
+    })
+    res.end(body)
+  })
+  // As the client sends (`HttpClient.withScope`: the platform's own response, not its interruptible wrapper).
+  const execute = (transport: Layer.Layer<HttpClient.HttpClient>, url: string) =>
+    Effect.flatMap(HttpClient.HttpClient, (client) => HttpClient.withScope(client).get(url)).pipe(
+      Effect.provide(transport)
+    )
+  const memo = (response: unknown) => (response as { readonly arrayBufferBody?: unknown; readonly textBody?: unknown })
+
+  for (const [name, transport] of transports) {
+    it.live(`${name}: an error body and a 2xx body are read whole without the platform's memo`, () =>
+      Effect.gen(function*() {
+        const { url } = yield* bodyServer
+        const failed = yield* execute(transport, `${url}/error`)
+        const body = yield* ResponseBody.collectedBody(failed)
+        expect(new TextDecoder().decode(body.bytes)).toBe(errorBody)
+        expect(body.complete).toBe(true)
+        expect(memo(failed).arrayBufferBody).toBeUndefined()
+        const ok = yield* execute(transport, `${url}/ok`)
+        expect(yield* ResponseBody.decodedText(ok)).toBe(okChat)
+        expect(memo(ok).textBody).toBeUndefined()
+        expect(memo(ok).arrayBufferBody).toBeUndefined()
+      }).pipe(Effect.scoped))
+
+    it.live(`${name}: a body already read through the platform is read through it again, not lost`, () =>
+      Effect.gen(function*() {
+        const { url } = yield* bodyServer
+        const failed = yield* execute(transport, `${url}/error`)
+        yield* failed.arrayBuffer
+        const body = yield* ResponseBody.collectedBody(failed)
+        expect(new TextDecoder().decode(body.bytes)).toBe(errorBody)
+        expect(body.complete).toBe(true)
+        const ok = yield* execute(transport, `${url}/ok`)
+        yield* ok.text
+        expect(yield* ResponseBody.decodedText(ok)).toBe(okChat)
+      }).pipe(Effect.scoped))
+
+    it.live(`${name}: the client's 429 and its answer are the same read either way`, () =>
+      Effect.gen(function*() {
+        const { url } = yield* bodyServer
+        const sky = yield* clientFor(url, transport)
+        const error = yield* Effect.flip(sky.chatCompletions(chatRequest))
+        expect(error._tag).toBe("RpmLimitExceeded")
+        expect(error.body).toBe(errorBody)
+        expect(error.message).toBe("slow down ☃")
+      }).pipe(Effect.scoped))
+  }
 })

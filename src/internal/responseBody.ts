@@ -7,7 +7,8 @@
  */
 import * as HttpClientError from "@effect/platform/HttpClientError"
 import type * as Headers from "@effect/platform/Headers"
-import type * as HttpClientResponse from "@effect/platform/HttpClientResponse"
+import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import * as Chunk from "effect/Chunk"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
@@ -21,6 +22,7 @@ import {
   maxAnswerBytes,
   wholeBody
 } from "../../packages/core/src/boundedBody.js"
+import { sourceBody } from "../../packages/core/src/sourceBody.js"
 
 /** @internal */
 export { type Coding, maxDecodedPerChunk } from "../../packages/core/src/contentDecoding.js"
@@ -114,6 +116,39 @@ export const undoCodings = <E>(
 
 const utf8 = new TextDecoder("utf-8")
 
+/** The prototype of the platform's web response (fetch's, and `HttpClientResponse.fromWeb`'s). */
+const webPrototype: object = Object.getPrototypeOf(
+  HttpClientResponse.fromWeb(HttpClientRequest.get("http://localhost/"), new Response(null))
+)
+
+/** A read of the body that failed, as the platform reports it. */
+const decodeFailure = (response: HttpClientResponse.HttpClientResponse) => (cause: unknown) =>
+  new HttpClientError.ResponseError({ request: response.request, response, reason: "Decode", cause })
+
+/**
+ * The whole body as bytes, read once: from the transport's own body when core's `sourceBody` recognises the
+ * response (no memo fiber), else through the response's `arrayBuffer`.
+ */
+const wholeBuffer = (
+  response: HttpClientResponse.HttpClientResponse
+): Effect.Effect<ArrayBuffer, HttpClientError.ResponseError> => {
+  // `@effect/platform-node`'s undici response; its node:http one has the same name but no undici body: not read.
+  const source = sourceBody(response, webPrototype, "ClientResponseImpl")
+  return source === undefined
+    ? response.arrayBuffer
+    : Effect.tryPromise({ try: () => source.arrayBuffer(), catch: decodeFailure(response) })
+}
+
+/** The whole body as text, read once, as `wholeBuffer` says. */
+const wholeText = (
+  response: HttpClientResponse.HttpClientResponse
+): Effect.Effect<string, HttpClientError.ResponseError> => {
+  const source = sourceBody(response, webPrototype, "ClientResponseImpl")
+  return source === undefined
+    ? response.text
+    : Effect.tryPromise({ try: () => source.text(), catch: decodeFailure(response) })
+}
+
 /**
  * The whole 2xx body as UTF-8 text, decoded, at most `limit` bytes of it (`maxAnswerBytes`), read as core's
  * `answerRead` says; reading stops, releasing the socket, once the body is past the limit, or at its first bytes
@@ -125,7 +160,7 @@ export const decodedText = (
 ): Effect.Effect<string, HttpClientError.ResponseError | AnswerTooLarge> =>
   Effect.suspend(() => {
     const plan = answerRead(response.headers, limit)
-    if (plan._tag === "Whole") return response.text
+    if (plan._tag === "Whole") return wholeText(response)
     if (plan._tag === "Refuse") {
       return Effect.zipRight(
         Effect.ignore(Stream.runForEachWhile(response.stream, () => Effect.succeed(false))),
@@ -160,7 +195,7 @@ export const collectedBody = (
     if (codingsToUndo(response, headers).length === 0 && Number.isFinite(length) && length <= smallBody) {
       // The buffer is this read's own: kept as it is (no collector copy, no scanner until the facts are asked for).
       return Effect.orElseSucceed(
-        Effect.map(response.arrayBuffer, (buffer) => wholeBody(new Uint8Array(buffer))),
+        Effect.map(wholeBuffer(response), (buffer) => wholeBody(new Uint8Array(buffer))),
         // A read that fails keeps what came: nothing, from a whole-body read.
         () => ({ ...makeCollector().result(), complete: false })
       )

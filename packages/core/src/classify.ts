@@ -6,7 +6,7 @@
  */
 import * as BoundedBody from "./boundedBody.js"
 import * as Evidence from "./evidence.js"
-import { compact, isRecord } from "./json.js"
+import { isRecord } from "./json.js"
 import { fieldLimits } from "./limits.js"
 import { catalogue, type CatalogueEntry, entryOfCode, groups, type TableTag, type Tag, tags } from "./table.js"
 
@@ -178,6 +178,22 @@ const numericCode = (u: unknown): number | undefined => {
  */
 const markedTags: ReadonlySet<string> = new Set([...groups.Client, "UnknownGatewayError"])
 
+/**
+ * The first item that passes: `Array.prototype.find` with a predicate defined once (no closure built per error).
+ */
+const firstWhere = <A, B extends A>(items: ReadonlyArray<A>, test: (a: A) => a is B): B | undefined => {
+  for (const item of items) if (test(item)) return item
+  return undefined
+}
+
+const isMarkedTag = (t: unknown): t is Tag => typeof t === "string" && markedTags.has(t)
+
+const isDefined = <A>(a: A | undefined): a is A => a !== undefined
+
+/** A code as sent: a number, or a non-empty string. */
+const isSentCode = (c: unknown): c is number | string =>
+  typeof c === "number" || (typeof c === "string" && c.length > 0)
+
 const fixedMessages: ReadonlyArray<readonly [string, CatalogueEntry]> = tags.flatMap((tag) => {
   const entry: CatalogueEntry = catalogue[tag]
   return entry.fixedMessage === undefined ? [] : [[normalize(entry.fixedMessage), entry] as const]
@@ -221,27 +237,32 @@ const parse = (body: Body): Parsed => {
   return { root: value, error: isRecord(value.error) ? value.error : undefined }
 }
 
+const noDetails: ReadonlyArray<Json> = []
+
 const detailsOf = (error: Json | undefined): ReadonlyArray<Json> =>
-  error !== undefined && Array.isArray(error.details) ? error.details.filter(isRecord) : []
+  error !== undefined && Array.isArray(error.details) ? error.details.filter(isRecord) : noDetails
 
 /** Where a code can sit, most specific first. */
-const codeCandidates = ({ error, root }: Parsed): ReadonlyArray<unknown> => [
-  error?.code,
-  root?.code,
-  ...detailsOf(error).map((d) => d.code),
-  problemCode(root?.type)
-]
+const codeCandidates = ({ error, root }: Parsed): ReadonlyArray<unknown> => {
+  const codes: Array<unknown> = [error?.code, root?.code]
+  for (const detail of detailsOf(error)) codes.push(detail.code)
+  codes.push(problemCode(root?.type))
+  return codes
+}
 
 /** Where a message can sit: the server's own words, most specific first. */
-const messageCandidates = ({ error, root }: Parsed): ReadonlyArray<string | undefined> => [
-  messageText(error?.message),
-  nonEmptyString(error?.msg),
-  messageText(root?.message),
-  nonEmptyString(root?.msg),
-  nonEmptyString(root?.detail),
-  nonEmptyString(root?.error),
-  ...detailsOf(error).map((d) => nonEmptyString(d.message))
-]
+const messageCandidates = ({ error, root }: Parsed): ReadonlyArray<string | undefined> => {
+  const messages = [
+    messageText(error?.message),
+    nonEmptyString(error?.msg),
+    messageText(root?.message),
+    nonEmptyString(root?.msg),
+    nonEmptyString(root?.detail),
+    nonEmptyString(root?.error)
+  ]
+  for (const detail of detailsOf(error)) messages.push(nonEmptyString(detail.message))
+  return messages
+}
 
 /** A message as sent: a string, or a structured one (`{"en": ..., "zh": ...}`) kept as its JSON. */
 const messageText = (u: unknown): string | undefined => {
@@ -503,9 +524,7 @@ export const classifyError = <A = AttemptFields>(
   const problemKind = typeof parsed.root?.type === "string" && parsed.root.type.startsWith(problemTypePrefix)
     ? parsed.root.type.slice(problemTypePrefix.length)
     : undefined
-  const typed = [parsed.error?.type, problemKind, parsed.root?.tag].find(
-    (t): t is Tag => typeof t === "string" && markedTags.has(t)
-  )
+  const typed = firstWhere([parsed.error?.type, problemKind, parsed.root?.tag], isMarkedTag)
   const messages = messageCandidates(parsed)
   const errorType = nonEmptyString(parsed.error?.type)
   const tag: Tag = marked ?? entry?.tag ?? typed ??
@@ -516,7 +535,7 @@ export const classifyError = <A = AttemptFields>(
   // Scrub before cutting (the snippet below, the body further down), so that a secret that straddles a cut
   // cannot survive in part.
   const evidence = scrubCut(text, limit, secrets)
-  const serverMessage = messages.find((m) => m !== undefined)
+  const serverMessage = firstWhere(messages, isDefined)
   const meta: CatalogueEntry = catalogue[tag]
   const described = text.trim().length === 0
     ? `${Evidence.statusLine(status)} (empty body)`
@@ -526,33 +545,41 @@ export const classifyError = <A = AttemptFields>(
   const message = serverMessage ?? meta.fixedMessage ?? described ??
     (meta.code !== undefined ? meta.meaning : `${Evidence.statusLine(status)}: ${meta.meaning}`)
 
-  const rawCode = codes.find((c) => typeof c === "number" || (typeof c === "string" && c.length > 0))
+  const rawCode = firstWhere(codes, isSentCode)
   const requestId = scrubOptional(requestIdOf(parsed, rawHeaders), fieldLimits.requestId, secrets)
-  const props = compact({
+  const code = tag === "UnknownGatewayError" ? scrubCode(rawCode, secrets) : undefined
+  // Only the fields that have a value, in this order (the error's own keys keep it), written one by one rather
+  // than as a literal then compacted: one object, not two.
+  const props: { -readonly [K in keyof ErrorFields<A>]: ErrorFields<A>[K] } = {
     status,
-    message: scrubCut(message, fieldLimits.message, secrets),
-    code: tag === "UnknownGatewayError" ? scrubCode(rawCode, secrets) : undefined,
-    requestId,
-    errorType: scrubOptional(errorType, fieldLimits.errorType, secrets),
-    retryAfterMillis: retryAfterOf(rawHeaders, parsed, options.now ?? Date.now()),
-    shouldRetry: shouldRetryOf(rawHeaders),
-    body: evidence.length === 0 || limit === 0 ? undefined : evidence.length > limit ? evidence.slice(0, limit) : evidence,
-    bodyTruncated: evidence.length > limit || body.truncated ? true : undefined,
-    bodyBase64: bodyBase64Of(body, limit, secrets),
-    headers: Evidence.redactHeaders(rawHeaders, secrets),
-    method: options.method,
-    url: options.url === undefined ? undefined : Evidence.redactUrl(capUrl(options.url), secrets),
-    attempts: options.attempts === undefined ? undefined : [
-      ...options.attempts,
-      compact({
-        attempt: options.attempts.length + 1,
-        tag,
-        status,
-        code: tag === "UnknownGatewayError" ? scrubCode(rawCode, secrets) : meta.code,
-        requestId
-      })
-    ]
-  }) as ErrorFields<A>
+    message: scrubCut(message, fieldLimits.message, secrets)
+  }
+  if (code !== undefined) props.code = code
+  if (requestId !== undefined) props.requestId = requestId
+  const errorTypeText = scrubOptional(errorType, fieldLimits.errorType, secrets)
+  if (errorTypeText !== undefined) props.errorType = errorTypeText
+  const retryAfterMillis = retryAfterOf(rawHeaders, parsed, options.now ?? Date.now())
+  if (retryAfterMillis !== undefined) props.retryAfterMillis = retryAfterMillis
+  const shouldRetry = shouldRetryOf(rawHeaders)
+  if (shouldRetry !== undefined) props.shouldRetry = shouldRetry
+  if (evidence.length > 0 && limit > 0) props.body = evidence.length > limit ? evidence.slice(0, limit) : evidence
+  if (evidence.length > limit || body.truncated) props.bodyTruncated = true
+  const bodyBase64 = bodyBase64Of(body, limit, secrets)
+  if (bodyBase64 !== undefined) props.bodyBase64 = bodyBase64
+  props.headers = Evidence.redactHeaders(rawHeaders, secrets)
+  if (options.method !== undefined) props.method = options.method
+  if (options.url !== undefined) props.url = Evidence.redactUrl(capUrl(options.url), secrets)
+  if (options.attempts !== undefined) {
+    const last: { -readonly [K in keyof AttemptFields]: AttemptFields[K] } = {
+      attempt: options.attempts.length + 1,
+      tag,
+      status
+    }
+    const attemptCode = tag === "UnknownGatewayError" ? code : meta.code
+    if (attemptCode !== undefined) last.code = attemptCode
+    if (requestId !== undefined) last.requestId = requestId
+    props.attempts = [...options.attempts, last]
+  }
   return { tag, fields: props }
 }
 

@@ -30,32 +30,40 @@ export type HeadersInput =
 
 const isIterable = (u: object): u is Iterable<readonly [string, string]> => Symbol.iterator in u
 
+/** One header into `out`: its name lower-cased, a multi-valued one joined with ", ", a repeated one appended. */
+const addHeader = (out: Record<string, string>, key: unknown, value: unknown): void => {
+  if (typeof key !== "string") return
+  const text = typeof value === "string"
+    ? value
+    : Array.isArray(value)
+    ? value.filter((v) => typeof v === "string").join(", ")
+    : typeof value === "number"
+    ? String(value)
+    : undefined
+  if (text === undefined) return
+  const name = key.toLowerCase()
+  const seen = out[name]
+  out[name] = seen === undefined ? text : `${seen}, ${text}`
+}
+
 /** Lower-cased names, multi-valued headers joined with ", ". Never throws. */
 export const normalizeHeaders = (input: HeadersInput | undefined): Record<string, string> => {
   const out: Record<string, string> = {}
   if (input === undefined || input === null || typeof input !== "object") return out
-  const add = (key: unknown, value: unknown): void => {
-    if (typeof key !== "string") return
-    const name = key.toLowerCase()
-    const text = Array.isArray(value)
-      ? value.filter((v) => typeof v === "string").join(", ")
-      : typeof value === "string"
-      ? value
-      : typeof value === "number"
-      ? String(value)
-      : undefined
-    if (text === undefined) return
-    out[name] = out[name] === undefined ? text : `${out[name]}, ${text}`
-  }
   try {
     if ("forEach" in input && typeof input.forEach === "function" && !Array.isArray(input)) {
-      ;(input as { forEach(cb: (value: string, key: string) => void): void }).forEach((value, key) => add(key, value))
+      ;(input as { forEach(cb: (value: string, key: string) => void): void }).forEach((value, key) =>
+        addHeader(out, key, value)
+      )
     } else if (isIterable(input)) {
       for (const pair of input) {
-        if (Array.isArray(pair)) add(pair[0], pair[1])
+        if (Array.isArray(pair)) addHeader(out, pair[0], pair[1])
       }
     } else {
-      for (const [key, value] of Object.entries(input)) add(key, value)
+      // A record (a platform's `Headers` is one, without a prototype): its own enumerable string keys, as
+      // `Object.entries` gives them, without the array of pairs.
+      const record = input as Readonly<Record<string, unknown>>
+      for (const key in record) if (Object.hasOwn(record, key)) addHeader(out, key, record[key])
     }
   } catch {
     // A hostile headers object (a throwing getter) yields what was read so far.
@@ -206,9 +214,10 @@ export const redactHeaders = (
   secrets: ReadonlyArray<string>
 ): Record<string, string> => {
   const out: Record<string, string> = {}
-  for (const [name, value] of Object.entries(headers)) {
+  for (const name in headers) {
+    if (!Object.hasOwn(headers, name)) continue
     // A header's name can echo the key as well as its value.
-    out[scrub(name, secrets)] = secretHeaderNames.has(name) ? redactedText : scrub(value, secrets)
+    out[scrub(name, secrets)] = secretHeaderNames.has(name) ? redactedText : scrub(headers[name]!, secrets)
   }
   return out
 }

@@ -677,3 +677,63 @@ describe("a 2xx body larger than the bound on an answer (maxAnswerBytes, 64 MiB)
       expect(error.message).toContain(`grew past the ${limit}-byte limit`)
     }).pipe(Effect.scoped))
 })
+
+// ---------------------------------------------------------------------------
+// Whole bodies read from the transport's own body (core's sourceBody)
+// ---------------------------------------------------------------------------
+
+describe("a whole body is read from the transport's own body, once", () => {
+  const errorBody = JSON.stringify({ error: { message: "slow down ☃", type: "rate_limit_error", code: 2007 } })
+  const answer = JSON.stringify({ answer: "fine ☃" })
+  const bodyServer = serve((req, res) => {
+    // Every path is the 429 but /ok.
+    const body = req.url === "/ok" ? answer : errorBody
+    res.writeHead(req.url === "/ok" ? 200 : 429, {
+      "content-type": "application/json",
+      "content-length": String(Buffer.byteLength(body))
+    })
+    res.end(body)
+  })
+  const memo = (response: unknown) => (response as { readonly arrayBufferBody?: unknown; readonly textBody?: unknown })
+
+  for (const [name, layer] of transports) {
+    it.live(`${name}: an error body and a 2xx body are read whole without the platform's memo`, () =>
+      Effect.gen(function*() {
+        const { url } = yield* bodyServer
+        const http = yield* transportOf(layer)
+        const failed = yield* http.execute(post(`${url}/error`))
+        const body = yield* ResponseBody.collectedBody(failed)
+        expect(new TextDecoder().decode(body.bytes)).toBe(errorBody)
+        expect(body.complete).toBe(true)
+        expect(memo(failed).arrayBufferBody).toBeUndefined()
+        const ok = yield* http.execute(post(`${url}/ok`))
+        expect(yield* ResponseBody.decodedText(ok)).toBe(answer)
+        expect(memo(ok).textBody).toBeUndefined()
+        expect(memo(ok).arrayBufferBody).toBeUndefined()
+      }).pipe(Effect.scoped))
+
+    it.live(`${name}: a body already read through the platform is read through it again, not lost`, () =>
+      Effect.gen(function*() {
+        const { url } = yield* bodyServer
+        const http = yield* transportOf(layer)
+        const failed = yield* http.execute(post(`${url}/error`))
+        yield* failed.arrayBuffer
+        const body = yield* ResponseBody.collectedBody(failed)
+        expect(new TextDecoder().decode(body.bytes)).toBe(errorBody)
+        expect(body.complete).toBe(true)
+        const ok = yield* http.execute(post(`${url}/ok`))
+        yield* ok.text
+        expect(yield* ResponseBody.decodedText(ok)).toBe(answer)
+      }).pipe(Effect.scoped))
+
+    it.live(`${name}: the client's 429 keeps the body it read`, () =>
+      Effect.gen(function*() {
+        const { url } = yield* bodyServer
+        const sky = yield* clientFor(url, layer)
+        const error = yield* Effect.flip(sky.chatCompletions(chatRequest))
+        expect(error._tag).toBe("RpmLimitExceeded")
+        expect(error.body).toBe(errorBody)
+        expect(error.message).toBe("slow down ☃")
+      }).pipe(Effect.scoped))
+  }
+})

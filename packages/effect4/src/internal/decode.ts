@@ -20,8 +20,12 @@ import { construct } from "./construct.js"
  */
 export const secretsOf = (
   secrets: ReadonlyArray<string | Redacted.Redacted<string>> | undefined
-): ReadonlyArray<string> =>
-  Evidence.secretTexts(secrets?.map((s) => (Redacted.isRedacted(s) ? Redacted.value(s) : s)))
+): ReadonlyArray<string> => {
+  if (secrets === undefined) return []
+  const texts: Array<string> = []
+  for (const s of secrets) texts.push(Redacted.isRedacted(s) ? Redacted.value(s) : s)
+  return Evidence.secretTexts(texts)
+}
 
 /**
  * The class's props from the core's plain fields, in the same order: milliseconds become `Duration`s.
@@ -30,7 +34,9 @@ export const secretsOf = (
  */
 export const propsOf = (fields: Classify.ErrorFields<unknown>): Record<string, unknown> => {
   const props: Record<string, unknown> = {}
-  for (const [key, value] of Object.entries(fields)) {
+  const record = fields as Readonly<Record<string, unknown>>
+  for (const key in record) {
+    const value = record[key]
     if (value === undefined) continue
     if (key === "retryAfterMillis") props.retryAfter = Duration.millis(value as number)
     else if (key === "timeoutMillis") props.timeout = Duration.millis(value as number)

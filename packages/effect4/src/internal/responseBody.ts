@@ -10,7 +10,8 @@ import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
 import type * as Headers from "effect/http/Headers"
 import * as HttpClientError from "effect/http/HttpClientError"
-import type * as HttpClientResponse from "effect/http/HttpClientResponse"
+import * as HttpClientRequest from "effect/http/HttpClientRequest"
+import * as HttpClientResponse from "effect/http/HttpClientResponse"
 import * as Pull from "effect/Pull"
 import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
@@ -24,6 +25,7 @@ import {
   wholeBody
 } from "../../../core/src/boundedBody.js"
 import { type Coding, codingsOf, type Decoded, makeChunkDecoder } from "../../../core/src/contentDecoding.js"
+import { sourceBody } from "../../../core/src/sourceBody.js"
 
 /** @internal */
 export { type Coding, maxDecodedPerChunk } from "../../../core/src/contentDecoding.js"
@@ -120,6 +122,40 @@ export const decodedStream = (
 
 const utf8 = new TextDecoder("utf-8")
 
+/** The prototype of the platform's web response (fetch's, and `HttpClientResponse.fromWeb`'s). */
+const webPrototype: object = Object.getPrototypeOf(
+  HttpClientResponse.fromWeb(HttpClientRequest.get("http://localhost/"), new Response(null))
+)
+
+/** A read of the body that failed, as the platform reports it. */
+const decodeFailure = (response: HttpClientResponse.HttpClientResponse) => (cause: unknown) =>
+  new HttpClientError.HttpClientError({
+    reason: new HttpClientError.DecodeError({ request: response.request, response, cause })
+  })
+
+/**
+ * The whole body as bytes, read once: from the transport's own body when core's `sourceBody` recognises the
+ * response (no memo fiber), else through the response's `arrayBuffer`.
+ */
+const wholeBuffer = (
+  response: HttpClientResponse.HttpClientResponse
+): Effect.Effect<ArrayBuffer, HttpClientError.HttpClientError> => {
+  const source = sourceBody(response, webPrototype, "UndiciResponse")
+  return source === undefined
+    ? response.arrayBuffer
+    : Effect.tryPromise({ try: () => source.arrayBuffer(), catch: decodeFailure(response) })
+}
+
+/** The whole body as text, read once, as `wholeBuffer` says. */
+const wholeText = (
+  response: HttpClientResponse.HttpClientResponse
+): Effect.Effect<string, HttpClientError.HttpClientError> => {
+  const source = sourceBody(response, webPrototype, "UndiciResponse")
+  return source === undefined
+    ? response.text
+    : Effect.tryPromise({ try: () => source.text(), catch: decodeFailure(response) })
+}
+
 /**
  * The whole 2xx body as UTF-8 text, decoded, at most `limit` bytes of it (`maxAnswerBytes`), read as core's
  * `answerRead` says; reading stops, releasing the socket, once the body is past the limit, or at its first bytes
@@ -133,7 +169,7 @@ export const decodedText = (
 ): Effect.Effect<string, HttpClientError.HttpClientError | AnswerTooLarge> =>
   Effect.suspend(() => {
     const plan = answerRead(response.headers, limit)
-    if (plan._tag === "Whole") return response.text
+    if (plan._tag === "Whole") return wholeText(response)
     if (plan._tag === "Refuse") {
       return Effect.andThen(
         Effect.ignore(Stream.runForEachWhile(response.stream, () => Effect.succeed(false))),
@@ -170,7 +206,7 @@ export const collectedBody = (
     if (codingsToUndo(response, headers).length === 0 && Number.isFinite(length) && length <= smallBody) {
       // The buffer is this read's own: kept as it is (no collector copy, no scanner until the facts are asked for).
       return Effect.orElseSucceed(
-        Effect.map(response.arrayBuffer, (buffer) => wholeBody(new Uint8Array(buffer))),
+        Effect.map(wholeBuffer(response), (buffer) => wholeBody(new Uint8Array(buffer))),
         // A read that fails keeps what came: nothing, from a whole-body read.
         () => ({ ...makeCollector().result(), complete: false })
       )
