@@ -12,6 +12,7 @@ import * as Context from "effect/Context"
 import * as FiberRef from "effect/FiberRef"
 import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
+import * as Moving from "../../packages/core/src/movingDeadline.js"
 
 /**
  * A duration from any input, or the fallback when the input is absent or
@@ -86,54 +87,17 @@ interface SchedulingClock {
 }
 
 /**
- * A deadline that moves, for a stream: `due()` says when it is now (`Clock` milliseconds; `Infinity`: none), and
- * `fire` runs once a timer finds it passed. Moving the deadline later costs nothing: the timer sleeps until the
- * deadline it saw, and there looks again (sleeping on until the new one). A deadline moved earlier than the one
- * armed (or set again after `Infinity`) is taken up by `wake()`. `stop()` cancels the timer for good.
- *
- * On Effect 3 the stream's deadlines used to be one fiber forked per pull, racing the pull; this keeps them with
- * one plain timer per stream (see `startTimer`: a fiber on the TestClock).
+ * The moving deadline of a stream (core's `movingDeadline`) on `clock`: its time, and its timer (`startTimer`: a
+ * plain timer on the live clock, a fiber on the TestClock).
  *
  * @internal
  */
-export interface MovingDeadline {
-  readonly wake: () => void
-  readonly stop: () => void
-}
-
-/** @internal */
-export const movingDeadline = (clock: Clock.Clock, due: () => number, fire: () => void): MovingDeadline => {
-  let cancel = noTimer
-  /** When the armed timer is due (`Infinity`: none armed). */
-  let armedFor = Infinity
-  let done = false
-  const check = (): void => {
-    if (done) return
-    const at = due()
-    const left = at - clock.unsafeCurrentTimeMillis()
-    if (left <= 0) {
-      done = true
-      armedFor = Infinity
-      fire()
-      return
-    }
-    armedFor = at
-    // A deadline beyond what `setTimeout` takes is looked at again when that much has passed.
-    cancel = left === Infinity ? noTimer : startTimer(clock, Duration.millis(Math.min(left, maxTimerMillis)), check)
-  }
-  check()
-  return {
-    wake: () => {
-      if (done || due() >= armedFor) return
-      cancel()
-      check()
-    },
-    stop: () => {
-      done = true
-      cancel()
-    }
-  }
-}
+export const movingDeadline = (clock: Clock.Clock, due: () => number, fire: () => void): Moving.MovingDeadline =>
+  Moving.movingDeadline(
+    { now: () => clock.unsafeCurrentTimeMillis(), start: (millis, callback) => startTimer(clock, Duration.millis(millis), callback) },
+    due,
+    fire
+  )
 
 /**
  * Calls `fire` once `duration` has passed on `clock`; gives what cancels it. The live clock's is a plain timer;
@@ -143,7 +107,7 @@ const startTimer = (clock: Clock.Clock, duration: Duration.Duration, fire: () =>
   if (!Duration.isFinite(duration)) return noTimer
   if (typeof (clock as Partial<SchedulingClock>).scheduler === "function") {
     const millis = Duration.toMillis(duration)
-    if (millis > maxTimerMillis) return noTimer
+    if (millis > Moving.maxTimerMillis) return noTimer
     const timer = setTimeout(fire, millis)
     return () => clearTimeout(timer)
   }
@@ -151,5 +115,3 @@ const startTimer = (clock: Clock.Clock, duration: Duration.Duration, fire: () =>
   return () => fiber.unsafeInterruptAsFork(fiber.id())
 }
 
-/** The longest delay `setTimeout` takes (a longer one fires at once). */
-const maxTimerMillis = 2 ** 31 - 1

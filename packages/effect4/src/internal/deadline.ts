@@ -9,12 +9,11 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Scope from "effect/Scope"
+import * as Moving from "../../../core/src/movingDeadline.js"
 
 /** The live clock's class: Effect 4's `Clock` has no scheduler to ask, so a timer is set only under it. */
 const LiveClock = Clock.Clock.defaultValue().constructor
 
-/** The longest delay `setTimeout` takes. */
-const maxTimerMillis = 2 ** 31 - 1
 
 /**
  * The deadline of one attempt, kept by aborting its request rather than by a second fiber: the attempt runs in
@@ -68,54 +67,17 @@ export const closeNow = (scope: Scope.Closeable): void => {
 const noTimer = (): void => {}
 
 /**
- * A deadline that moves, for a stream: `due()` says when it is now (`Clock` milliseconds; `Infinity`: none), and
- * `fire` runs once a timer finds it passed. Moving the deadline later costs nothing: the timer sleeps until the
- * deadline it saw, and there looks again (sleeping on until the new one). A deadline moved earlier than the one
- * armed (or set again after `Infinity`) is taken up by `wake()`. `stop()` cancels the timer for good.
- *
- * A stream's deadlines used to be one fiber forked per pull, racing the pull; this keeps them with one plain
- * timer per stream (see `startTimer`: a fiber on the `TestClock`).
+ * The moving deadline of a stream (core's `movingDeadline`) on `clock`: its time, and its timer (`startTimer`: a
+ * plain timer on the live clock, a fiber on the TestClock).
  *
  * @internal
  */
-export interface MovingDeadline {
-  readonly wake: () => void
-  readonly stop: () => void
-}
-
-/** @internal */
-export const movingDeadline = (clock: Clock.Clock, due: () => number, fire: () => void): MovingDeadline => {
-  let cancel = noTimer
-  /** When the armed timer is due (`Infinity`: none armed). */
-  let armedFor = Infinity
-  let done = false
-  const check = (): void => {
-    if (done) return
-    const at = due()
-    const left = at - clock.currentTimeMillisUnsafe()
-    if (left <= 0) {
-      done = true
-      armedFor = Infinity
-      fire()
-      return
-    }
-    armedFor = at
-    // A deadline beyond what `setTimeout` takes is looked at again when that much has passed.
-    cancel = left === Infinity ? noTimer : startTimer(clock, Duration.millis(Math.min(left, maxTimerMillis)), check)
-  }
-  check()
-  return {
-    wake: () => {
-      if (done || due() >= armedFor) return
-      cancel()
-      check()
-    },
-    stop: () => {
-      done = true
-      cancel()
-    }
-  }
-}
+export const movingDeadline = (clock: Clock.Clock, due: () => number, fire: () => void): Moving.MovingDeadline =>
+  Moving.movingDeadline(
+    { now: () => clock.currentTimeMillisUnsafe(), start: (millis, callback) => startTimer(clock, Duration.millis(millis), callback) },
+    due,
+    fire
+  )
 
 /**
  * Calls `fire` once `duration` has passed on `clock`; gives what cancels it. The live clock's is a plain timer;
@@ -125,7 +87,7 @@ const startTimer = (clock: Clock.Clock, duration: Duration.Duration, fire: () =>
   if (!Duration.isFinite(duration)) return noTimer
   if (clock.constructor === LiveClock) {
     const millis = Duration.toMillis(duration)
-    if (millis > maxTimerMillis) return noTimer
+    if (millis > Moving.maxTimerMillis) return noTimer
     const timer = setTimeout(fire, millis)
     return () => clearTimeout(timer)
   }

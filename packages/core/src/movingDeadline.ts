@@ -1,0 +1,75 @@
+/**
+ * A deadline that moves, for a stream, without Effect: each line gives it its clock's time and timer.
+ *
+ * @internal
+ */
+
+/**
+ * What a moving deadline needs of a clock: its time (milliseconds) and a timer that calls back after `millis`,
+ * giving what cancels it.
+ *
+ * @internal
+ */
+export interface Timers {
+  readonly now: () => number
+  readonly start: (millis: number, fire: () => void) => () => void
+}
+
+/**
+ * A deadline that moves: `due()` says when it is now (`Timers.now` milliseconds; `Infinity`: none), and `fire`
+ * runs once a timer finds it passed. Moving the deadline later costs nothing: the timer sleeps until the deadline
+ * it saw, and there looks again (sleeping on until the new one). A deadline moved earlier than the one armed (or
+ * set again after `Infinity`) is taken up by `wake()`. `stop()` cancels the timer for good.
+ *
+ * A stream's deadlines used to be one fiber forked per pull, racing the pull; this keeps them with one plain timer
+ * per stream.
+ *
+ * @internal
+ */
+export interface MovingDeadline {
+  readonly wake: () => void
+  readonly stop: () => void
+}
+
+/**
+ * The longest delay `setTimeout` takes (a longer one fires at once): a deadline further off is looked at again
+ * when that much has passed.
+ *
+ * @internal
+ */
+export const maxTimerMillis = 2 ** 31 - 1
+
+const noTimer = (): void => {}
+
+/** @internal */
+export const movingDeadline = (timers: Timers, due: () => number, fire: () => void): MovingDeadline => {
+  let cancel = noTimer
+  /** When the armed timer is due (`Infinity`: none armed). */
+  let armedFor = Infinity
+  let done = false
+  const check = (): void => {
+    if (done) return
+    const at = due()
+    const left = at - timers.now()
+    if (left <= 0) {
+      done = true
+      armedFor = Infinity
+      fire()
+      return
+    }
+    armedFor = at
+    cancel = left === Infinity ? noTimer : timers.start(Math.min(left, maxTimerMillis), check)
+  }
+  check()
+  return {
+    wake: () => {
+      if (done || due() >= armedFor) return
+      cancel()
+      check()
+    },
+    stop: () => {
+      done = true
+      cancel()
+    }
+  }
+}

@@ -1,0 +1,82 @@
+// The moving deadline of a stream, on a hand-driven clock (each line also tests it on its own clocks).
+import { describe, expect, it } from "vitest"
+import { maxTimerMillis, movingDeadline, type Timers } from "../src/movingDeadline.js"
+
+/** A clock whose time moves only when `advance` says, with the timers started on it. */
+const handClock = () => {
+  let time = 0
+  let timers: Array<{ at: number; fire: () => void; live: boolean }> = []
+  const clock: Timers = {
+    now: () => time,
+    start: (millis, fire) => {
+      const timer = { at: time + millis, fire, live: true }
+      timers.push(timer)
+      return () => {
+        timer.live = false
+      }
+    }
+  }
+  const advance = (millis: number): void => {
+    const until = time + millis
+    for (;;) {
+      const next = timers.filter((t) => t.live && t.at <= until).sort((a, b) => a.at - b.at)[0]
+      if (next === undefined) break
+      time = next.at
+      next.live = false
+      next.fire()
+    }
+    timers = timers.filter((t) => t.live)
+    time = until
+  }
+  return { clock, advance, pending: () => timers.filter((t) => t.live).length }
+}
+
+describe("movingDeadline", () => {
+  it("fires once at its deadline; a deadline moved later is found when the timer wakes, with one timer at a time", () => {
+    const { clock, advance, pending } = handClock()
+    let due = 100
+    let fired = 0
+    movingDeadline(clock, () => due, () => fired++)
+    due = 250
+    advance(100)
+    expect(fired).toBe(0)
+    expect(pending()).toBe(1)
+    advance(149)
+    expect(fired).toBe(0)
+    advance(1)
+    expect(fired).toBe(1)
+    advance(1000)
+    expect(fired).toBe(1)
+    expect(pending()).toBe(0)
+  })
+
+  it("a deadline already passed fires at once; Infinity arms nothing until wake() finds a deadline", () => {
+    const { clock, advance, pending } = handClock()
+    let fired = 0
+    movingDeadline(clock, () => 0, () => fired++)
+    expect(fired).toBe(1)
+    let due = Infinity
+    const timer = movingDeadline(clock, () => due, () => fired++)
+    expect(pending()).toBe(0)
+    due = 50
+    timer.wake()
+    expect(pending()).toBe(1)
+    advance(50)
+    expect(fired).toBe(2)
+  })
+
+  it("stop() cancels the timer; a deadline past setTimeout's range is armed in steps of that range", () => {
+    const { clock, advance, pending } = handClock()
+    let fired = 0
+    movingDeadline(clock, () => 100, () => fired++).stop()
+    advance(1000)
+    expect(fired).toBe(0)
+    expect(pending()).toBe(0)
+    const far = 3 * maxTimerMillis
+    movingDeadline(clock, () => 1000 + far, () => fired++)
+    advance(far - 1)
+    expect(fired).toBe(0)
+    advance(1)
+    expect(fired).toBe(1)
+  })
+})
