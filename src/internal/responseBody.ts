@@ -22,7 +22,7 @@ import {
   maxAnswerBytes,
   wholeBody
 } from "../../packages/core/src/boundedBody.js"
-import { sourceBody } from "../../packages/core/src/sourceBody.js"
+import { type SourceBody, sourceBody } from "../../packages/core/src/sourceBody.js"
 
 /** @internal */
 export { type Coding, maxDecodedPerChunk } from "../../packages/core/src/contentDecoding.js"
@@ -126,28 +126,26 @@ const decodeFailure = (response: HttpClientResponse.HttpClientResponse) => (caus
   new HttpClientError.ResponseError({ request: response.request, response, reason: "Decode", cause })
 
 /**
- * The whole body as bytes, read once: from the transport's own body when core's `sourceBody` recognises the
- * response (no memo fiber), else through the response's `arrayBuffer`.
+ * The whole body, read once: from the transport's own body when core's `sourceBody` recognises the response (no
+ * memo fiber), else through the response's own accessor (`own`, read only then: reading it starts the memo).
  */
-const wholeBuffer = (
-  response: HttpClientResponse.HttpClientResponse
-): Effect.Effect<ArrayBuffer, HttpClientError.ResponseError> => {
+const readWhole = <A>(
+  response: HttpClientResponse.HttpClientResponse,
+  own: () => Effect.Effect<A, HttpClientError.ResponseError>,
+  direct: (body: SourceBody) => Promise<A>
+): Effect.Effect<A, HttpClientError.ResponseError> => {
   // `@effect/platform-node`'s undici response; its node:http one has the same name but no undici body: not read.
   const source = sourceBody(response, webPrototype, "ClientResponseImpl")
-  return source === undefined
-    ? response.arrayBuffer
-    : Effect.tryPromise({ try: () => source.arrayBuffer(), catch: decodeFailure(response) })
+  return source === undefined ? own() : Effect.tryPromise({ try: () => direct(source), catch: decodeFailure(response) })
 }
 
-/** The whole body as text, read once, as `wholeBuffer` says. */
-const wholeText = (
-  response: HttpClientResponse.HttpClientResponse
-): Effect.Effect<string, HttpClientError.ResponseError> => {
-  const source = sourceBody(response, webPrototype, "ClientResponseImpl")
-  return source === undefined
-    ? response.text
-    : Effect.tryPromise({ try: () => source.text(), catch: decodeFailure(response) })
-}
+/** The whole body as bytes (`readWhole`). */
+const wholeBuffer = (response: HttpClientResponse.HttpClientResponse): Effect.Effect<ArrayBuffer, HttpClientError.ResponseError> =>
+  readWhole(response, () => response.arrayBuffer, (body) => body.arrayBuffer())
+
+/** The whole body as text (`readWhole`). */
+const wholeText = (response: HttpClientResponse.HttpClientResponse): Effect.Effect<string, HttpClientError.ResponseError> =>
+  readWhole(response, () => response.text, (body) => body.text())
 
 /**
  * The whole 2xx body as UTF-8 text, decoded, at most `limit` bytes of it (`maxAnswerBytes`), read as core's

@@ -25,7 +25,7 @@ import {
   wholeBody
 } from "../../../core/src/boundedBody.js"
 import { type Coding, codingsOf, type Decoded, makeChunkDecoder } from "../../../core/src/contentDecoding.js"
-import { sourceBody } from "../../../core/src/sourceBody.js"
+import { type SourceBody, sourceBody } from "../../../core/src/sourceBody.js"
 
 /** @internal */
 export { type Coding, maxDecodedPerChunk } from "../../../core/src/contentDecoding.js"
@@ -134,27 +134,25 @@ const decodeFailure = (response: HttpClientResponse.HttpClientResponse) => (caus
   })
 
 /**
- * The whole body as bytes, read once: from the transport's own body when core's `sourceBody` recognises the
- * response (no memo fiber), else through the response's `arrayBuffer`.
+ * The whole body, read once: from the transport's own body when core's `sourceBody` recognises the response (no
+ * memo fiber), else through the response's own accessor (`own`, read only then: reading it starts the memo).
  */
-const wholeBuffer = (
-  response: HttpClientResponse.HttpClientResponse
-): Effect.Effect<ArrayBuffer, HttpClientError.HttpClientError> => {
+const readWhole = <A>(
+  response: HttpClientResponse.HttpClientResponse,
+  own: () => Effect.Effect<A, HttpClientError.HttpClientError>,
+  direct: (body: SourceBody) => Promise<A>
+): Effect.Effect<A, HttpClientError.HttpClientError> => {
   const source = sourceBody(response, webPrototype, "UndiciResponse")
-  return source === undefined
-    ? response.arrayBuffer
-    : Effect.tryPromise({ try: () => source.arrayBuffer(), catch: decodeFailure(response) })
+  return source === undefined ? own() : Effect.tryPromise({ try: () => direct(source), catch: decodeFailure(response) })
 }
 
-/** The whole body as text, read once, as `wholeBuffer` says. */
-const wholeText = (
-  response: HttpClientResponse.HttpClientResponse
-): Effect.Effect<string, HttpClientError.HttpClientError> => {
-  const source = sourceBody(response, webPrototype, "UndiciResponse")
-  return source === undefined
-    ? response.text
-    : Effect.tryPromise({ try: () => source.text(), catch: decodeFailure(response) })
-}
+/** The whole body as bytes (`readWhole`). */
+const wholeBuffer = (response: HttpClientResponse.HttpClientResponse): Effect.Effect<ArrayBuffer, HttpClientError.HttpClientError> =>
+  readWhole(response, () => response.arrayBuffer, (body) => body.arrayBuffer())
+
+/** The whole body as text (`readWhole`). */
+const wholeText = (response: HttpClientResponse.HttpClientResponse): Effect.Effect<string, HttpClientError.HttpClientError> =>
+  readWhole(response, () => response.text, (body) => body.text())
 
 /**
  * The whole 2xx body as UTF-8 text, decoded, at most `limit` bytes of it (`maxAnswerBytes`), read as core's
