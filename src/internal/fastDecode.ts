@@ -7,6 +7,7 @@ import * as Either from "effect/Either"
 import type * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import type * as AST from "effect/SchemaAST"
+import { NotDecoded } from "../../packages/core/src/streamSurface.js"
 
 type Is = (u: unknown) => boolean
 
@@ -119,17 +120,12 @@ export const fastDecoder = <A, I>(
 }
 
 /**
- * Why `fastChecker`'s value did not decode. A class, so that it is told from any decoded value by `instanceof`
- * (the surfaces' schemas decode to plain objects).
+ * Why `fastChecker`'s value did not decode (core's, so that a surface tells it from a decoded value).
  *
  * @internal
  */
-export class NotDecoded {
-  constructor(readonly error: ParseResult.ParseError) {}
-  get message(): string {
-    return this.error.message
-  }
-}
+export { NotDecoded }
+
 
 /**
  * The check under `fastDecoder`, without a wrapper around the common result: the input itself when it already has the schema's
@@ -138,7 +134,7 @@ export class NotDecoded {
  *
  * @internal
  */
-export const fastChecker = <A, I>(schema: Schema.Schema<A, I>): (u: unknown) => A | NotDecoded => {
+export const fastChecker = <A, I>(schema: Schema.Schema<A, I>): (u: unknown) => A | NotDecoded<ParseResult.ParseError> => {
   const isType = compile(Schema.typeSchema(schema).ast)
   const decode = Schema.decodeUnknownEither(schema)
   return (u) => {

@@ -21,12 +21,12 @@ import * as Stream from "effect/Stream"
 import * as Tracer from "effect/Tracer"
 import type * as Sse from "../../packages/core/src/sse.js"
 import { makeEventDecoder } from "../../packages/core/src/sse.js"
+import { endedEarly, type StepState, stepEvents, type StreamSurface } from "../../packages/core/src/streamSurface.js"
 import * as Facts from "../../packages/core/src/callEvidence.js"
-import { hasErrorField, NotJson, parseJson, parseJsonValue } from "../../packages/core/src/json.js"
+import { hasErrorField, parseJson } from "../../packages/core/src/json.js"
 import type * as SkyError from "../SkyError.js"
 import * as SkyWire from "../SkyWire.js"
 import { movingDeadline } from "./deadline.js"
-import { NotDecoded } from "./fastDecode.js"
 import {
   answerTimeoutError,
   contextOf,
@@ -41,77 +41,14 @@ import {
 import { type Call, execute, isOk, type Transport } from "./request.js"
 import { collectedBody, decodedStream, textOf } from "./responseBody.js"
 
-/**
- * What one server-sent event means to a surface besides the value it pushed for the caller, if any: the
- * surface's terminator, that the stream may now end at the end of the body, an error body the gateway sent after
- * HTTP 200, or the decoder's complaint.
- *
- * @internal
- */
-export type Outcome =
-  | { readonly _tag: "End" }
-  | { readonly _tag: "Complete" }
-  | { readonly _tag: "Error"; readonly error: unknown }
-  | { readonly _tag: "Invalid"; readonly problem: { readonly message: string } }
-
-/** @internal */
-export const end: Outcome = { _tag: "End" }
-/** @internal */
-export const complete: Outcome = { _tag: "Complete" }
-
-/** @internal */
-export interface StreamSurface<A> {
-  /**
-   * Reads one event, synchronously (no Effect runs per event): a value for the caller is pushed on `emit`; the
-   * result is what else the event meant (`undefined`: nothing). Nothing is allocated around a value: this runs
-   * once per chunk of a stream.
-   */
-  readonly step: (event: Sse.Event, emit: Array<A>) => Outcome | undefined
-  /** True when the end of the body is the terminator (Gemini). */
-  readonly endsAtEof: boolean
-}
-
-/** Decodes one event's JSON payload, synchronously: the value, or why not. */
-type EventDecoder<A> = (u: unknown) => A | NotDecoded
-
-/**
- * A surface whose events are JSON data payloads: an `event: error`, or a
- * payload the surface recognises as an error, is an in-stream error; anything
- * else is decoded into an element.
- */
-export const jsonSurface = <A>(options: {
-  readonly endsAtEof: boolean
-  readonly errorOf: (value: unknown) => unknown | undefined
-  readonly decode: EventDecoder<A>
-  /** What a decoded value means besides itself (its surface's terminator, ...). */
-  readonly after?: (value: A, event: Sse.Event) => Outcome | undefined
-  /** A data payload that is not JSON but means something (chat's `[DONE]`). */
-  readonly special?: (data: string) => Outcome | undefined
-}): StreamSurface<A> => ({
-  endsAtEof: options.endsAtEof,
-  // Straight-line code, no combinators: this runs once per event.
-  step: (event, emit) => {
-    const special = options.special?.(event.data)
-    if (special !== undefined) return special
-    const parsed = parseJsonValue(event.data)
-    if (event.event === "error" || event.event === "response.error") {
-      // An error event fails the stream whatever its data: JSON or plain text, decodeError reads both.
-      const data = parsed instanceof NotJson ? event.data : parsed
-      return { _tag: "Error", error: options.errorOf(data) ?? data }
-    }
-    if (parsed instanceof NotJson) return { _tag: "Invalid", problem: { message: `the event is ${parsed.message}` } }
-    const error = options.errorOf(parsed)
-    if (error !== undefined) return { _tag: "Error", error }
-    const decoded = options.decode(parsed)
-    if (decoded instanceof NotDecoded) return { _tag: "Invalid", problem: decoded.error }
-    emit.push(decoded)
-    return options.after?.(decoded, event)
-  }
-})
-
-/** An event's type: its payload's `type`, else its SSE `event` name. */
-export const typeOf = (value: { readonly type?: unknown }, event: Sse.Event): string =>
-  typeof value.type === "string" ? value.type : event.event
+export {
+  complete,
+  end,
+  jsonSurface,
+  type Outcome,
+  type StreamSurface,
+  typeOf
+} from "../../packages/core/src/streamSurface.js"
 
 /**
  * A stream request answered with JSON instead of events: an error body becomes its SkyError (with the table's
@@ -290,8 +227,7 @@ const readEvents = <A>(
   const text = new TextDecoder()
   const events = makeEventDecoder()
   const now = clock.unsafeCurrentTimeMillis()
-  let ended = false
-  let complete = false
+  const state: StepState = { ended: false, complete: false }
   /** The failure that ends the stream for an error body the gateway sent after HTTP 200. */
   const inStreamError = (body: unknown): SkyError.SkyError =>
     inStreamStatus(SkyWire.decodeError(
@@ -307,23 +243,16 @@ const readEvents = <A>(
     emit: Array<A>
   ): Option.Option<SkyError.SkyError> | undefined => {
     if (!Array.isArray(decoded)) return Option.some(invalidResponse(call, ctx(), "", decoded.message))
-    for (const event of decoded) {
-      const outcome = surface.step(event, emit)
-      if (outcome === undefined) continue
-      switch (outcome._tag) {
-        case "Complete":
-          complete = true
-          continue
-        case "End":
-          ended = true
-          return Option.none()
-        case "Error":
-          return Option.some(inStreamError(outcome.error))
-        case "Invalid":
-          return Option.some(invalidResponse(call, ctx(), event.data, outcome.problem))
-      }
+    const stop = stepEvents(surface, decoded, emit, state)
+    if (stop === undefined) return undefined
+    switch (stop._tag) {
+      case "End":
+        return Option.none()
+      case "Error":
+        return Option.some(inStreamError(stop.error))
+      case "Invalid":
+        return Option.some(invalidResponse(call, ctx(), stop.data, stop.problem))
     }
-    return undefined
   }
   /** The elements of a chunk downstream, then the stream's end, failure, or next read. */
   const then = (
@@ -368,9 +297,9 @@ const readEvents = <A>(
         // The text's last bytes, then the last event, which may end without its blank line.
         const stop = step(events.push(text.decode()), emit) ?? step(events.end(), emit)
         const premature = (): Option.Option<SkyError.SkyError> | undefined =>
-          ended || (surface.endsAtEof && complete)
-            ? Option.none()
-            : Option.some(invalidResponse(call, ctx(), "", Facts.prematureEndProblem(surface.endsAtEof)))
+          endedEarly(surface, state)
+            ? Option.some(invalidResponse(call, ctx(), "", Facts.prematureEndProblem(surface.endsAtEof)))
+            : Option.none()
         return then(emit, stop ?? premature(), Channel.void)
       }
     })

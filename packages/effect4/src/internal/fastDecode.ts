@@ -7,6 +7,7 @@ import * as Result from "effect/Result"
 import * as Schema from "effect/Schema"
 import * as SchemaAST from "effect/SchemaAST"
 import * as SchemaParser from "effect/SchemaParser"
+import { NotDecoded } from "../../../core/src/streamSurface.js"
 
 type Is = (u: unknown) => boolean
 
@@ -125,17 +126,12 @@ export const fastDecoder = <S extends Schema.ConstraintDecoder<unknown>>(
 }
 
 /**
- * Why `fastChecker`'s value did not decode. A class, so that it is told from any decoded value by `instanceof`
- * (the surfaces' schemas decode to plain objects).
+ * Why `fastChecker`'s value did not decode (core's, so that a surface tells it from a decoded value).
  *
  * @internal
  */
-export class NotDecoded {
-  constructor(readonly error: Schema.SchemaError) {}
-  get message(): string {
-    return this.error.message
-  }
-}
+export { NotDecoded }
+
 
 /**
  * The check under `fastDecoder`, without a wrapper around the common result: the input itself when it already has the schema's
@@ -146,7 +142,7 @@ export class NotDecoded {
  */
 export const fastChecker = <S extends Schema.ConstraintDecoder<unknown>>(
   schema: S
-): (u: unknown) => S["Type"] | NotDecoded => {
+): (u: unknown) => S["Type"] | NotDecoded<Schema.SchemaError> => {
   const isType = compile(SchemaAST.toType(schema.ast))
   const decode = Schema.decodeUnknownResult(schema)
   return (u) => {

@@ -19,11 +19,11 @@ import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as Tracer from "effect/Tracer"
 import * as Facts from "../../../core/src/callEvidence.js"
-import { hasErrorField, NotJson, parseJson, parseJsonValue } from "../../../core/src/json.js"
+import { hasErrorField, parseJson } from "../../../core/src/json.js"
 import { type Event, makeEventDecoder } from "../../../core/src/sse.js"
+import { endedEarly, type StepState, stepEvents, type StreamSurface } from "../../../core/src/streamSurface.js"
 import type * as SkyError from "../SkyError.js"
 import { closeNow, movingDeadline } from "./deadline.js"
-import { NotDecoded } from "./fastDecode.js"
 import {
   answerTimeoutError,
   classified,
@@ -39,86 +39,14 @@ import {
 import { type Call, execute, isOk, type Transport } from "./request.js"
 import { collectedBody, decodedStream, textOf } from "./responseBody.js"
 
-/**
- * What one server-sent event means to a surface besides the value it pushed for the caller, if any: the
- * surface's terminator, that the stream may now end at the end of the body, an error body the gateway sent after
- * HTTP 200, or the decoder's complaint.
- *
- * @internal
- */
-export type Outcome =
-  | { readonly _tag: "End" }
-  | { readonly _tag: "Complete" }
-  | { readonly _tag: "Error"; readonly error: unknown }
-  | { readonly _tag: "Invalid"; readonly problem: { readonly message: string } }
-
-/** @internal */
-export const end: Outcome = { _tag: "End" }
-/** @internal */
-export const complete: Outcome = { _tag: "Complete" }
-
-/**
- * A surface's stream rules, as the machine uses them.
- *
- * @internal
- */
-export interface StreamSurface<A> {
-  /**
-   * Reads one event, synchronously (no Effect runs per event): a value for the caller is pushed on `emit`; the
-   * result is what else the event meant (`undefined`: nothing). Nothing is allocated around a value: this runs
-   * once per chunk of a stream.
-   */
-  readonly step: (event: Event, emit: Array<A>) => Outcome | undefined
-  /** True when the end of the body is the terminator (Gemini). */
-  readonly endsAtEof: boolean
-}
-
-/** Decodes one event's JSON payload, synchronously: the value, or why not. */
-type EventDecoder<A> = (u: unknown) => A | NotDecoded
-
-/**
- * A surface whose events are JSON data payloads: an `event: error`, or a payload the surface recognises as an
- * error, is an in-stream error; anything else is decoded into an element.
- *
- * @internal
- */
-export const jsonSurface = <A>(options: {
-  readonly endsAtEof: boolean
-  readonly errorOf: (value: unknown) => unknown | undefined
-  readonly decode: EventDecoder<A>
-  /** What a decoded value means besides itself (its surface's terminator, ...). */
-  readonly after?: (value: A, event: Event) => Outcome | undefined
-  /** A data payload that is not JSON but means something (chat's `[DONE]`). */
-  readonly special?: (data: string) => Outcome | undefined
-}): StreamSurface<A> => ({
-  endsAtEof: options.endsAtEof,
-  // Straight-line code, no combinators: this runs once per event.
-  step: (event, emit) => {
-    const special = options.special?.(event.data)
-    if (special !== undefined) return special
-    const parsed = parseJsonValue(event.data)
-    if (event.event === "error" || event.event === "response.error") {
-      // An error event fails the stream whatever its data: JSON or plain text, the wire decoder reads both.
-      const data = parsed instanceof NotJson ? event.data : parsed
-      return { _tag: "Error", error: options.errorOf(data) ?? data }
-    }
-    if (parsed instanceof NotJson) return { _tag: "Invalid", problem: { message: `the event is ${parsed.message}` } }
-    const error = options.errorOf(parsed)
-    if (error !== undefined) return { _tag: "Error", error }
-    const decoded = options.decode(parsed)
-    if (decoded instanceof NotDecoded) return { _tag: "Invalid", problem: decoded.error }
-    emit.push(decoded)
-    return options.after?.(decoded, event)
-  }
-})
-
-/**
- * The type of a decoded event: its own `type` field, else the SSE event name.
- *
- * @internal
- */
-export const typeOf = (value: { readonly type?: unknown }, event: Event): string =>
-  typeof value.type === "string" ? value.type : event.event
+export {
+  complete,
+  end,
+  jsonSurface,
+  type Outcome,
+  type StreamSurface,
+  typeOf
+} from "../../../core/src/streamSurface.js"
 
 /**
  * A stream request answered with JSON instead of events: an error body becomes its SkyError (with the table's
@@ -300,8 +228,7 @@ const readEvents = <A>(
 ): Pull.Pull<Arr.NonEmptyReadonlyArray<A>, SkyError.SkyError> => {
   const text = new TextDecoder()
   const events = makeEventDecoder()
-  let ended = false
-  let complete = false
+  const state: StepState = { ended: false, complete: false }
   /** How the stream stops once the caller has taken the last elements. */
   let stopped: Stop | undefined
   /**
@@ -310,25 +237,16 @@ const readEvents = <A>(
    */
   const step = (decoded: Array<Event> | { readonly message: string }, emit: Array<A>): Stop | undefined => {
     if (!Array.isArray(decoded)) return Effect.fail(invalidResponse(call, ctx(), "", decoded.message))
-    for (const event of decoded) {
-      const outcome = surface.step(event, emit)
-      if (outcome === undefined) continue
-      switch (outcome._tag) {
-        case "Complete":
-          complete = true
-          continue
-        case "End":
-          ended = true
-          return endStop
-        case "Error":
-          return Effect.fail(
-            inStreamStatus(classified(call, response.status, response.headers, outcome.error, hooks.now))
-          )
-        case "Invalid":
-          return Effect.fail(invalidResponse(call, ctx(), event.data, outcome.problem))
-      }
+    const stop = stepEvents(surface, decoded, emit, state)
+    if (stop === undefined) return undefined
+    switch (stop._tag) {
+      case "End":
+        return endStop
+      case "Error":
+        return Effect.fail(inStreamStatus(classified(call, response.status, response.headers, stop.error, hooks.now)))
+      case "Invalid":
+        return Effect.fail(invalidResponse(call, ctx(), stop.data, stop.problem))
     }
-    return undefined
   }
   /** The elements of a chunk downstream, then the stream's stop or its next read. */
   const then = (emit: Array<A>, stop: Stop | undefined): Pull.Pull<Arr.NonEmptyReadonlyArray<A>, SkyError.SkyError> => {
@@ -362,9 +280,9 @@ const readEvents = <A>(
     const emit: Array<A> = []
     // The text's last bytes, then the last event, which may end without its blank line.
     const stop = step(events.push(text.decode()), emit) ?? step(events.end(), emit) ??
-      (ended || (surface.endsAtEof && complete)
-        ? endStop
-        : Effect.fail(invalidResponse(call, ctx(), "", Facts.prematureEndProblem(surface.endsAtEof))))
+      (endedEarly(surface, state)
+        ? Effect.fail(invalidResponse(call, ctx(), "", Facts.prematureEndProblem(surface.endsAtEof)))
+        : endStop)
     return then(emit, stop)
   }
   const next: Pull.Pull<Arr.NonEmptyReadonlyArray<A>, SkyError.SkyError> = Effect.suspend(() => {
