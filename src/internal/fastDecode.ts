@@ -7,96 +7,65 @@ import * as Either from "effect/Either"
 import type * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import type * as AST from "effect/SchemaAST"
+import { checkOf, primitive, type Shape } from "../../packages/core/src/shapeCheck.js"
 import { NotDecoded } from "../../packages/core/src/streamSurface.js"
 
-type Is = (u: unknown) => boolean
-
-const hasOwn = Object.prototype.hasOwnProperty
-
-const isObject = (u: unknown): u is Record<PropertyKey, unknown> =>
-  typeof u === "object" && u !== null && !Array.isArray(u)
-
 /**
- * A plain predicate for the type side of a schema, compiled from its AST for
- * the nodes the surfaces use (structs, unions, arrays, literals, keywords);
- * any other node is checked by `Schema.is` on that node. It answers what
- * `Schema.is` answers, without the parser's bookkeeping (and, unlike it,
- * without walking every key of a struct that keeps unknown fields).
+ * The type side of a schema as a `Shape` (core's `shapeCheck.ts`), read from its AST for the nodes the surfaces use
+ * (structs that keep unknown fields, unions, arrays, literals, keywords); any other node is checked by `Schema.is`
+ * on that node. The check answers what `Schema.is` answers, without the parser's bookkeeping (and, unlike it,
+ * without walking every key of a struct that keeps unknown fields). A node met twice is one shape.
  */
-const compile = (ast: AST.AST): Is => {
+const shapeOf = (ast: AST.AST, seen: Map<AST.AST, Shape> = new Map()): Shape => {
+  let shape = seen.get(ast)
+  if (shape === undefined) {
+    shape = readShape(ast, seen)
+    seen.set(ast, shape)
+  }
+  return shape
+}
+
+const readShape = (ast: AST.AST, seen: Map<AST.AST, Shape>): Shape => {
   switch (ast._tag) {
     case "StringKeyword":
-      return (u) => typeof u === "string"
+      return primitive("string")
     case "NumberKeyword":
-      return (u) => typeof u === "number"
+      return primitive("number")
     case "BooleanKeyword":
-      return (u) => typeof u === "boolean"
+      return primitive("boolean")
     case "UnknownKeyword":
     case "AnyKeyword":
-      return () => true
+      return primitive("any")
     case "UndefinedKeyword":
-      return (u) => u === undefined
+      return primitive("undefined")
     case "Literal": {
-      const literal = ast.literal
-      return (u) => u === literal
+      const value = ast.literal
+      if (typeof value === "bigint") break
+      return { kind: "literal", value }
     }
-    case "Union": {
-      // `null` and `undefined` members (every nullable field has them) are checked first, without a call; a
-      // nested union may still admit them, so a miss goes on to the other members.
-      const admitsNull = ast.types.some((t) => t._tag === "Literal" && t.literal === null)
-      const admitsUndefined = ast.types.some((t) => t._tag === "UndefinedKeyword")
-      const members = ast.types
-        .filter((t) => !(t._tag === "Literal" && t.literal === null) && t._tag !== "UndefinedKeyword")
-        .map(compile)
-      if (members.length === 1) {
-        const only = members[0]!
-        return (u) => (u === null && admitsNull) || (u === undefined && admitsUndefined) || only(u)
-      }
-      return (u) => {
-        if ((u === null && admitsNull) || (u === undefined && admitsUndefined)) return true
-        for (let i = 0; i < members.length; i++) if (members[i]!(u)) return true
-        return false
-      }
-    }
+    case "Union":
+      return { kind: "union", members: ast.types.map((t) => shapeOf(t, seen)) }
     case "TupleType": {
       if (ast.elements.length > 0 || ast.rest.length !== 1) break
-      const item = compile(ast.rest[0]!.type)
-      return (u) => {
-        if (!Array.isArray(u)) return false
-        for (let i = 0; i < u.length; i++) if (!item(u[i])) return false
-        return true
-      }
+      return { kind: "array", item: shapeOf(ast.rest[0]!.type, seen) }
     }
     case "TypeLiteral": {
       // Index signatures other than "any string key, any value" need the parser.
       const openEnough = ast.indexSignatures.every((s) =>
         s.parameter._tag === "StringKeyword" && (s.type._tag === "UnknownKeyword" || s.type._tag === "AnyKeyword")
       )
-      if (!openEnough) break
-      const properties = ast.propertySignatures.map((p) => ({
-        name: p.name,
-        isOptional: p.isOptional,
-        // A name that an object inherits (`toString`, ...) must be checked as an own key; any other name is
-        // absent exactly when reading it gives `undefined` and the key is not there.
-        inherited: p.name in Object.prototype,
-        is: compile(p.type)
-      }))
-      return (u) => {
-        if (!isObject(u)) return false
-        for (let i = 0; i < properties.length; i++) {
-          const p = properties[i]!
-          const value = u[p.name]
-          if ((value === undefined || p.inherited) && !hasOwn.call(u, p.name)) {
-            if (p.isOptional) continue
-            return false
-          }
-          if (!p.is(value)) return false
-        }
-        return true
+      if (!openEnough || ast.propertySignatures.some((p) => typeof p.name !== "string")) break
+      return {
+        kind: "object",
+        properties: ast.propertySignatures.map((p) => ({
+          name: p.name as string,
+          optional: p.isOptional,
+          shape: shapeOf(p.type, seen)
+        }))
       }
     }
   }
-  return Schema.is(Schema.make(ast))
+  return { kind: "other", is: Schema.is(Schema.make(ast)) }
 }
 
 /**
@@ -135,7 +104,7 @@ export { NotDecoded }
  * @internal
  */
 export const fastChecker = <A, I>(schema: Schema.Schema<A, I>): (u: unknown) => A | NotDecoded<ParseResult.ParseError> => {
-  const isType = compile(Schema.typeSchema(schema).ast)
+  const isType = checkOf(shapeOf(Schema.typeSchema(schema).ast))
   const decode = Schema.decodeUnknownEither(schema)
   return (u) => {
     if (isType(u)) return u as A

@@ -8,71 +8,55 @@ import * as Schema from "effect/Schema"
 import * as SchemaAST from "effect/SchemaAST"
 import * as SchemaParser from "effect/SchemaParser"
 import { NotDecoded } from "../../../core/src/streamSurface.js"
+import { checkOf, primitive, type Shape } from "../../../core/src/shapeCheck.js"
 
-type Is = (u: unknown) => boolean
-
-const hasOwn = Object.prototype.hasOwnProperty
-
-const isObject = (u: unknown): u is Record<PropertyKey, unknown> =>
-  typeof u === "object" && u !== null && !Array.isArray(u)
-
-/** The parser's own answer for a node this module does not compile. */
-const slow = (ast: SchemaAST.AST): Is => SchemaParser.is(Schema.make(ast))
+/** The parser's own answer for a node this module does not read. */
+const slow = (ast: SchemaAST.AST): Shape => ({ kind: "other", is: SchemaParser.is(Schema.make(ast)) })
 
 /**
- * A plain predicate for the type side of a schema, compiled from its AST for the nodes the surfaces use (structs
- * with an `any string key, unknown value` rest, unions, arrays, literals, keywords); any other node, and any node
- * with checks (filters), is checked by `SchemaParser.is` on that node. It answers what `Schema.is` answers, without
- * the parser's bookkeeping: Effect 4 parses every struct that has an index signature (each surface struct, since
- * it keeps unknown fields) through its general object parser, which walks every key of the input.
+ * The type side of a schema as a `Shape` (core's `shapeCheck.ts`), read from its AST for the nodes the surfaces use
+ * (structs with an `any string key, unknown value` rest, unions, arrays, literals, keywords); any other node, and
+ * any node with checks (filters), is checked by `SchemaParser.is` on that node. The check answers what `Schema.is`
+ * answers, without the parser's bookkeeping: Effect 4 parses every struct that has an index signature (each
+ * surface struct, since it keeps unknown fields) through its general object parser, which walks every key of the
+ * input. A node met twice is one shape.
  */
-const compile = (ast: SchemaAST.AST): Is => {
+const shapeOf = (ast: SchemaAST.AST, seen: Map<SchemaAST.AST, Shape> = new Map()): Shape => {
+  let shape = seen.get(ast)
+  if (shape === undefined) {
+    shape = readShape(ast, seen)
+    seen.set(ast, shape)
+  }
+  return shape
+}
+
+const readShape = (ast: SchemaAST.AST, seen: Map<SchemaAST.AST, Shape>): Shape => {
   if (ast.checks !== undefined) return slow(ast)
   switch (ast._tag) {
     case "String":
-      return (u) => typeof u === "string"
+      return primitive("string")
     case "Number":
-      return (u) => typeof u === "number"
+      return primitive("number")
     case "Boolean":
-      return (u) => typeof u === "boolean"
+      return primitive("boolean")
     case "Unknown":
     case "Any":
-      return () => true
+      return primitive("any")
     case "Undefined":
-      return (u) => u === undefined
+      return primitive("undefined")
     case "Null":
-      return (u) => u === null
+      return { kind: "literal", value: null }
     case "Literal": {
-      const literal = ast.literal
-      return (u) => u === literal
+      const value = ast.literal
+      if (typeof value === "bigint") break
+      return { kind: "literal", value }
     }
-    case "Union": {
+    case "Union":
       if (ast.options?.mode === "oneOf") break
-      // `null` and `undefined` members (every nullable field has them) are checked first, without a call; a nested
-      // union may still admit them, so a miss goes on to the other members.
-      const admitsNull = ast.types.some((t) => t._tag === "Null" && t.checks === undefined)
-      const admitsUndefined = ast.types.some((t) => t._tag === "Undefined" && t.checks === undefined)
-      const members = ast.types
-        .filter((t) => !((t._tag === "Null" || t._tag === "Undefined") && t.checks === undefined))
-        .map(compile)
-      if (members.length === 1) {
-        const only = members[0]!
-        return (u) => (u === null && admitsNull) || (u === undefined && admitsUndefined) || only(u)
-      }
-      return (u) => {
-        if ((u === null && admitsNull) || (u === undefined && admitsUndefined)) return true
-        for (let i = 0; i < members.length; i++) if (members[i]!(u)) return true
-        return false
-      }
-    }
+      return { kind: "union", members: ast.types.map((t) => shapeOf(t, seen)) }
     case "Arrays": {
       if (ast.elements.length > 0 || ast.rest.length !== 1) break
-      const item = compile(ast.rest[0]!)
-      return (u) => {
-        if (!Array.isArray(u)) return false
-        for (let i = 0; i < u.length; i++) if (!item(u[i])) return false
-        return true
-      }
+      return { kind: "array", item: shapeOf(ast.rest[0]!, seen) }
     }
     case "Objects": {
       // Index signatures other than "any string key, any value" need the parser.
@@ -81,26 +65,13 @@ const compile = (ast: SchemaAST.AST): Is => {
         (s.type._tag === "Unknown" || s.type._tag === "Any")
       )
       if (!openEnough || ast.propertySignatures.some((p) => typeof p.name !== "string")) break
-      const properties = ast.propertySignatures.map((p) => ({
-        name: p.name as string,
-        isOptional: SchemaAST.isOptional(p.type),
-        // A name that an object inherits (`toString`, ...) must be checked as an own key; any other name is
-        // absent exactly when reading it gives `undefined` and the key is not there.
-        inherited: p.name in Object.prototype,
-        is: compile(p.type)
-      }))
-      return (u) => {
-        if (!isObject(u)) return false
-        for (let i = 0; i < properties.length; i++) {
-          const p = properties[i]!
-          const value = u[p.name]
-          if ((value === undefined || p.inherited) && !hasOwn.call(u, p.name)) {
-            if (p.isOptional) continue
-            return false
-          }
-          if (!p.is(value)) return false
-        }
-        return true
+      return {
+        kind: "object",
+        properties: ast.propertySignatures.map((p) => ({
+          name: p.name as string,
+          optional: SchemaAST.isOptional(p.type),
+          shape: shapeOf(p.type, seen)
+        }))
       }
     }
   }
@@ -143,7 +114,7 @@ export { NotDecoded }
 export const fastChecker = <S extends Schema.ConstraintDecoder<unknown>>(
   schema: S
 ): (u: unknown) => S["Type"] | NotDecoded<Schema.SchemaError> => {
-  const isType = compile(SchemaAST.toType(schema.ast))
+  const isType = checkOf(shapeOf(SchemaAST.toType(schema.ast)))
   const decode = Schema.decodeUnknownResult(schema)
   return (u) => {
     if (isType(u)) return u as S["Type"]
