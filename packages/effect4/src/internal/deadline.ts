@@ -100,8 +100,7 @@ export const movingDeadline = (clock: Clock.Clock, due: () => number, fire: () =
       return
     }
     armedFor = at
-    // A deadline beyond what `setTimeout` takes is looked at again when that much has passed.
-    cancel = left === Infinity ? noTimer : startTimer(clock, Duration.millis(Math.min(left, maxTimerMillis)), check)
+    cancel = left === Infinity ? noTimer : startTimer(clock, Duration.millis(left), check)
   }
   check()
   return {
@@ -125,7 +124,17 @@ const startTimer = (clock: Clock.Clock, duration: Duration.Duration, fire: () =>
   if (!Duration.isFinite(duration)) return noTimer
   if (clock.constructor === LiveClock) {
     const millis = Duration.toMillis(duration)
-    if (millis > maxTimerMillis) return noTimer
+    if (millis > maxTimerMillis) {
+      // Longer than `setTimeout` takes: the rest is timed again once that much has passed.
+      let rest = noTimer
+      const timer = setTimeout(() => {
+        rest = startTimer(clock, Duration.millis(millis - maxTimerMillis), fire)
+      }, maxTimerMillis)
+      return () => {
+        clearTimeout(timer)
+        rest()
+      }
+    }
     const timer = setTimeout(fire, millis)
     return () => clearTimeout(timer)
   }
