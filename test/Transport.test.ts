@@ -873,3 +873,25 @@ describe("an encoded error body announced small is read with bounds, on every tr
       }).pipe(Effect.scoped))
   }
 })
+
+describe("a client that fails on a status itself (HttpClient.filterStatusOk)", () => {
+  const errorBody = JSON.stringify({ error: { message: `invalid key ${key}`, type: "authentication_error", code: 1001 } })
+  for (const [name, transport] of transports) {
+    it.live(`${name}: its failure is the gateway's answer, classified and scrubbed, not a ConnectionError retried`, () =>
+      Effect.gen(function*() {
+        const server = yield* serve((_req, res) => {
+          res.writeHead(401, { "content-type": "application/json", "x-request-id": "r-401" })
+          res.end(errorBody)
+        })
+        const sky = yield* clientFor(server.url, Layer.map(transport, (context) =>
+          Context.add(context, HttpClient.HttpClient, HttpClient.filterStatusOk(Context.get(context, HttpClient.HttpClient)))), { maxRetries: 2 })
+        const error = yield* Effect.flip(sky.chatCompletions(chatRequest))
+        expect(error.status).toBe(401)
+        expect(error.requestId).toBe("r-401")
+        expect(error._tag).not.toBe("ConnectionError")
+        expect(error.message).toBe("invalid key <redacted>")
+        expect(server.seen.length).toBe(1)
+        for (const text of [inspect(error, { depth: Infinity }), JSON.stringify(error), String(error)]) expect(text).not.toContain(key)
+      }).pipe(Effect.scoped))
+  }
+})

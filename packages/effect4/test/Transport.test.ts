@@ -758,3 +758,29 @@ describe("an encoded error body announced small is read with bounds, on every tr
       }).pipe(Effect.scoped))
   }
 })
+
+describe("a client that fails on a status itself (HttpClient.filterStatusOk)", () => {
+  const errorBody = JSON.stringify({ error: { message: `invalid key ${clientKey}`, type: "authentication_error", code: 1001 } })
+  for (const [name, layer] of transports) {
+    it.live(`${name}: its failure is the gateway's answer, classified and scrubbed, not a ConnectionError retried`, () =>
+      Effect.gen(function*() {
+        const server = yield* serve((_req, res) => {
+          res.writeHead(401, { "content-type": "application/json", "x-request-id": "r-401" })
+          res.end(errorBody)
+        })
+        const filtering = Layer.effect(HttpClient.HttpClient, Effect.map(HttpClient.HttpClient, HttpClient.filterStatusOk)).pipe(
+          Layer.provide(layer)
+        )
+        const sky = yield* clientFor(server.url, filtering, { maxRetries: 2 })
+        const error = yield* Effect.flip(sky.chatCompletions(chatRequest))
+        expect(error.status).toBe(401)
+        expect(error.requestId).toBe("r-401")
+        expect(error._tag).not.toBe("ConnectionError")
+        expect(error.message).toBe("invalid key <redacted>")
+        expect(server.seen.length).toBe(1)
+        for (const text of [inspect(error, { depth: Infinity }), JSON.stringify(error), String(error)]) {
+          expect(text).not.toContain(clientKey)
+        }
+      }).pipe(Effect.scoped))
+  }
+})
