@@ -143,6 +143,25 @@ const sendWithin = (client: HttpClient.HttpClient, duration: Duration.DurationIn
   )
 
 describe("abortingDeadline (the deadline of a call's attempt)", () => {
+  it("on the live clock a deadline beyond what setTimeout takes (2^31 - 1 ms) fires at its time, not never", async () => {
+    vi.useFakeTimers()
+    try {
+      const days40 = 40 * 24 * 3600 * 1000
+      const { seen, client } = signalled()
+      const fiber = Effect.runFork(sendWithin(client, Duration.millis(days40)))
+      await vi.advanceTimersByTimeAsync(1000)
+      expect(seen.signal?.aborted).toBe(false)
+      await vi.advanceTimersByTimeAsync(days40 - 2000)
+      expect(seen.signal?.aborted).toBe(false)
+      await vi.advanceTimersByTimeAsync(2000)
+      expect(seen.signal?.aborted).toBe(true)
+      const exit = await Effect.runPromise(Fiber.await(fiber))
+      expect(exit).toEqual(Exit.fail(timedOut()))
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
   it.live("a passed deadline aborts the request's signal and fails with the deadline's error; no fiber is forked", () =>
     Effect.gen(function*() {
       const { seen, client } = signalled()

@@ -106,10 +106,7 @@ export const movingDeadline = (clock: Clock.Clock, due: () => number, fire: () =
 const startTimer = (clock: Clock.Clock, duration: Duration.Duration, fire: () => void): () => void => {
   if (!Duration.isFinite(duration)) return noTimer
   if (typeof (clock as Partial<SchedulingClock>).scheduler === "function") {
-    const millis = Duration.toMillis(duration)
-    if (millis > Moving.maxTimerMillis) return noTimer
-    const timer = setTimeout(fire, millis)
-    return () => clearTimeout(timer)
+    return Moving.plainTimer(Duration.toMillis(duration), fire)
   }
   const fiber = Effect.runFork(Effect.zipRight(clock.sleep(duration), Effect.sync(fire)))
   return () => fiber.unsafeInterruptAsFork(fiber.id())

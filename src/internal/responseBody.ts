@@ -175,7 +175,7 @@ export const decodedText = (
     )
   })
 
-/** Bodies announced this small (and not encoded) are read in one piece: the collector's bounds hold anyway. */
+/** Bodies announced this small and not encoded (`answerRead`'s `Whole`) are read in one piece. */
 const smallBody = 65_536
 
 /**
@@ -189,8 +189,8 @@ export const collectedBody = (
   headers: Headers.Headers = response.headers
 ): Effect.Effect<CollectedBody> =>
   Effect.suspend(() => {
-    const length = Number(headers["content-length"])
-    if (codingsToUndo(response, headers).length === 0 && Number.isFinite(length) && length <= smallBody) {
+    // Only a body announced plain: one the transport decodes itself (fetch keeps the header) may be any size.
+    if (answerRead(headers, smallBody)._tag === "Whole") {
       // The buffer is this read's own: kept as it is (no collector copy, no scanner until the facts are asked for).
       return Effect.orElseSucceed(
         Effect.map(wholeBuffer(response), (buffer) => wholeBody(new Uint8Array(buffer))),

@@ -41,6 +41,27 @@ export const maxTimerMillis = 2 ** 31 - 1
 
 const noTimer = (): void => {}
 
+/**
+ * A plain timer (`setTimeout`) that calls `fire` after `millis`, however long: a delay past what `setTimeout`
+ * takes is timed in steps of that, where `setTimeout` alone would fire at once. Gives what cancels it.
+ *
+ * @internal
+ */
+export const plainTimer = (millis: number, fire: () => void): () => void => {
+  if (millis <= maxTimerMillis) {
+    const timer = setTimeout(fire, millis)
+    return () => clearTimeout(timer)
+  }
+  let rest = noTimer
+  const timer = setTimeout(() => {
+    rest = plainTimer(millis - maxTimerMillis, fire)
+  }, maxTimerMillis)
+  return () => {
+    clearTimeout(timer)
+    rest()
+  }
+}
+
 /** @internal */
 export const movingDeadline = (timers: Timers, due: () => number, fire: () => void): MovingDeadline => {
   let cancel = noTimer

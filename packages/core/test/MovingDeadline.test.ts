@@ -1,6 +1,6 @@
 // The moving deadline of a stream, on a hand-driven clock (each line also tests it on its own clocks).
-import { describe, expect, it } from "vitest"
-import { maxTimerMillis, movingDeadline, type Timers } from "../src/movingDeadline.js"
+import { describe, expect, it, vi } from "vitest"
+import { maxTimerMillis, movingDeadline, plainTimer, type Timers } from "../src/movingDeadline.js"
 
 /** A clock whose time moves only when `advance` says, with the timers started on it. */
 const handClock = () => {
@@ -78,5 +78,29 @@ describe("movingDeadline", () => {
     expect(fired).toBe(0)
     advance(1)
     expect(fired).toBe(1)
+  })
+})
+
+describe("plainTimer", () => {
+  it("fires after a delay past setTimeout's range at its time, not at once; cancelled, it never fires", () => {
+    vi.useFakeTimers()
+    try {
+      const days40 = 40 * 24 * 3600 * 1000
+      let fired = 0
+      plainTimer(days40, () => fired++)
+      const cancel = plainTimer(days40, () => fired++)
+      vi.advanceTimersByTime(1000)
+      expect(fired).toBe(0)
+      vi.advanceTimersByTime(maxTimerMillis)
+      cancel()
+      vi.advanceTimersByTime(days40 - maxTimerMillis - 2000)
+      expect(fired).toBe(0)
+      vi.advanceTimersByTime(1000)
+      expect(fired).toBe(1)
+      vi.advanceTimersByTime(days40)
+      expect(fired).toBe(1)
+    } finally {
+      vi.useRealTimers()
+    }
   })
 })

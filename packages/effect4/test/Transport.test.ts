@@ -737,3 +737,50 @@ describe("a whole body is read from the transport's own body, once", () => {
       }).pipe(Effect.scoped))
   }
 })
+
+describe("an encoded error body announced small is read with bounds, on every transport", () => {
+  // 40 bytes of brotli that decode to 20 MB: announced small, but fetch undoes the coding itself.
+  const decoded = 20_000_000
+  const bomb = Zlib.brotliCompressSync(Buffer.alloc(decoded, 32))
+  const bombServer = serve((_req, res) => {
+    res.writeHead(429, { "content-type": "application/json", "content-encoding": "br", "content-length": String(bomb.length) })
+    res.end(bomb)
+  })
+  for (const [name, layer] of transports) {
+    it.live(`${name}: reading stops at the scan limit, not at the decoded body's end`, () =>
+      Effect.gen(function*() {
+        const { url } = yield* bombServer
+        const http = yield* transportOf(layer)
+        const failed = yield* http.execute(post(`${url}/error`))
+        const body = yield* ResponseBody.collectedBody(failed)
+        expect(body.complete).toBe(false)
+        expect(body.seenBytes).toBeLessThan(decoded / 2)
+      }).pipe(Effect.scoped))
+  }
+})
+
+describe("a client that fails on a status itself (HttpClient.filterStatusOk)", () => {
+  const errorBody = JSON.stringify({ error: { message: `invalid key ${clientKey}`, type: "authentication_error", code: 1001 } })
+  for (const [name, layer] of transports) {
+    it.live(`${name}: its failure is the gateway's answer, classified and scrubbed, not a ConnectionError retried`, () =>
+      Effect.gen(function*() {
+        const server = yield* serve((_req, res) => {
+          res.writeHead(401, { "content-type": "application/json", "x-request-id": "r-401" })
+          res.end(errorBody)
+        })
+        const filtering = Layer.effect(HttpClient.HttpClient, Effect.map(HttpClient.HttpClient, HttpClient.filterStatusOk)).pipe(
+          Layer.provide(layer)
+        )
+        const sky = yield* clientFor(server.url, filtering, { maxRetries: 2 })
+        const error = yield* Effect.flip(sky.chatCompletions(chatRequest))
+        expect(error.status).toBe(401)
+        expect(error.requestId).toBe("r-401")
+        expect(error._tag).not.toBe("ConnectionError")
+        expect(error.message).toBe("invalid key <redacted>")
+        expect(server.seen.length).toBe(1)
+        for (const text of [inspect(error, { depth: Infinity }), JSON.stringify(error), String(error)]) {
+          expect(text).not.toContain(clientKey)
+        }
+      }).pipe(Effect.scoped))
+  }
+})

@@ -86,10 +86,7 @@ export const movingDeadline = (clock: Clock.Clock, due: () => number, fire: () =
 const startTimer = (clock: Clock.Clock, duration: Duration.Duration, fire: () => void): () => void => {
   if (!Duration.isFinite(duration)) return noTimer
   if (clock.constructor === LiveClock) {
-    const millis = Duration.toMillis(duration)
-    if (millis > Moving.maxTimerMillis) return noTimer
-    const timer = setTimeout(fire, millis)
-    return () => clearTimeout(timer)
+    return Moving.plainTimer(Duration.toMillis(duration), fire)
   }
   const fiber = Effect.runFork(Effect.andThen(clock.sleep(duration), Effect.sync(fire)))
   return () => fiber.interruptUnsafe()

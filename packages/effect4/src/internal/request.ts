@@ -206,7 +206,13 @@ export const execute = (
   span?: Tracer.Span
 ): Effect.Effect<HttpClientResponse.HttpClientResponse, SkyError.SkyError, Scope.Scope> =>
   client.execute(HttpClientRequest.setHeader(call.request, attemptHeader, String(attempt))).pipe(
-    Effect.mapError((e) => fromHttpError(e, call, undefined)),
+    // A client that fails on a status itself (`HttpClient.filterStatusOk`) was answered: its response is read as
+    // any other (classified, its body scrubbed), not a ConnectionError that is retried.
+    Effect.catch((e) =>
+      e.reason._tag === "StatusCodeError"
+        ? Effect.succeed(e.reason.response)
+        : Effect.fail(fromHttpError(e, call, undefined))
+    ),
     span === undefined
       ? Effect.tap((response) => Effect.annotateCurrentSpan("http.response.status_code", response.status))
       : Effect.map((response) => {
