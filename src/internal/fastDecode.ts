@@ -7,7 +7,7 @@ import * as Either from "effect/Either"
 import type * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
 import type * as AST from "effect/SchemaAST"
-import { checkOf, primitive, type Shape } from "../../packages/core/src/shapeCheck.js"
+import { checkOf, primitive, type Shape, shapeReader } from "../../packages/core/src/shapeCheck.js"
 import { NotDecoded } from "../../packages/core/src/streamSurface.js"
 
 /**
@@ -16,16 +16,7 @@ import { NotDecoded } from "../../packages/core/src/streamSurface.js"
  * on that node. The check answers what `Schema.is` answers, without the parser's bookkeeping (and, unlike it,
  * without walking every key of a struct that keeps unknown fields). A node met twice is one shape.
  */
-const shapeOf = (ast: AST.AST, seen: Map<AST.AST, Shape> = new Map()): Shape => {
-  let shape = seen.get(ast)
-  if (shape === undefined) {
-    shape = readShape(ast, seen)
-    seen.set(ast, shape)
-  }
-  return shape
-}
-
-const readShape = (ast: AST.AST, seen: Map<AST.AST, Shape>): Shape => {
+const shapeOf = shapeReader<AST.AST>((ast, under): Shape => {
   switch (ast._tag) {
     case "StringKeyword":
       return primitive("string")
@@ -44,10 +35,10 @@ const readShape = (ast: AST.AST, seen: Map<AST.AST, Shape>): Shape => {
       return { kind: "literal", value }
     }
     case "Union":
-      return { kind: "union", members: ast.types.map((t) => shapeOf(t, seen)) }
+      return { kind: "union", members: ast.types.map(under) }
     case "TupleType": {
       if (ast.elements.length > 0 || ast.rest.length !== 1) break
-      return { kind: "array", item: shapeOf(ast.rest[0]!.type, seen) }
+      return { kind: "array", item: under(ast.rest[0]!.type) }
     }
     case "TypeLiteral": {
       // Index signatures other than "any string key, any value" need the parser.
@@ -60,13 +51,13 @@ const readShape = (ast: AST.AST, seen: Map<AST.AST, Shape>): Shape => {
         properties: ast.propertySignatures.map((p) => ({
           name: p.name as string,
           optional: p.isOptional,
-          shape: shapeOf(p.type, seen)
+          shape: under(p.type)
         }))
       }
     }
   }
   return { kind: "other", is: Schema.is(Schema.make(ast)) }
-}
+})
 
 /**
  * A decoder that returns the input itself when it already has the schema's

@@ -36,6 +36,26 @@ export interface Property {
   readonly shape: Shape
 }
 
+/**
+ * A reader of a line's schema AST into shapes: `read` reads one node, through `shapeOf` for the nodes under it; a
+ * node met twice (a schema used in two places) is read once and is one shape.
+ *
+ * @internal
+ */
+export const shapeReader = <Node>(read: (node: Node, shapeOf: (node: Node) => Shape) => Shape): (root: Node) => Shape =>
+(root) => {
+  const seen = new Map<Node, Shape>()
+  const shapeOf = (node: Node): Shape => {
+    let shape = seen.get(node)
+    if (shape === undefined) {
+      shape = read(node, shapeOf)
+      seen.set(node, shape)
+    }
+    return shape
+  }
+  return shapeOf(root)
+}
+
 /** @internal */
 export const primitive = (kind: "string" | "number" | "boolean" | "any" | "undefined"): Shape => ({ kind })
 

@@ -8,7 +8,7 @@ import * as Schema from "effect/Schema"
 import * as SchemaAST from "effect/SchemaAST"
 import * as SchemaParser from "effect/SchemaParser"
 import { NotDecoded } from "../../../core/src/streamSurface.js"
-import { checkOf, primitive, type Shape } from "../../../core/src/shapeCheck.js"
+import { checkOf, primitive, type Shape, shapeReader } from "../../../core/src/shapeCheck.js"
 
 /** The parser's own answer for a node this module does not read. */
 const slow = (ast: SchemaAST.AST): Shape => ({ kind: "other", is: SchemaParser.is(Schema.make(ast)) })
@@ -21,16 +21,7 @@ const slow = (ast: SchemaAST.AST): Shape => ({ kind: "other", is: SchemaParser.i
  * surface struct, since it keeps unknown fields) through its general object parser, which walks every key of the
  * input. A node met twice is one shape.
  */
-const shapeOf = (ast: SchemaAST.AST, seen: Map<SchemaAST.AST, Shape> = new Map()): Shape => {
-  let shape = seen.get(ast)
-  if (shape === undefined) {
-    shape = readShape(ast, seen)
-    seen.set(ast, shape)
-  }
-  return shape
-}
-
-const readShape = (ast: SchemaAST.AST, seen: Map<SchemaAST.AST, Shape>): Shape => {
+const shapeOf = shapeReader<SchemaAST.AST>((ast, under): Shape => {
   if (ast.checks !== undefined) return slow(ast)
   switch (ast._tag) {
     case "String":
@@ -53,10 +44,10 @@ const readShape = (ast: SchemaAST.AST, seen: Map<SchemaAST.AST, Shape>): Shape =
     }
     case "Union":
       if (ast.options?.mode === "oneOf") break
-      return { kind: "union", members: ast.types.map((t) => shapeOf(t, seen)) }
+      return { kind: "union", members: ast.types.map(under) }
     case "Arrays": {
       if (ast.elements.length > 0 || ast.rest.length !== 1) break
-      return { kind: "array", item: shapeOf(ast.rest[0]!, seen) }
+      return { kind: "array", item: under(ast.rest[0]!) }
     }
     case "Objects": {
       // Index signatures other than "any string key, any value" need the parser.
@@ -70,13 +61,13 @@ const readShape = (ast: SchemaAST.AST, seen: Map<SchemaAST.AST, Shape>): Shape =
         properties: ast.propertySignatures.map((p) => ({
           name: p.name as string,
           optional: SchemaAST.isOptional(p.type),
-          shape: shapeOf(p.type, seen)
+          shape: under(p.type)
         }))
       }
     }
   }
   return slow(ast)
-}
+})
 
 /**
  * A decoder that returns the input itself when it already has the schema's type, and decodes it otherwise. The
