@@ -20,6 +20,7 @@ import * as Scope from "effect/Scope"
 import * as Stream from "effect/Stream"
 import * as Tracer from "effect/Tracer"
 import type * as Sse from "../../packages/core/src/sse.js"
+import { streamDeadlines } from "../../packages/core/src/movingDeadline.js"
 import { makeEventDecoder } from "../../packages/core/src/sse.js"
 import { endedEarly, type StepState, stepEvents, type StreamSurface } from "../../packages/core/src/streamSurface.js"
 import * as Facts from "../../packages/core/src/callEvidence.js"
@@ -100,9 +101,6 @@ const answered = (received: (() => ResponseContext) | undefined): ResponseContex
   return ctx !== undefined && isOk(ctx.status) ? ctx : undefined
 }
 
-/** Which of a stream's deadlines passed. */
-type Passed = "headers" | "idle" | "overall"
-
 /**
  * One attempt of a streamed call: sends it, checks its status and content type within the deadline of the
  * headers, then steps its events through `surface` with the idle and overall deadlines, and fails a stream that
@@ -127,31 +125,18 @@ export const openStream = <A>(
   // The stream's scope ends the attempt's: the request's own scope is a child of it.
   Stream.unwrapScoped(Effect.clockWith((clock) =>
     Effect.flatMap(Effect.flatMap(Effect.scope, (scope) => Scope.fork(scope, ExecutionStrategy.sequential)), (requestScope) => {
-      const startedAt = clock.unsafeCurrentTimeMillis()
-      const overall = Duration.isFinite(streamTimeout) ? streamTimeout : undefined
-      const overallMillis = overall === undefined ? Infinity : Duration.toMillis(overall)
-      const idleMillis = Duration.toMillis(call.timeout)
-      // The headers are due within the attempt's timeout, or sooner when the whole stream is.
-      const overallFirst = overall !== undefined && overallMillis <= idleMillis
-      const headersBy = startedAt + Math.min(idleMillis, overallMillis)
-      const endBy = startedAt + overallMillis
-      /** False until the headers are in. */
-      let opened = false
-      /** When the wait for the next event began; `undefined` while the caller holds the last one. */
-      let waitingSince: number | undefined
-      let passed: Passed | undefined
-      const timer = movingDeadline(
-        clock,
-        () => (opened ? Math.min(waitingSince === undefined ? Infinity : waitingSince + idleMillis, endBy) : headersBy),
-        () => {
-          passed = !opened ? "headers" : clock.unsafeCurrentTimeMillis() >= endBy ? "overall" : "idle"
-          Effect.runSync(Scope.close(requestScope, Exit.void))
-        }
-      )
+      const overallMillis = Duration.isFinite(streamTimeout) ? Duration.toMillis(streamTimeout) : Infinity
+      const deadlines = streamDeadlines(clock.unsafeCurrentTimeMillis(), Duration.toMillis(call.timeout), overallMillis)
+      const timer = movingDeadline(clock, deadlines.due, () => {
+        deadlines.pass(clock.unsafeCurrentTimeMillis())
+        Effect.runSync(Scope.close(requestScope, Exit.void))
+      })
       // Set once the headers are in, so that a deadline passed while a body (an error, or JSON) is read keeps them.
       let received: (() => ResponseContext) | undefined
       const headersTimedOut = (): SkyError.SkyError =>
-        overallFirst ? streamTimeoutError(call, answered(received), streamTimeout) : answerTimeoutError(call, received)
+        deadlines.overallFirst
+          ? streamTimeoutError(call, answered(received), streamTimeout)
+          : answerTimeoutError(call, received)
       // The call's span is the parent of this request only (its trace context is what the request propagates),
       // not a service of the whole stream, which would be paid on every pull.
       const opening = execute(client, call, attempt, span).pipe(
@@ -166,31 +151,34 @@ export const openStream = <A>(
           return notAStream(response, call)
         }),
         // Whatever failed once the deadline had passed failed because of it (the request was aborted).
-        Effect.catchAll((error) => Effect.fail(passed === undefined ? error : headersTimedOut())),
-        Effect.flatMap((response) => (passed === undefined ? Effect.succeed(response) : Effect.fail(headersTimedOut())))
+        Effect.catchAll((error) => Effect.fail(deadlines.passed() === undefined ? error : headersTimedOut())),
+        Effect.flatMap((response) =>
+          deadlines.passed() === undefined ? Effect.succeed(response) : Effect.fail(headersTimedOut())
+        )
       )
       return Effect.as(
         Effect.addFinalizer(() => Effect.sync(timer.stop)),
         Stream.unwrap(Effect.map(opening, (response) => {
           const ctx = contextOf(response, call)
-          opened = true
-          waitingSince = clock.unsafeCurrentTimeMillis()
-          const timedOut = (): SkyError.SkyError =>
-            passed === "overall"
+          deadlines.open(clock.unsafeCurrentTimeMillis())
+          /** The failure of the deadline that passed, if one did. */
+          const timedOut = (): SkyError.SkyError | undefined => {
+            const passed = deadlines.passed()
+            if (passed === undefined) return undefined
+            return passed === "overall"
               ? streamTimeoutError(call, ctx(), streamTimeout)
               : timeoutError(call, ctx(), "no stream event")
+          }
           return Stream.fromChannel(Channel.pipeTo(
             Stream.toChannel(decodedStream(response)),
             readEvents(call, response, ctx, surface, clock, {
               waiting: () => {
-                waitingSince = clock.unsafeCurrentTimeMillis()
+                deadlines.waitFrom(clock.unsafeCurrentTimeMillis())
                 timer.wake()
               },
-              holding: () => {
-                waitingSince = undefined
-              },
-              failure: (error) => (passed !== undefined ? timedOut() : fromHttpError(error, call, ctx())),
-              passed: () => (passed !== undefined ? timedOut() : undefined)
+              holding: deadlines.hold,
+              failure: (error) => timedOut() ?? fromHttpError(error, call, ctx()),
+              passed: timedOut
             })
           ))
         }))

@@ -94,3 +94,61 @@ export const movingDeadline = (timers: Timers, due: () => number, fire: () => vo
     }
   }
 }
+
+/**
+ * Which of a stream's deadlines passed.
+ *
+ * @internal
+ */
+export type Passed = "headers" | "idle" | "overall"
+
+/**
+ * The deadlines of one stream attempt, as its machine moves through them: the headers are due within the
+ * attempt's timeout, or sooner when the whole stream is (`overallFirst`); then each wait for an event within the
+ * timeout (none runs while the caller holds elements), and the whole stream within `streamTimeout`. `due()` is the
+ * deadline in force, for `movingDeadline`; `pass(now)` records which one passed.
+ *
+ * @internal
+ */
+export interface StreamDeadlines {
+  readonly overallFirst: boolean
+  readonly due: () => number
+  readonly pass: (now: number) => void
+  readonly passed: () => Passed | undefined
+  /** The headers are in: the first wait for an event starts now. */
+  readonly open: (now: number) => void
+  /** A wait for the next event starts now. */
+  readonly waitFrom: (now: number) => void
+  /** The caller holds elements: no wait runs. */
+  readonly hold: () => void
+  readonly waiting: () => boolean
+}
+
+/** @internal */
+export const streamDeadlines = (startedAt: number, idleMillis: number, overallMillis: number): StreamDeadlines => {
+  const headersBy = startedAt + Math.min(idleMillis, overallMillis)
+  const endBy = startedAt + overallMillis
+  let opened = false
+  /** When the wait for the next event began; `undefined` while the caller holds the last elements. */
+  let waitingSince: number | undefined
+  let passed: Passed | undefined
+  return {
+    overallFirst: overallMillis !== Infinity && overallMillis <= idleMillis,
+    due: () => (opened ? Math.min(waitingSince === undefined ? Infinity : waitingSince + idleMillis, endBy) : headersBy),
+    pass: (now) => {
+      passed = !opened ? "headers" : now >= endBy ? "overall" : "idle"
+    },
+    passed: () => passed,
+    open: (now) => {
+      opened = true
+      waitingSince = now
+    },
+    waitFrom: (now) => {
+      waitingSince = now
+    },
+    hold: () => {
+      waitingSince = undefined
+    },
+    waiting: () => waitingSince !== undefined
+  }
+}

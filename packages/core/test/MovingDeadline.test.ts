@@ -1,6 +1,6 @@
 // The moving deadline of a stream, on a hand-driven clock (each line also tests it on its own clocks).
 import { describe, expect, it, vi } from "vitest"
-import { maxTimerMillis, movingDeadline, plainTimer, type Timers } from "../src/movingDeadline.js"
+import { maxTimerMillis, movingDeadline, plainTimer, streamDeadlines, type Timers } from "../src/movingDeadline.js"
 
 /** A clock whose time moves only when `advance` says, with the timers started on it. */
 const handClock = () => {
@@ -102,5 +102,32 @@ describe("plainTimer", () => {
     } finally {
       vi.useRealTimers()
     }
+  })
+})
+
+describe("streamDeadlines", () => {
+  it("the headers within the timeout (or streamTimeout, when sooner), then each wait, none while held, and the whole", () => {
+    const d = streamDeadlines(1000, 300, 5000)
+    expect(d.overallFirst).toBe(false)
+    expect(d.due()).toBe(1300)
+    d.open(1100)
+    expect(d.due()).toBe(1400)
+    d.hold()
+    expect(d.waiting()).toBe(false)
+    expect(d.due()).toBe(6000)
+    d.waitFrom(5900)
+    expect(d.due()).toBe(6000)
+    d.pass(6000)
+    expect(d.passed()).toBe("overall")
+    const early = streamDeadlines(0, 300, 100)
+    expect(early.overallFirst).toBe(true)
+    expect(early.due()).toBe(100)
+    early.pass(100)
+    expect(early.passed()).toBe("headers")
+    const idle = streamDeadlines(0, 300, Infinity)
+    expect(idle.overallFirst).toBe(false)
+    idle.open(10)
+    idle.pass(310)
+    expect(idle.passed()).toBe("idle")
   })
 })

@@ -20,6 +20,7 @@ import * as Stream from "effect/Stream"
 import * as Tracer from "effect/Tracer"
 import * as Facts from "../../../core/src/callEvidence.js"
 import { hasErrorField, parseJson } from "../../../core/src/json.js"
+import { streamDeadlines } from "../../../core/src/movingDeadline.js"
 import { type Event, makeEventDecoder } from "../../../core/src/sse.js"
 import { endedEarly, type StepState, stepEvents, type StreamSurface } from "../../../core/src/streamSurface.js"
 import type * as SkyError from "../SkyError.js"
@@ -108,30 +109,18 @@ export const openStream = <A>(
   Stream.fromChannel(Channel.fromTransform((_upstream, scope) =>
     Effect.clockWith((clock) => {
       const requestScope = Scope.forkUnsafe(scope, "sequential")
-      const startedAt = clock.currentTimeMillisUnsafe()
       const overallMillis = Duration.isFinite(streamTimeout) ? Duration.toMillis(streamTimeout) : Infinity
-      const idleMillis = Duration.toMillis(call.timeout)
-      // The headers are due within the attempt's timeout, or sooner when the whole stream is.
-      const overallFirst = overallMillis !== Infinity && overallMillis <= idleMillis
-      const headersBy = startedAt + Math.min(idleMillis, overallMillis)
-      const endBy = startedAt + overallMillis
-      /** False until the headers are in. */
-      let opened = false
-      /** When the wait for the next event began; `undefined` while the caller holds the last elements. */
-      let waitingSince: number | undefined
-      let passed: "headers" | "idle" | "overall" | undefined
-      const timer = movingDeadline(
-        clock,
-        () => (opened ? Math.min(waitingSince === undefined ? Infinity : waitingSince + idleMillis, endBy) : headersBy),
-        () => {
-          passed = !opened ? "headers" : clock.currentTimeMillisUnsafe() >= endBy ? "overall" : "idle"
-          closeNow(requestScope)
-        }
-      )
+      const deadlines = streamDeadlines(clock.currentTimeMillisUnsafe(), Duration.toMillis(call.timeout), overallMillis)
+      const timer = movingDeadline(clock, deadlines.due, () => {
+        deadlines.pass(clock.currentTimeMillisUnsafe())
+        closeNow(requestScope)
+      })
       // Set once the headers are in, so that a deadline passed while a body (an error, or JSON) is read keeps them.
       let received: (() => ResponseContext) | undefined
       const headersTimedOut = (): SkyError.SkyError =>
-        overallFirst ? streamTimeoutError(call, answered(received), streamTimeout) : answerTimeoutError(call, received)
+        deadlines.overallFirst
+          ? streamTimeoutError(call, answered(received), streamTimeout)
+          : answerTimeoutError(call, received)
       // The call's span is the parent of this request only (its trace context is what the request propagates),
       // not a service of the whole stream, which would be paid on every pull.
       const opening = execute(client, call, attempt, span).pipe(
@@ -147,8 +136,9 @@ export const openStream = <A>(
         }),
         // Whatever ended once the deadline had passed ended because of it (the request was aborted).
         Effect.matchEffect({
-          onFailure: (error) => Effect.fail(passed === undefined ? error : headersTimedOut()),
-          onSuccess: (response) => (passed === undefined ? Effect.succeed(response) : Effect.fail(headersTimedOut()))
+          onFailure: (error) => Effect.fail(deadlines.passed() === undefined ? error : headersTimedOut()),
+          onSuccess: (response) =>
+            deadlines.passed() === undefined ? Effect.succeed(response) : Effect.fail(headersTimedOut())
         })
       )
       return Scope.addFinalizer(scope, Effect.sync(timer.stop)).pipe(
@@ -156,31 +146,30 @@ export const openStream = <A>(
         Effect.flatMap((response) => {
           const ctx = contextOf(response, call)
           const now = clock.currentTimeMillisUnsafe()
-          opened = true
-          waitingSince = now
-          const timedOut = (): SkyError.SkyError =>
-            passed === "overall"
+          deadlines.open(now)
+          /** The failure of the deadline that passed, if one did. */
+          const timedOut = (): SkyError.SkyError | undefined => {
+            const passed = deadlines.passed()
+            if (passed === undefined) return undefined
+            return passed === "overall"
               ? streamTimeoutError(call, ctx(), streamTimeout)
               : timeoutError(call, ctx(), "no stream event")
+          }
           return Effect.map(
             Channel.toPullScoped(Stream.toChannel(decodedStream(response)), scope),
             (bytes) =>
               readEvents(call, response, ctx, surface, bytes, {
                 now,
                 asked: () => {
-                  if (waitingSince !== undefined) return
-                  waitingSince = clock.currentTimeMillisUnsafe()
+                  if (deadlines.waiting()) return
+                  deadlines.waitFrom(clock.currentTimeMillisUnsafe())
                   timer.wake()
                 },
-                evented: () => {
-                  // Later than the deadline armed: the timer finds it when it wakes.
-                  waitingSince = clock.currentTimeMillisUnsafe()
-                },
-                holding: () => {
-                  waitingSince = undefined
-                },
-                failure: (error) => (passed !== undefined ? timedOut() : fromHttpError(error, call, ctx())),
-                passed: () => (passed !== undefined ? timedOut() : undefined)
+                // Later than the deadline armed: the timer finds it when it wakes.
+                evented: () => deadlines.waitFrom(clock.currentTimeMillisUnsafe()),
+                holding: deadlines.hold,
+                failure: (error) => timedOut() ?? fromHttpError(error, call, ctx()),
+                passed: timedOut
               })
           )
         })
