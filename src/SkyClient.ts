@@ -210,7 +210,7 @@ const decodeCreateEmbeddingResponse = fastDecoder(Embeddings.CreateEmbeddingResp
 const settingsOf = (options: Options): Request.Settings => ({
   apiKey: options.apiKey,
   baseUrl: options.baseUrl ?? defaultBaseUrl,
-  base: Request.baseUrlOf(options.baseUrl ?? defaultBaseUrl, [Redacted.value(options.apiKey)]),
+  plan: Request.plannerOf(options.apiKey, options.baseUrl ?? defaultBaseUrl, options.headers ?? {}),
   timeout: durationOr(options.timeout, defaultTimeout),
   retry: SkyRetry.policy({ ...options.retry, maxRetries: options.maxRetries ?? options.retry?.maxRetries }),
   headers: options.headers ?? {},

@@ -219,6 +219,28 @@ describe("a retried stream", () => {
   })
 })
 
+describe("trace context", () => {
+  it.live("each attempt sends its number and the call's span as traceparent, and no trace context with propagation off", () => {
+    const { tracer } = capturingTracer()
+    const seen: Array<Readonly<Record<string, string>>> = []
+    const recording = Layer.succeed(
+      HttpClient.HttpClient,
+      HttpClient.make((request) =>
+        Effect.sync(() => {
+          seen.push(request.headers)
+          return HttpClientResponse.fromWeb(request, new Response(okBody, { status: 200, headers: { "content-type": "application/json" } }))
+        })
+      )
+    )
+    return Effect.gen(function*() {
+      yield* chat
+      yield* chat.pipe(Effect.locally(HttpClient.currentTracerPropagation, false))
+      expect(seen.map((h) => [h["traceparent"], h["x-sky-attempt"]])).toEqual([["00-trace-0-01", "1"], [undefined, "1"]])
+      expect(seen.every((h) => h["b3"] === undefined || h["b3"].startsWith("trace-0"))).toBe(true)
+    }).pipe(Effect.provide(client(recording)), Effect.withTracer(tracer))
+  })
+})
+
 describe("logs", () => {
   it.effect("logging a failed call's error and cause never shows the key", () => {
     const lines: Array<string> = []

@@ -32,29 +32,12 @@ import { durationOr, type SettableFiber } from "./deadline.js"
 import { fromHttpError, invalidRequest } from "./failure.js"
 import { type AttemptLog, makeLog } from "./retry.js"
 
-import type { BaseUrl } from "../../packages/core/src/requestChecks.js"
+import { baseUrlOf } from "../../packages/core/src/requestChecks.js"
 
 /** @internal */
 export { apiKeyProblem, type BaseUrl, baseUrlOf, headersProblem } from "../../packages/core/src/requestChecks.js"
 
 const noPlatformSpan = (): boolean => true
-
-/**
- * Our own span's context, sent as the platform's span would have sent its own (when propagation is on). Read
- * from the fiber in one step: `FiberRef.get` + `Effect.option(Effect.currentSpan)` took five per attempt.
- */
-const withTraceHeaders = (
-  request: HttpClientRequest.HttpClientRequest
-): Effect.Effect<HttpClientRequest.HttpClientRequest> =>
-  Effect.withFiberRuntime((fiber) => {
-    if (!fiber.getFiberRef(HttpClient.currentTracerPropagation)) return Effect.succeed(request)
-    const span = Context.getOption(fiber.getFiberRef(FiberRef.currentContext), Tracer.ParentSpan)
-    return Effect.succeed(
-      Option.isSome(span) && span.value._tag === "Span"
-        ? HttpClientRequest.setHeaders(request, HttpTraceContext.toHeaders(span.value))
-        : request
-    )
-  })
 
 /** The fetch `RequestInit` of a context with redirects turned off (the caller's other fields kept). */
 const noRedirectInit = (context: Context.Context<never>): Context.Context<never> => {
@@ -128,16 +111,12 @@ export type Transport = HttpClient.HttpClient.With<HttpClientError.HttpClientErr
  * The caller's client as this library sends with it. `@effect/platform` opens a
  * child span per request that records the request itself (its `authorization`
  * header in the span's exit) and the response headers unredacted; that span is
- * turned off, and our own `SkyClient.*` span (a client span) is propagated in
- * its place. Redirects are never followed. Each request's `AbortSignal` is
- * aborted when its attempt's scope closes.
+ * turned off, and `execute` propagates our own `SkyClient.*` span (a client
+ * span) in its place. Redirects are never followed. Each request's
+ * `AbortSignal` is aborted when its attempt's scope closes.
  */
 export const transport = (http: HttpClient.HttpClient): Transport =>
-  http.pipe(
-    HttpClient.withScope,
-    HttpClient.mapRequestEffect(withTraceHeaders),
-    HttpClient.transform(noRedirectsNoPlatformSpan)
-  )
+  http.pipe(HttpClient.withScope, HttpClient.transform(noRedirectsNoPlatformSpan))
 
 /** @internal */
 export interface Settings {
@@ -149,8 +128,8 @@ export interface Settings {
   readonly anthropicVersion: string
   /** The deadline of one attempt's whole stream; none when absent or infinite. */
   readonly streamTimeout?: Duration.Duration | undefined
-  /** The base URL's origin, or why the base URL cannot be used (checked once, when the settings are made). */
-  readonly base: BaseUrl
+  /** Plans each request: the URL of each path and the client's own headers are checked once (core `makePlanner`). */
+  readonly plan: Facts.Planner
 }
 
 /** @internal */
@@ -187,6 +166,20 @@ export interface Call {
 }
 
 /**
+ * The request planner of a client's settings (core `makePlanner`): the base URL is checked here, once.
+ *
+ * @internal
+ */
+export const plannerOf = (
+  apiKey: Redacted.Redacted<string>,
+  baseUrl: string,
+  headers: Readonly<Record<string, string>>
+): Facts.Planner => {
+  const key = Redacted.value(apiKey)
+  return Facts.makePlanner({ apiKey: key, baseUrl, base: baseUrlOf(baseUrl, [key]), headers })
+}
+
+/**
  * Prepares a call. Everything that would stop the request from being sent (a base URL or path that is not a
  * URL on the base's origin, a header a transport refuses, a body that is not JSON) fails here, before any
  * attempt, as `InvalidRequest`.
@@ -198,11 +191,7 @@ export const prepare = (
 ): Effect.Effect<Call, SkyError.SkyError> =>
   Effect.suspend(() => {
     const secretTexts = [Redacted.value(settings.apiKey)]
-    const planned = Facts.planRequest(
-      { apiKey: secretTexts[0]!, baseUrl: settings.baseUrl, base: settings.base, headers: settings.headers },
-      endpoint,
-      options?.headers
-    )
+    const planned = settings.plan(endpoint, options?.headers)
     if (planned._tag === "Refuse") return invalidRequest(endpoint, planned.url, planned.reason)
     const base = HttpClientRequest.make(endpoint.method)(planned.url, { headers: planned.headers })
     const withBody = planned.body === undefined ? base : HttpClientRequest.bodyText(base, planned.body, "application/json")
@@ -225,14 +214,24 @@ export const prepare = (
 /** A 2xx status: the body is the answer. */
 export const isOk: (status: number) => boolean = Facts.isOk
 
-/** Sends one attempt; the status goes on `span` when the caller holds it, else on the current span. */
+/**
+ * Sends one attempt of `call`, with its number and `span`'s trace context (as the platform's own span would have
+ * sent its own, when propagation is on) set in one step; the status goes on `span`.
+ */
 export const execute = (
   client: Transport,
   call: Call,
   attempt: number,
-  span?: Tracer.Span
+  span: Tracer.Span
 ): Effect.Effect<HttpClientResponse.HttpClientResponse, SkyError.SkyError, Scope.Scope> =>
-  client.execute(HttpClientRequest.setHeader(call.request, attemptHeader, String(attempt))).pipe(
+  Effect.withFiberRuntime<HttpClientResponse.HttpClientResponse, HttpClientError.HttpClientError, Scope.Scope>((fiber) =>
+    client.execute(HttpClientRequest.setHeaders(
+      call.request,
+      fiber.getFiberRef(HttpClient.currentTracerPropagation)
+        ? { ...HttpTraceContext.toHeaders(span), [attemptHeader]: String(attempt) }
+        : { [attemptHeader]: String(attempt) }
+    ))
+  ).pipe(
     // A client that fails on a status itself (`HttpClient.filterStatusOk`) was answered: its response is read as
     // any other (classified, its body scrubbed), not a ConnectionError that is retried.
     Effect.catchAll((e) =>
@@ -240,10 +239,8 @@ export const execute = (
         ? Effect.succeed(e.response)
         : Effect.fail(fromHttpError(e, call, undefined))
     ),
-    span === undefined
-      ? Effect.tap((response) => Effect.annotateCurrentSpan("http.response.status_code", response.status))
-      : Effect.map((response) => {
-        span.attribute("http.response.status_code", response.status)
-        return response
-      })
+    Effect.map((response) => {
+      span.attribute("http.response.status_code", response.status)
+      return response
+    })
   )

@@ -48,52 +48,112 @@ export type Planned =
   | { readonly _tag: "Refuse"; readonly url: string; readonly reason: string }
 
 /**
- * The request an endpoint asks for. Everything that would stop it from being sent (a base URL or path that is not
- * a URL on the base's origin, a header a transport refuses, a body that is not JSON) is a refusal whose reason is
- * scrubbed of every secret; the key goes only to the base URL's origin.
+ * What a client's settings say about every request it sends, as `makePlanner` takes them.
+ *
+ * @internal
+ */
+export interface PlannerSettings {
+  readonly apiKey: string
+  readonly baseUrl: string
+  readonly base: BaseUrl
+  readonly headers: Readonly<Record<string, string>>
+}
+
+/**
+ * Plans one request of a client (see `makePlanner`).
+ *
+ * @internal
+ */
+export type Planner = (endpoint: EndpointFacts, callHeaders: Readonly<Record<string, string>> | undefined) => Planned
+
+/** A URL joined from the base and a path, its redacted form, and whether it leaves the base's origin. */
+interface Route {
+  readonly url: string
+  readonly safeUrl: string
+  readonly offOrigin: boolean
+}
+
+/** The routes a planner remembers: a client calls a handful of paths (one per Gemini model); past this, it starts over. */
+const maxRoutes = 256
+
+/**
+ * The request planner of a client: what does not change from call to call (the URL of each path, and whether the
+ * client's own headers can be sent) is worked out once, when the client is built or a path is first called.
+ *
+ * A planned request is what the endpoint asks for. Everything that would stop it from being sent (a base URL or
+ * path that is not a URL on the base's origin, a header a transport refuses, a body that is not JSON) is a refusal
+ * whose reason is scrubbed of every secret; the key goes only to the base URL's origin.
+ *
+ * @internal
+ */
+export const makePlanner = (settings: PlannerSettings): Planner => {
+  const secrets = [settings.apiKey]
+  const refuse = (url: string, reason: string): Planned => ({ _tag: "Refuse", url, reason: Evidence.scrub(reason, secrets) })
+  // The headers every request carries; when they can be sent, only a call's and an endpoint's own are checked.
+  const clientHeaders = { accept: "application/json", ...settings.headers, authorization: `Bearer ${settings.apiKey}` }
+  const clientHeadersFine = headersProblem(clientHeaders) === undefined
+  const routes = new Map<string, Route>()
+  const routeOf = (path: string, origin: string): Route => {
+    let route = routes.get(path)
+    if (route === undefined) {
+      const url = joinUrl(settings.baseUrl, path)
+      // A relative path stays on the base URL; only an absolute one can leave its origin, and the key never does.
+      route = { url, safeUrl: Evidence.redactUrl(url, secrets), offOrigin: isAbsolute(path) && originOfUrl(url) !== origin }
+      if (routes.size >= maxRoutes) routes.clear()
+      routes.set(path, route)
+    }
+    return route
+  }
+  return (endpoint, callHeaders) => {
+    if (endpoint.invalid !== undefined) return refuse("", endpoint.invalid)
+    if (settings.base._tag === "Invalid") return refuse(Evidence.redactUrl(settings.baseUrl, secrets), settings.base.reason)
+    const { offOrigin, safeUrl, url } = routeOf(endpoint.path, settings.base.origin)
+    if (offOrigin) return refuse(safeUrl, `${safeUrl} is not on the base URL's origin ${settings.base.origin}`)
+    let body: string | undefined
+    if (endpoint.body !== undefined) {
+      try {
+        body = JSON.stringify(endpoint.body)
+      } catch (cause) {
+        return refuse(safeUrl, `its body could not be encoded as JSON (${describeCause(cause, secrets)})`)
+      }
+      if (body === undefined) return refuse(safeUrl, "its body is not a JSON value")
+    }
+    const headers: Record<string, string> = {
+      accept: "application/json",
+      ...settings.headers,
+      ...endpoint.headers,
+      ...callHeaders,
+      authorization: clientHeaders.authorization
+    }
+    const problem = clientHeadersFine
+      ? sentProblem(headers, endpoint.headers) ?? sentProblem(headers, callHeaders)
+      : headersProblem(headers)
+    if (problem !== undefined) return refuse(safeUrl, problem)
+    return { _tag: "Send", url, safeUrl, headers, body }
+  }
+}
+
+/** Why a header named in `names` cannot be sent as `headers` (the merged headers) have it, or undefined. */
+const sentProblem = (
+  headers: Readonly<Record<string, string>>,
+  names: Readonly<Record<string, string>> | undefined
+): string | undefined => {
+  if (names === undefined) return undefined
+  const sent: Record<string, string> = {}
+  for (const name in names) sent[name] = headers[name]!
+  return headersProblem(sent)
+}
+
+/**
+ * The request an endpoint asks for, planned once (`makePlanner`: a client keeps its planner).
  *
  * @internal
  */
 export const planRequest = (
-  settings: {
-    readonly apiKey: string
-    readonly baseUrl: string
-    readonly base: BaseUrl
-    readonly headers: Readonly<Record<string, string>>
-  },
+  settings: PlannerSettings,
   endpoint: EndpointFacts,
   callHeaders: Readonly<Record<string, string>> | undefined
-): Planned => {
-  const secrets = [settings.apiKey]
-  const refuse = (url: string, reason: string): Planned => ({ _tag: "Refuse", url, reason: Evidence.scrub(reason, secrets) })
-  if (endpoint.invalid !== undefined) return refuse("", endpoint.invalid)
-  if (settings.base._tag === "Invalid") return refuse(Evidence.redactUrl(settings.baseUrl, secrets), settings.base.reason)
-  const url = joinUrl(settings.baseUrl, endpoint.path)
-  const safeUrl = Evidence.redactUrl(url, secrets)
-  // A relative path stays on the base URL; only an absolute one can leave its origin, and the key never does.
-  if (isAbsolute(endpoint.path) && originOfUrl(url) !== settings.base.origin) {
-    return refuse(safeUrl, `${safeUrl} is not on the base URL's origin ${settings.base.origin}`)
-  }
-  let body: string | undefined
-  if (endpoint.body !== undefined) {
-    try {
-      body = JSON.stringify(endpoint.body)
-    } catch (cause) {
-      return refuse(safeUrl, `its body could not be encoded as JSON (${describeCause(cause, secrets)})`)
-    }
-    if (body === undefined) return refuse(safeUrl, "its body is not a JSON value")
-  }
-  const headers: Record<string, string> = {
-    accept: "application/json",
-    ...settings.headers,
-    ...endpoint.headers,
-    ...callHeaders,
-    authorization: `Bearer ${settings.apiKey}`
-  }
-  const problem = headersProblem(headers)
-  if (problem !== undefined) return refuse(safeUrl, problem)
-  return { _tag: "Send", url, safeUrl, headers, body }
-}
+): Planned => makePlanner(settings)(endpoint, callHeaders)
 
 /**
  * A transport error's own words, through its chain of causes, with secrets scrubbed.

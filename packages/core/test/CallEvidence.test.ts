@@ -42,6 +42,32 @@ describe("planRequest", () => {
     expect(reasons[5]).toContain("holds a line break")
     for (const reason of reasons) expect(reason).not.toContain(key)
   })
+
+  it("a planner plans each call as planRequest does, the same path twice and a client's bad header included", () => {
+    const plan = Facts.makePlanner(settings("http://h:1/base"))
+    const chat = { method: "POST", path: "/v1/chat", body: { n: 1 } }
+    const first = plan(chat, undefined)
+    expect(plan(chat, undefined)).toEqual(first)
+    expect(first).toEqual(Facts.planRequest(settings("http://h:1/base"), chat, undefined))
+    expect(plan({ method: "GET", path: "http://elsewhere/x" }, undefined)._tag).toBe("Refuse")
+    // A client header that cannot be sent is refused on every call, unless the call's own header replaces it.
+    const bad = Facts.makePlanner({ ...settings("http://h:1"), headers: { "x-team": "a\nb" } })
+    const refused = bad(chat, undefined)
+    expect(refused._tag === "Refuse" && refused.reason).toContain("the value of the header x-team holds a line break")
+    expect(bad(chat, { "x-team": "fine" })._tag).toBe("Send")
+    // An endpoint's header replaced by the call's is judged as sent.
+    expect(plan({ ...chat, headers: { "x-v": "a\u00ffé\u2603" } }, { "x-v": "ok" })._tag).toBe("Send")
+    const endpointBad = plan({ ...chat, headers: { "x-v": "\u2603" } }, undefined)
+    expect(endpointBad._tag === "Refuse" && endpointBad.reason).toContain("outside Latin-1")
+  })
+
+  it("a planner remembers a bounded number of paths, and plans a forgotten one again", () => {
+    const plan = Facts.makePlanner(settings("http://h:1"))
+    const planned = Array.from({ length: 600 }, (_, i) => plan({ method: "GET", path: `/v1/models/m${i}` }, undefined))
+    expect(planned.every((p, i) => p._tag === "Send" && p.url === `http://h:1/v1/models/m${i}`)).toBe(true)
+    const again = plan({ method: "GET", path: "/v1/models/m0" }, undefined)
+    expect(again._tag === "Send" && again.url).toBe("http://h:1/v1/models/m0")
+  })
 })
 
 describe("what a call reports", () => {

@@ -1,12 +1,14 @@
 import { describe, expect, it } from "@effect/vitest"
-import { Cause, Context, Deferred, Effect, Exit, Layer, Redacted, Stream, Tracer } from "effect"
+import { Cause, Context, Deferred, Duration, Effect, Exit, Layer, Redacted, Stream, Tracer } from "effect"
 import * as FetchHttpClient from "effect/http/FetchHttpClient"
 import * as HttpClient from "effect/http/HttpClient"
 import type * as HttpClientError from "effect/http/HttpClientError"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
+import type * as HttpClientResponse from "effect/http/HttpClientResponse"
 import * as Zlib from "node:zlib"
 import * as Request from "../src/internal/request.js"
 import * as ResponseBody from "../src/internal/responseBody.js"
+import * as SkyRetry from "../src/SkyRetry.js"
 import { inspect } from "node:util"
 import { chatRequest, clientFor, key as clientKey } from "./support/client.js"
 import { recordingTracer, renderings, serve, transports } from "./support/loopback.js"
@@ -16,6 +18,31 @@ const key = "ak-TRANSPORTsecretTRANSPORT01234567"
 /** The transport over a layer's client, as the library sends with it. */
 const transportOf = (layer: Layer.Layer<HttpClient.HttpClient>) =>
   Effect.map(Layer.build(layer), (context) => Request.transport(Context.get(context, HttpClient.HttpClient)))
+
+/** One attempt of a prepared call to `baseUrl`, sent as the client sends it (`Request.execute`) in a span of its own. */
+const sendOnce = <A>(
+  http: Request.Transport,
+  baseUrl: string,
+  read: (response: HttpClientResponse.HttpClientResponse) => Effect.Effect<A, unknown>
+) => {
+  const apiKey = Redacted.make(key)
+  const settings: Request.Settings = {
+    apiKey,
+    baseUrl,
+    timeout: Duration.seconds(5),
+    retry: SkyRetry.policy({ maxRetries: 0 }),
+    headers: {},
+    anthropicVersion: "2023-06-01",
+    streamTimeout: Duration.infinity,
+    plan: Request.plannerOf(apiKey, baseUrl, {})
+  }
+  return Effect.flatMap(
+    Request.prepare(settings, { operation: "test", method: "POST", path: "/v1/x", body: {} }, undefined),
+    (call) =>
+      Effect.useSpan("SkyClient.test", { kind: "client" }, (span) =>
+        Effect.scoped(Effect.flatMap(Request.execute(http, call, 1, span), read)))
+  )
+}
 
 const post = (url: string) =>
   HttpClientRequest.post(url, { headers: { authorization: `Bearer ${key}`, accept: "application/json" } })
@@ -34,10 +61,7 @@ describe("the transport", () => {
         })
         const http = yield* transportOf(layer)
         // Our span ends with what the client makes of the response, never with the response itself.
-        const text = yield* http.execute(post(`${server.url}/v1/x`)).pipe(
-          Effect.flatMap((response) => response.text),
-          Effect.withSpan("SkyClient.test", { kind: "client" })
-        )
+        const text = yield* sendOnce(http, server.url, (response) => response.text)
         expect(text).toBe("{}")
         expect(spans.map((s) => s.name)).toEqual(["SkyClient.test"])
         for (const span of spans) for (const text of renderings(span)) expect(text).not.toContain(key)
@@ -49,20 +73,17 @@ describe("the transport", () => {
       }).pipe(Effect.scoped, Effect.withTracer(tracer))
     })
 
-    it.live(`${name}: no trace headers when propagation is off (either switch), or outside any span`, () =>
+    it.live(`${name}: no trace headers when propagation is off (either switch); the transport alone sends none`, () =>
       Effect.gen(function*() {
         const server = yield* serve((_req, res) => res.writeHead(204).end())
         const http = yield* transportOf(layer)
-        yield* http.execute(post(server.url)).pipe(
-          Effect.withSpan("SkyClient.test"),
-          Effect.provideService(HttpClient.TracerPropagationEnabled, false)
-        )
-        yield* http.execute(post(server.url))
-        yield* http.execute(post(server.url)).pipe(
-          Effect.withSpan("SkyClient.test"),
-          Effect.provideService(Tracer.DisablePropagation, true)
-        )
-        expect(server.seen.map((s) => s.headers.traceparent)).toEqual([undefined, undefined, undefined])
+        const status = (response: { readonly status: number }) => Effect.succeed(response.status)
+        yield* sendOnce(http, server.url, status).pipe(Effect.provideService(HttpClient.TracerPropagationEnabled, false))
+        yield* sendOnce(http, server.url, status).pipe(Effect.provideService(Tracer.DisablePropagation, true))
+        yield* http.execute(post(server.url)).pipe(Effect.withSpan("SkyClient.test"), Effect.scoped)
+        yield* sendOnce(http, server.url, status)
+        expect(server.seen.map((s) => s.headers.traceparent === undefined)).toEqual([true, true, true, false])
+        expect(server.seen.map((s) => s.headers["x-sky-attempt"])).toEqual(["1", "1", undefined, "1"])
       }).pipe(Effect.scoped))
 
     for (const status of [301, 302, 307, 308]) {

@@ -9,6 +9,7 @@
 import * as Context from "effect/Context"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import type * as Fiber from "effect/Fiber"
 import { constTrue } from "effect/Function"
 import * as FetchHttpClient from "effect/http/FetchHttpClient"
 import * as HttpClient from "effect/http/HttpClient"
@@ -20,7 +21,7 @@ import * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
 import * as Tracer from "effect/Tracer"
 import * as Facts from "../../../core/src/callEvidence.js"
-import type { BaseUrl } from "../../../core/src/requestChecks.js"
+import { baseUrlOf } from "../../../core/src/requestChecks.js"
 import type { CallOptions } from "../SkyClient.js"
 import type * as SkyError from "../SkyError.js"
 import * as SkyRetry from "../SkyRetry.js"
@@ -30,25 +31,6 @@ import { type AttemptLog, makeLog } from "./retry.js"
 
 /** @internal */
 export { apiKeyProblem, type BaseUrl, baseUrlOf, headersProblem } from "../../../core/src/requestChecks.js"
-
-/**
- * Our own span's context, sent as `effect/http`'s span would have sent its own (when propagation is on): read
- * from the fiber in one step.
- */
-const withTraceHeaders = (
-  request: HttpClientRequest.HttpClientRequest
-): Effect.Effect<HttpClientRequest.HttpClientRequest> =>
-  Effect.withFiber((fiber) => {
-    if (fiber.getRef(Tracer.DisablePropagation) || !fiber.getRef(HttpClient.TracerPropagationEnabled)) {
-      return Effect.succeed(request)
-    }
-    const span = Context.getOrUndefined(fiber.context, Tracer.ParentSpan)
-    return Effect.succeed(
-      span !== undefined && span._tag === "Span"
-        ? HttpClientRequest.setHeaders(request, HttpTraceContext.toHeaders(span))
-        : request
-    )
-  })
 
 /**
  * `fetch` follows redirects by default; every other transport does not. Made the same: none follows. The
@@ -74,17 +56,13 @@ export type Transport = HttpClient.HttpClient.With<HttpClientError.HttpClientErr
 /**
  * The caller's client as this library sends with it. `effect/http` opens a child span per request that records
  * the request (headers on opt-in, its exit with the request) and the response headers; that span is turned off,
- * and our own `SkyClient.*` span (a client span) is propagated in its place. Redirects are never followed. Each
- * request's `AbortSignal` is aborted when its attempt's scope closes.
+ * and `execute` propagates our own `SkyClient.*` span (a client span) in its place. Redirects are never followed.
+ * Each request's `AbortSignal` is aborted when its attempt's scope closes.
  *
  * @internal
  */
 export const transport = (http: HttpClient.HttpClient): Transport =>
-  http.pipe(
-    HttpClient.withScope,
-    HttpClient.mapRequestEffect(withTraceHeaders),
-    HttpClient.transform(noRedirectsNoPlatformSpan)
-  )
+  http.pipe(HttpClient.withScope, HttpClient.transform(noRedirectsNoPlatformSpan))
 
 /**
  * The client's settings, resolved once when it is built.
@@ -100,8 +78,8 @@ export interface Settings {
   readonly anthropicVersion: string
   /** The deadline of one attempt's whole stream; none when infinite. */
   readonly streamTimeout: Duration.Duration
-  /** The base URL's origin, or why the base URL cannot be used (checked once, when the settings are made). */
-  readonly base: BaseUrl
+  /** Plans each request: the URL of each path and the client's own headers are checked once (core `makePlanner`). */
+  readonly plan: Facts.Planner
 }
 
 /**
@@ -150,6 +128,20 @@ export interface Call {
 }
 
 /**
+ * The request planner of a client's settings (core `makePlanner`): the base URL is checked here, once.
+ *
+ * @internal
+ */
+export const plannerOf = (
+  apiKey: Redacted.Redacted<string>,
+  baseUrl: string,
+  headers: Readonly<Record<string, string>>
+): Facts.Planner => {
+  const key = Redacted.value(apiKey)
+  return Facts.makePlanner({ apiKey: key, baseUrl, base: baseUrlOf(baseUrl, [key]), headers })
+}
+
+/**
  * Prepares a call. Everything that would stop the request from being sent (a base URL or path that is not a URL
  * on the base's origin, a header a transport refuses, a body that is not JSON) fails here, before any attempt,
  * as `InvalidRequest`.
@@ -163,11 +155,7 @@ export const prepare = (
 ): Effect.Effect<Call, SkyError.SkyError> =>
   Effect.suspend(() => {
     const secretTexts = [Redacted.value(settings.apiKey)]
-    const planned = Facts.planRequest(
-      { apiKey: secretTexts[0]!, baseUrl: settings.baseUrl, base: settings.base, headers: settings.headers },
-      endpoint,
-      options?.headers
-    )
+    const planned = settings.plan(endpoint, options?.headers)
     if (planned._tag === "Refuse") return invalidRequest(endpoint, planned.url, planned.reason)
     const base = HttpClientRequest.make(endpoint.method)(planned.url, { headers: planned.headers })
     const withBody = planned.body === undefined ? base : HttpClientRequest.bodyText(base, planned.body, "application/json")
@@ -195,7 +183,14 @@ export const prepare = (
 export const isOk: (status: number) => boolean = Facts.isOk
 
 /**
- * Sends one attempt; the status goes on `span` when the caller holds it, else on the current span.
+ * Whether the fiber sends trace context with its requests (`effect/http`'s own setting, and `Tracer`'s).
+ */
+const propagates = (fiber: Fiber.Fiber<unknown, unknown>): boolean =>
+  !fiber.getRef(Tracer.DisablePropagation) && fiber.getRef(HttpClient.TracerPropagationEnabled)
+
+/**
+ * Sends one attempt of `call`, with its number and `span`'s trace context (as `effect/http`'s own span would have
+ * sent its own, when propagation is on) set in one step; the status goes on `span`.
  *
  * @internal
  */
@@ -203,9 +198,16 @@ export const execute = (
   client: Transport,
   call: Call,
   attempt: number,
-  span?: Tracer.Span
+  span: Tracer.Span
 ): Effect.Effect<HttpClientResponse.HttpClientResponse, SkyError.SkyError, Scope.Scope> =>
-  client.execute(HttpClientRequest.setHeader(call.request, attemptHeader, String(attempt))).pipe(
+  Effect.withFiber((fiber: Fiber.Fiber<unknown, unknown>) =>
+    client.execute(HttpClientRequest.setHeaders(
+      call.request,
+      propagates(fiber)
+        ? { ...HttpTraceContext.toHeaders(span), [attemptHeader]: String(attempt) }
+        : { [attemptHeader]: String(attempt) }
+    ))
+  ).pipe(
     // A client that fails on a status itself (`HttpClient.filterStatusOk`) was answered: its response is read as
     // any other (classified, its body scrubbed), not a ConnectionError that is retried.
     Effect.catch((e) =>
@@ -213,10 +215,8 @@ export const execute = (
         ? Effect.succeed(e.reason.response)
         : Effect.fail(fromHttpError(e, call, undefined))
     ),
-    span === undefined
-      ? Effect.tap((response) => Effect.annotateCurrentSpan("http.response.status_code", response.status))
-      : Effect.map((response) => {
-        span.attribute("http.response.status_code", response.status)
-        return response
-      })
+    Effect.map((response) => {
+      span.attribute("http.response.status_code", response.status)
+      return response
+    })
   )
