@@ -366,6 +366,14 @@ export const notAStreamProblem = (contentType: string | undefined, jsonProblem: 
     : `expected an event stream, got ${contentType}`
 
 /**
+ * The complaint of a stream whose body ended in the middle of its last event (no blank line, and what came of the
+ * event does not decode): the body was cut, not a malformed event.
+ *
+ * @internal
+ */
+export const cutEventProblem = "the stream ended in the middle of an event"
+
+/**
  * The complaint of a stream that ended before it was complete.
  *
  * @internal
