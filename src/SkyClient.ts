@@ -21,7 +21,7 @@ import * as Chat from "./Chat.js"
 import * as Embeddings from "./Embeddings.js"
 import * as Gemini from "./Gemini.js"
 import * as Client from "./internal/client.js"
-import { durationOr } from "./internal/deadline.js"
+import { timeoutOr } from "./internal/deadline.js"
 import * as ChatStream from "./internal/surfaces/chat.js"
 import * as GeminiStream from "./internal/surfaces/gemini.js"
 import * as MessagesStream from "./internal/surfaces/messages.js"
@@ -207,15 +207,15 @@ const decodeMessage = fastDecoder(Messages.Message)
 const decodeGenerateContentResponse = fastDecoder(Gemini.GenerateContentResponse)
 const decodeCreateEmbeddingResponse = fastDecoder(Embeddings.CreateEmbeddingResponse)
 
-const settingsOf = (options: Options): Request.Settings => ({
+const settingsOf = (options: Options, timeout: Duration.Duration, streamTimeout: Duration.Duration): Request.Settings => ({
   apiKey: options.apiKey,
   baseUrl: options.baseUrl ?? defaultBaseUrl,
   base: Request.baseUrlOf(options.baseUrl ?? defaultBaseUrl, [Redacted.value(options.apiKey)]),
-  timeout: durationOr(options.timeout, defaultTimeout),
+  timeout,
   retry: SkyRetry.policy({ ...options.retry, maxRetries: options.maxRetries ?? options.retry?.maxRetries }),
   headers: options.headers ?? {},
   anthropicVersion: options.anthropicVersion ?? defaultAnthropicVersion,
-  streamTimeout: durationOr(options.streamTimeout, Duration.infinity)
+  streamTimeout
 })
 
 const withStream = <R extends object>(request: R, stream: boolean): R & { readonly stream: boolean } => ({
@@ -240,6 +240,19 @@ const checkApiKey = (
 }
 
 /**
+ * A timeout option checked when the client is built: zero, negative, NaN or not a duration fails with a
+ * `ConfigError` at `path` (core's `timeoutProblem`); absent is `fallback`; `Duration.infinity` is no deadline.
+ */
+const checkTimeout = (
+  input: Duration.DurationInput | undefined,
+  fallback: Duration.Duration,
+  path: string
+): Effect.Effect<Duration.Duration, ConfigError.ConfigError> => {
+  const timeout = timeoutOr(input, fallback, path)
+  return typeof timeout === "string" ? Effect.fail(ConfigError.InvalidData([path], timeout)) : Effect.succeed(timeout)
+}
+
+/**
  * Builds the service over an `HttpClient`. Fails with a `ConfigError` (at
  * `apiKey`) when the API key is empty, only whitespace, or holds a control
  * character; the error never shows the key.
@@ -253,9 +266,15 @@ const checkApiKey = (
  * @category constructors
  */
 export const make = (options: Options): Effect.Effect<Service, ConfigError.ConfigError, HttpClient.HttpClient> =>
-  Effect.zipRight(checkApiKey(options.apiKey, "apiKey"), Effect.map(HttpClient.HttpClient, (transportClient) => {
+  Effect.zipRight(checkApiKey(options.apiKey, "apiKey"), Effect.zipWith(
+    Effect.zip(
+      checkTimeout(options.timeout, defaultTimeout, "timeout"),
+      checkTimeout(options.streamTimeout, Duration.infinity, "streamTimeout")
+    ),
+    HttpClient.HttpClient,
+    ([timeout, streamTimeout], transportClient) => {
     const http = Request.transport(transportClient)
-    const settings = settingsOf(options)
+    const settings = settingsOf(options, timeout, streamTimeout)
     const json = <A>(endpoint: Request.Endpoint, decode: Decoder<A>, call?: CallOptions) =>
       Client.callJson(http, settings, endpoint, decode, call)
     const stream = <A>(endpoint: Request.Endpoint, surface: StreamSurface<A>, call?: CallOptions) =>
@@ -361,7 +380,13 @@ export const config: Config.Config<Options> = Config.all({
     return problem === undefined ? Either.right(key) : Either.left(ConfigError.InvalidData([], problem))
   })),
   baseUrl: Config.string("SKYENGINE_BASE_URL").pipe(Config.withDefault(defaultBaseUrl)),
-  timeout: Config.duration("SKYENGINE_TIMEOUT").pipe(Config.withDefault(defaultTimeout)),
+  timeout: Config.duration("SKYENGINE_TIMEOUT").pipe(
+    Config.mapOrFail((duration) => {
+      const timeout = timeoutOr(duration, defaultTimeout, "SKYENGINE_TIMEOUT")
+      return typeof timeout === "string" ? Either.left(ConfigError.InvalidData([], timeout)) : Either.right(timeout)
+    }),
+    Config.withDefault(defaultTimeout)
+  ),
   maxRetries: Config.integer("SKYENGINE_MAX_RETRIES").pipe(
     Config.validate({ message: "must be 0 or more", validation: (n) => n >= 0 }),
     Config.withDefault(SkyRetry.defaultPolicy.maxRetries)
