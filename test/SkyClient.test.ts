@@ -329,14 +329,14 @@ describe("SkyClient guards", () => {
     }).pipe(Effect.provide(SkyClient.layer({ apiKey, baseUrl: "http://gw.test" }).pipe(Layer.provide(gateway.layer))))
   })
 
-  it.effect("an unreadable duration falls back to the setting instead of dying", () => {
+  it.effect("an unreadable retry duration falls back to the setting instead of dying (an unreadable timeout is refused)", () => {
     const gateway = recording(200, okChat)
     return Effect.gen(function*() {
       const sky = yield* SkyClient.SkyClient
       const bad = "soon" as unknown as Duration.DurationInput
-      const completion = yield* sky.chatCompletions({ model: "m", messages: [] }, { timeout: bad, retry: { maxRetryAfter: bad } })
+      const completion = yield* sky.chatCompletions({ model: "m", messages: [] }, { retry: { maxRetryAfter: bad } })
       expect(completion.id).toBe("0123456789abcdef0123456789abcdef")
-    }).pipe(Effect.provide(SkyClient.layer({ apiKey, timeout: "soon" as unknown as Duration.DurationInput }).pipe(Layer.provide(gateway.layer))))
+    }).pipe(Effect.provide(SkyClient.layer({ apiKey, retry: { maxRetryAfter: "soon" as unknown as Duration.DurationInput } }).pipe(Layer.provide(gateway.layer))))
   })
 
   it.effect("layerConfig overrides merge with the configuration instead of replacing it", () => {
@@ -368,6 +368,7 @@ describe("timeouts: zero, negative or unreadable is a mistake; Duration.infinity
     ["Duration.zero", Duration.zero, /must be positive/],
     ["-5", -5, /must be positive/],
     ["NaN", NaN, /must be positive/],
+    ["Duration.infinity negated (-Infinity)", -Infinity, /must be positive/],
     ["\"-1 seconds\"", "-1 seconds" as Duration.DurationInput, /must be positive/],
     ["\"soon\"", "soon" as Duration.DurationInput, /is not a duration/]
   ]
@@ -445,5 +446,25 @@ describe("timeouts: zero, negative or unreadable is a mistake; Duration.infinity
       expect(answer.id).toBe("0123456789abcdef0123456789abcdef")
       yield* sky.chatCompletions({ model: "m", messages: [] }, { timeout: Duration.infinity })
       expect(gateway.seen).toHaveLength(2)
+      const events = `data: ${JSON.stringify({ id: "a", object: "chat.completion.chunk", created: 0, model: "m", choices: [{ index: 0, delta: { content: "a" }, finish_reason: null }] })}\n\ndata: [DONE]\n\n`
+      const streaming = Layer.succeed(
+        HttpClient.HttpClient,
+        HttpClient.make((request) =>
+          Effect.succeed(HttpClientResponse.fromWeb(request, new Response(events, { headers: { "content-type": "text/event-stream" } })))
+        )
+      )
+      const streamed = Context.get(
+        yield* Layer.build(
+          SkyClient.layer({ apiKey, maxRetries: 0, timeout: Duration.infinity, streamTimeout: Duration.infinity }).pipe(
+            Layer.provide(streaming),
+            Layer.orDie
+          )
+        ),
+        SkyClient.SkyClient
+      )
+      const completion = yield* SkyClient.collect("chat")(
+        streamed.chatCompletionsStream({ model: "m", messages: [] }, { timeout: Duration.infinity, streamTimeout: Duration.infinity })
+      )
+      expect(completion.choices[0]?.message.content).toBe("a")
     }).pipe(Effect.scoped))
 })
