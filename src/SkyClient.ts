@@ -77,12 +77,14 @@ export interface Options {
    * The deadline of one attempt. For a plain call it covers the whole
    * response; for a stream it covers the response headers and then each gap
    * between two events (an SSE comment such as `: ping`, or part of an event,
-   * does not end a gap). Default 10 minutes.
+   * does not end a gap). Default 10 minutes. Must be positive (`Duration.infinity`:
+   * no deadline): zero, negative or unreadable fails `make` with a `ConfigError`.
    */
   readonly timeout?: Duration.DurationInput | undefined
   /**
    * The deadline of one attempt's whole stream, from sending the request to
    * the stream's last event, however steadily events arrive. Default: none.
+   * Must be positive, as `timeout`.
    *
    * @since 0.2.0
    */
@@ -104,6 +106,10 @@ export interface Options {
  * @category models
  */
 export interface CallOptions {
+  /**
+   * The deadline of one attempt (see `Options.timeout`), for this call; zero, negative or unreadable fails the
+   * call as `InvalidRequest`, never sent (as does such a `streamTimeout`).
+   */
   readonly timeout?: Duration.DurationInput | undefined
   /**
    * The deadline of one attempt's whole stream (see `Options.streamTimeout`);
