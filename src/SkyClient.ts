@@ -261,7 +261,8 @@ const checkTimeout = (
 /**
  * Builds the service over an `HttpClient`. Fails with a `ConfigError` (at
  * `apiKey`) when the API key is empty, only whitespace, or holds a control
- * character; the error never shows the key.
+ * character; the error never shows the key. A `timeout` or `streamTimeout`
+ * that is zero, negative or unreadable fails the same way, at its own name.
  *
  * The `HttpClient` is used without `@effect/platform`'s own `http.client` span
  * (it would record the request's `authorization` header); each call's

@@ -30,6 +30,8 @@ export const durationOr = (input: Duration.DurationInput | undefined, fallback: 
  * refused (core's `timeoutProblem`: zero, negative, NaN, or not a duration; `Duration.infinity` is no deadline).
  * O(1): it runs per call when a call sets its own timeout.
  *
+ * @since 0.2.0
+ * @category deadlines
  * @internal
  */
 export const timeoutOr = (

@@ -369,6 +369,8 @@ export const notAStreamProblem = (contentType: string | undefined, jsonProblem: 
  * The complaint of a stream whose body ended in the middle of its last event (no blank line, and what came of the
  * event does not decode): the body was cut, not a malformed event.
  *
+ * @since 1.0.0
+ * @category problems
  * @internal
  */
 export const cutEventProblem = "the stream ended in the middle of an event"

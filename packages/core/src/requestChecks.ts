@@ -88,6 +88,8 @@ export const apiKeyProblem = (key: string): string | undefined => {
  * NaN are refused: a timeout that has always passed is a mistake, not "no deadline". O(1): it runs per call when a
  * call sets its own timeout.
  *
+ * @since 1.0.0
+ * @category checks
  * @internal
  */
 export const timeoutProblem = (name: string, millis: number | undefined): string | undefined =>

@@ -251,7 +251,8 @@ const checkTimeout = (
 
 /**
  * Builds the service over an `HttpClient`. Fails with a `Config.ConfigError` (at `apiKey`) when the API key is
- * empty, only whitespace, or holds a control character; the error never shows the key.
+ * empty, only whitespace, or holds a control character; the error never shows the key. A `timeout` or
+ * `streamTimeout` that is zero, negative or unreadable fails the same way, at its own name.
  *
  * The `HttpClient` is used without `effect/http`'s own client span (it would record the request and the
  * response headers); each call's `SkyClient.*` span is the client span, and its trace context is what the request

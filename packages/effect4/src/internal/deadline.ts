@@ -98,6 +98,8 @@ const startTimer = (clock: Clock.Clock, duration: Duration.Duration, fire: () =>
  * refused (core's `timeoutProblem`: zero, negative, NaN, or not a duration; `Duration.infinity` is no deadline).
  * O(1): it runs per call when a call sets its own timeout.
  *
+ * @since 2.0.0
+ * @category deadlines
  * @internal
  */
 export const timeoutOr = (

@@ -184,7 +184,7 @@ export const decodedText = (
     )
   })
 
-/** Bodies announced this small and not encoded (`answerRead`'s `Whole`) are read in one piece. */
+/** Bodies announced this small and not encoded (`answerRead`'s `Whole`) are read from the transport's own body. */
 const smallBody = 65_536
 
 /**
