@@ -122,7 +122,13 @@ const cutShort = (parts: ReadonlyArray<Uint8Array>): CollectedBody => {
 const collectWeb = (response: Response): Promise<CollectedBody> => {
   const stream = response.body
   if (stream === null) return Promise.resolve(joined([], 0))
-  const reader: ChunkReader = stream.getReader()
+  let reader: ChunkReader
+  try {
+    reader = stream.getReader()
+  } catch {
+    // Locked by another reader: nothing can be read here.
+    return Promise.resolve(cutShort([]))
+  }
   const parts: Array<Uint8Array> = []
   let size = 0
   return new Promise((resolve) => {

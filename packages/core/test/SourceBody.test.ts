@@ -131,6 +131,13 @@ describe("collectSource", () => {
     })
   }
 
+  it("a web body locked by another reader keeps nothing, and does not throw", async () => {
+    const response = new Response("x")
+    response.body!.getReader()
+    const collected = await collectSource(response)
+    expect([collected.bytes.length, collected.complete]).toEqual([0, false])
+  })
+
   it("a Node body closed before the read keeps nothing, and does not wait", async () => {
     const body = new Readable({ read() {} })
     body.on("error", () => {})
