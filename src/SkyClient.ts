@@ -21,7 +21,7 @@ import * as Chat from "./Chat.js"
 import * as Embeddings from "./Embeddings.js"
 import * as Gemini from "./Gemini.js"
 import * as Client from "./internal/client.js"
-import { durationOr } from "./internal/deadline.js"
+import { timeoutOr } from "./internal/deadline.js"
 import * as ChatStream from "./internal/surfaces/chat.js"
 import * as GeminiStream from "./internal/surfaces/gemini.js"
 import * as MessagesStream from "./internal/surfaces/messages.js"
@@ -77,12 +77,14 @@ export interface Options {
    * The deadline of one attempt. For a plain call it covers the whole
    * response; for a stream it covers the response headers and then each gap
    * between two events (an SSE comment such as `: ping`, or part of an event,
-   * does not end a gap). Default 10 minutes.
+   * does not end a gap). Default 10 minutes. Must be positive (`Duration.infinity`:
+   * no deadline): zero, negative or unreadable fails `make` with a `ConfigError`.
    */
   readonly timeout?: Duration.DurationInput | undefined
   /**
    * The deadline of one attempt's whole stream, from sending the request to
    * the stream's last event, however steadily events arrive. Default: none.
+   * Must be positive, as `timeout`.
    *
    * @since 0.2.0
    */
@@ -104,6 +106,10 @@ export interface Options {
  * @category models
  */
 export interface CallOptions {
+  /**
+   * The deadline of one attempt (see `Options.timeout`), for this call; zero, negative or unreadable fails the
+   * call as `InvalidRequest`, never sent (as does such a `streamTimeout`).
+   */
   readonly timeout?: Duration.DurationInput | undefined
   /**
    * The deadline of one attempt's whole stream (see `Options.streamTimeout`);
@@ -207,15 +213,15 @@ const decodeMessage = fastDecoder(Messages.Message)
 const decodeGenerateContentResponse = fastDecoder(Gemini.GenerateContentResponse)
 const decodeCreateEmbeddingResponse = fastDecoder(Embeddings.CreateEmbeddingResponse)
 
-const settingsOf = (options: Options): Request.Settings => ({
+const settingsOf = (options: Options, timeout: Duration.Duration, streamTimeout: Duration.Duration): Request.Settings => ({
   apiKey: options.apiKey,
   baseUrl: options.baseUrl ?? defaultBaseUrl,
   plan: Request.plannerOf(options.apiKey, options.baseUrl ?? defaultBaseUrl, options.headers ?? {}),
-  timeout: durationOr(options.timeout, defaultTimeout),
+  timeout,
   retry: SkyRetry.policy({ ...options.retry, maxRetries: options.maxRetries ?? options.retry?.maxRetries }),
   headers: options.headers ?? {},
   anthropicVersion: options.anthropicVersion ?? defaultAnthropicVersion,
-  streamTimeout: durationOr(options.streamTimeout, Duration.infinity)
+  streamTimeout
 })
 
 const withStream = <R extends object>(request: R, stream: boolean): R & { readonly stream: boolean } => ({
@@ -240,9 +246,23 @@ const checkApiKey = (
 }
 
 /**
+ * A timeout option checked when the client is built: zero, negative, NaN or not a duration fails with a
+ * `ConfigError` at `path` (core's `timeoutProblem`); absent is `fallback`; `Duration.infinity` is no deadline.
+ */
+const checkTimeout = (
+  input: Duration.DurationInput | undefined,
+  fallback: Duration.Duration,
+  path: string
+): Effect.Effect<Duration.Duration, ConfigError.ConfigError> => {
+  const timeout = timeoutOr(input, fallback, path)
+  return typeof timeout === "string" ? Effect.fail(ConfigError.InvalidData([path], timeout)) : Effect.succeed(timeout)
+}
+
+/**
  * Builds the service over an `HttpClient`. Fails with a `ConfigError` (at
  * `apiKey`) when the API key is empty, only whitespace, or holds a control
- * character; the error never shows the key.
+ * character; the error never shows the key. A `timeout` or `streamTimeout`
+ * that is zero, negative or unreadable fails the same way, at its own name.
  *
  * The `HttpClient` is used without `@effect/platform`'s own `http.client` span
  * (it would record the request's `authorization` header); each call's
@@ -253,9 +273,15 @@ const checkApiKey = (
  * @category constructors
  */
 export const make = (options: Options): Effect.Effect<Service, ConfigError.ConfigError, HttpClient.HttpClient> =>
-  Effect.zipRight(checkApiKey(options.apiKey, "apiKey"), Effect.map(HttpClient.HttpClient, (transportClient) => {
+  Effect.zipRight(checkApiKey(options.apiKey, "apiKey"), Effect.zipWith(
+    Effect.zip(
+      checkTimeout(options.timeout, defaultTimeout, "timeout"),
+      checkTimeout(options.streamTimeout, Duration.infinity, "streamTimeout")
+    ),
+    HttpClient.HttpClient,
+    ([timeout, streamTimeout], transportClient) => {
     const http = Request.transport(transportClient)
-    const settings = settingsOf(options)
+    const settings = settingsOf(options, timeout, streamTimeout)
     const json = <A>(endpoint: Request.Endpoint, decode: Decoder<A>, call?: CallOptions) =>
       Client.callJson(http, settings, endpoint, decode, call)
     const stream = <A>(endpoint: Request.Endpoint, surface: StreamSurface<A>, call?: CallOptions) =>
@@ -361,7 +387,13 @@ export const config: Config.Config<Options> = Config.all({
     return problem === undefined ? Either.right(key) : Either.left(ConfigError.InvalidData([], problem))
   })),
   baseUrl: Config.string("SKYENGINE_BASE_URL").pipe(Config.withDefault(defaultBaseUrl)),
-  timeout: Config.duration("SKYENGINE_TIMEOUT").pipe(Config.withDefault(defaultTimeout)),
+  timeout: Config.duration("SKYENGINE_TIMEOUT").pipe(
+    Config.mapOrFail((duration) => {
+      const timeout = timeoutOr(duration, defaultTimeout, "SKYENGINE_TIMEOUT")
+      return typeof timeout === "string" ? Either.left(ConfigError.InvalidData([], timeout)) : Either.right(timeout)
+    }),
+    Config.withDefault(defaultTimeout)
+  ),
   maxRetries: Config.integer("SKYENGINE_MAX_RETRIES").pipe(
     Config.validate({ message: "must be 0 or more", validation: (n) => n >= 0 }),
     Config.withDefault(SkyRetry.defaultPolicy.maxRetries)

@@ -1,7 +1,7 @@
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientResponse from "@effect/platform/HttpClientResponse"
 import { describe, expect, it } from "@effect/vitest"
-import { ConfigProvider, Duration, Effect, Either, Layer, Redacted } from "effect"
+import { ConfigProvider, Context, Duration, Effect, Either, Layer, Redacted, Stream } from "effect"
 import { SkyClient } from "../src/index.js"
 
 interface Seen {
@@ -329,14 +329,14 @@ describe("SkyClient guards", () => {
     }).pipe(Effect.provide(SkyClient.layer({ apiKey, baseUrl: "http://gw.test" }).pipe(Layer.provide(gateway.layer))))
   })
 
-  it.effect("an unreadable duration falls back to the setting instead of dying", () => {
+  it.effect("an unreadable retry duration falls back to the setting instead of dying (an unreadable timeout is refused)", () => {
     const gateway = recording(200, okChat)
     return Effect.gen(function*() {
       const sky = yield* SkyClient.SkyClient
       const bad = "soon" as unknown as Duration.DurationInput
-      const completion = yield* sky.chatCompletions({ model: "m", messages: [] }, { timeout: bad, retry: { maxRetryAfter: bad } })
+      const completion = yield* sky.chatCompletions({ model: "m", messages: [] }, { retry: { maxRetryAfter: bad } })
       expect(completion.id).toBe("0123456789abcdef0123456789abcdef")
-    }).pipe(Effect.provide(SkyClient.layer({ apiKey, timeout: "soon" as unknown as Duration.DurationInput }).pipe(Layer.provide(gateway.layer))))
+    }).pipe(Effect.provide(SkyClient.layer({ apiKey, retry: { maxRetryAfter: "soon" as unknown as Duration.DurationInput } }).pipe(Layer.provide(gateway.layer))))
   })
 
   it.effect("layerConfig overrides merge with the configuration instead of replacing it", () => {
@@ -358,4 +358,113 @@ describe("SkyClient guards", () => {
       )
     ))
   })
+})
+
+describe("timeouts: zero, negative or unreadable is a mistake; Duration.infinity is no deadline", () => {
+  const config = (map: Record<string, string>) => Layer.setConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(map))))
+  const apiKey = Redacted.make("ak-timeouts-timeouts-timeouts-0123")
+  const bad: ReadonlyArray<readonly [string, Duration.DurationInput, RegExp]> = [
+    ["0", 0, /must be positive/],
+    ["Duration.zero", Duration.zero, /must be positive/],
+    ["-5", -5, /must be positive/],
+    ["NaN", NaN, /must be positive/],
+    ["Duration.infinity negated (-Infinity)", -Infinity, /must be positive/],
+    ["\"-1 seconds\"", "-1 seconds" as Duration.DurationInput, /must be positive/],
+    ["\"soon\"", "soon" as Duration.DurationInput, /is not a duration/]
+  ]
+  const build = (layer: Layer.Layer<SkyClient.SkyClient, unknown, HttpClient.HttpClient>) =>
+    Effect.either(Layer.build(layer.pipe(Layer.provide(recording(200, okChat).layer))).pipe(Effect.scoped))
+
+  it.effect("at layer build (make, layer, layerConfig): a ConfigError at the option that says so", () =>
+    Effect.gen(function*() {
+      for (const [what, input, problem] of bad) {
+        for (const name of ["timeout", "streamTimeout"] as const) {
+          for (const layer of [
+            SkyClient.layer({ apiKey, [name]: input }),
+            Layer.effect(SkyClient.SkyClient, SkyClient.make({ apiKey, [name]: input })),
+            SkyClient.layerConfig({ [name]: input }).pipe(
+              Layer.provide(config({ SKYENGINE_API_KEY: "ak-x" }))
+            )
+          ]) {
+            const built = yield* build(layer)
+            expect(Either.isLeft(built), `${name} ${what}`).toBe(true)
+            if (Either.isLeft(built)) {
+              expect(String(built.left), `${name} ${what}`).toMatch(problem)
+              expect(String(built.left)).toContain(name)
+              expect(String(built.left)).toContain("Duration.infinity means no deadline")
+            }
+          }
+        }
+      }
+    }))
+
+  it.effect("SKYENGINE_TIMEOUT of 0, a negative or an unreadable duration is a ConfigError at SKYENGINE_TIMEOUT", () =>
+    Effect.gen(function*() {
+      for (const value of ["0 seconds", "-5 seconds", "soon"]) {
+        const built = yield* build(SkyClient.layerConfig().pipe(
+          Layer.provide(config({ SKYENGINE_API_KEY: "ak-x", SKYENGINE_TIMEOUT: value }))
+        ))
+        expect(Either.isLeft(built), value).toBe(true)
+        if (Either.isLeft(built)) expect(String(built.left)).toContain("SKYENGINE_TIMEOUT")
+      }
+    }))
+
+  it.effect("per call: an InvalidRequest, never sent, that says the timeout must be positive", () =>
+    Effect.gen(function*() {
+      const gateway = recording(200, okChat)
+      const sky = Context.get(
+        yield* Layer.build(SkyClient.layer({ apiKey, maxRetries: 0 }).pipe(Layer.provide(gateway.layer), Layer.orDie)),
+        SkyClient.SkyClient
+      )
+      for (const [what, input, problem] of bad) {
+        const plain = yield* Effect.flip(sky.chatCompletions({ model: "m", messages: [] }, { timeout: input }))
+        expect(plain._tag, what).toBe("InvalidRequest")
+        expect(plain.message, what).toMatch(problem)
+        expect(plain.message).toContain("Duration.infinity means no deadline")
+        for (const call of [{ timeout: input }, { streamTimeout: input }]) {
+          const streamed = yield* Effect.flip(Stream.runDrain(sky.chatCompletionsStream({ model: "m", messages: [] }, call)))
+          expect(streamed._tag, what).toBe("InvalidRequest")
+          expect(streamed.message, what).toMatch(problem)
+        }
+      }
+      expect(gateway.seen).toHaveLength(0)
+    }).pipe(Effect.scoped))
+
+  it.effect("Duration.infinity means no deadline: the client's, a call's, and a stream's", () =>
+    Effect.gen(function*() {
+      const gateway = recording(200, okChat)
+      const sky = Context.get(
+        yield* Layer.build(
+          SkyClient.layer({ apiKey, maxRetries: 0, timeout: Duration.infinity, streamTimeout: Duration.infinity }).pipe(
+            Layer.provide(gateway.layer),
+            Layer.orDie
+          )
+        ),
+        SkyClient.SkyClient
+      )
+      const answer = yield* sky.chatCompletions({ model: "m", messages: [] })
+      expect(answer.id).toBe("0123456789abcdef0123456789abcdef")
+      yield* sky.chatCompletions({ model: "m", messages: [] }, { timeout: Duration.infinity })
+      expect(gateway.seen).toHaveLength(2)
+      const events = `data: ${JSON.stringify({ id: "a", object: "chat.completion.chunk", created: 0, model: "m", choices: [{ index: 0, delta: { content: "a" }, finish_reason: null }] })}\n\ndata: [DONE]\n\n`
+      const streaming = Layer.succeed(
+        HttpClient.HttpClient,
+        HttpClient.make((request) =>
+          Effect.succeed(HttpClientResponse.fromWeb(request, new Response(events, { headers: { "content-type": "text/event-stream" } })))
+        )
+      )
+      const streamed = Context.get(
+        yield* Layer.build(
+          SkyClient.layer({ apiKey, maxRetries: 0, timeout: Duration.infinity, streamTimeout: Duration.infinity }).pipe(
+            Layer.provide(streaming),
+            Layer.orDie
+          )
+        ),
+        SkyClient.SkyClient
+      )
+      const completion = yield* SkyClient.collect("chat")(
+        streamed.chatCompletionsStream({ model: "m", messages: [] }, { timeout: Duration.infinity, streamTimeout: Duration.infinity })
+      )
+      expect(completion.choices[0]?.message.content).toBe("a")
+    }).pipe(Effect.scoped))
 })

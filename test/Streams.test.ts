@@ -605,3 +605,60 @@ describe.each(transports)("Stream deadlines (loopback, %s)", (_name, transport) 
       expect(count).toBe(4)
     }))
 })
+
+describe("A body that ends in the middle of its last event", () => {
+  const cutChat = `data: ${JSON.stringify(chatChunk("one"))}\n\ndata: {"id":"x","cho`
+  const geminiChunk = (text: string, finishReason?: string) =>
+    JSON.stringify({ candidates: [{ content: { role: "model", parts: [{ text }] }, ...(finishReason ? { finishReason } : {}) }] })
+  const cutGemini = `data: ${geminiChunk("a")}\n\ndata: {"candidates":[{"content":{"ro`
+  const gemini = { model: "g", contents: [] }
+
+  it.effect("chat: an InvalidResponse that says the stream ended in the middle of an event, keeping its text", () =>
+    Effect.gen(function*() {
+      const sky = yield* SkyClient.SkyClient
+      const error = failureOf(yield* Effect.exit(Stream.runDrain(sky.chatCompletionsStream(chat))))
+      expect(error._tag).toBe("InvalidResponse")
+      expect(error.message).toContain("the stream ended in the middle of an event")
+      expect(error.message).not.toContain("not JSON")
+      expect(error.body).toBe(`{"id":"x","cho`)
+    }).pipe(Effect.provide(clientOver(answering(cutChat)))))
+
+  it.effect("Gemini: the same, even after a chunk whose finish reason let the body end", () =>
+    Effect.gen(function*() {
+      for (const body of [cutGemini, `data: ${geminiChunk("a", "STOP")}\n\ndata: {"candidates":[{"content":{"ro`]) {
+        const error = failureOf(
+          yield* Effect.exit(Stream.runDrain(
+            Effect.flatMap(SkyClient.SkyClient, (sky) => Effect.succeed(sky.streamGenerateContent(gemini))).pipe(
+              Stream.unwrap,
+              Stream.provideLayer(clientOver(answering(body)))
+            )
+          ))
+        )
+        expect(error._tag).toBe("InvalidResponse")
+        expect(error.message).toContain("the stream ended in the middle of an event")
+        expect(error.body).toBe(`{"candidates":[{"content":{"ro`)
+      }
+    }))
+
+  it.effect("a last event without its blank line that decodes counts as before; a malformed event that ended is not JSON", () =>
+    Effect.gen(function*() {
+      const run = (body: string) =>
+        Effect.flatMap(SkyClient.SkyClient, (sky) => SkyClient.collect("gemini")(sky.streamGenerateContent(gemini))).pipe(
+          Effect.provide(clientOver(answering(body)))
+        )
+      const merged = yield* run(`data: ${geminiChunk("a")}\n\ndata: ${geminiChunk("b", "STOP")}`)
+      expect(merged.candidates[0]?.content?.parts).toEqual([{ text: "ab" }])
+      const unfinished = failureOf(yield* Effect.exit(run(`data: ${geminiChunk("a")}`)))
+      expect(unfinished.message).toContain("the stream ended before any chunk carried a finish reason")
+      const malformed = failureOf(yield* Effect.exit(run(`data: {"candidates":[{"content":{"ro\n\n`)))
+      expect(malformed.message).toContain("not JSON")
+      const chatEnded = failureOf(
+        yield* Effect.exit(
+          Effect.flatMap(SkyClient.SkyClient, (sky) => Stream.runDrain(sky.chatCompletionsStream(chat))).pipe(
+            Effect.provide(clientOver(answering(`data: ${JSON.stringify(chatChunk("one"))}`)))
+          )
+        )
+      )
+      expect(chatEnded.message).toContain("the stream ended before its terminator")
+    }))
+})

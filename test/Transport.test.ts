@@ -895,3 +895,27 @@ describe("a client that fails on a status itself (HttpClient.filterStatusOk)", (
       }).pipe(Effect.scoped))
   }
 })
+
+describe("an error body announced small and cut by a reset keeps the bytes that came, on every transport", () => {
+  // A 500 announces 2000 bytes of JSON, sends 1000, then the socket is reset.
+  const sent = `{"error":{"message":"upstream broke","type":"server_error","detail":"${"x".repeat(1000)}`.slice(0, 1000)
+  // Reset a while after the bytes (the client is reading), or as soon as they are written.
+  const cutServer = (delay: number) =>
+    serve((_req, res) => {
+      res.writeHead(500, { "content-type": "application/json", "content-length": "2000" })
+      res.write(sent, () => (delay === 0 ? res.socket?.destroy() : setTimeout(() => res.socket?.destroy(), delay)))
+    })
+  for (const [name, transport] of [...transports, ["node:http", NodeHttpClient.layer] as const]) {
+    for (const delay of [30, 0]) {
+      it.live(`${name}: the error keeps the 1000 bytes and says its body was truncated (reset after ${delay} ms)`, () =>
+        Effect.gen(function*() {
+          const { url } = yield* cutServer(delay)
+          const sky = yield* clientFor(url, transport)
+          const error = yield* Effect.flip(sky.chatCompletions(chatRequest))
+          expect(error.status).toBe(500)
+          expect(error.body).toBe(sent)
+          expect(error.bodyTruncated).toBe(true)
+        }).pipe(Effect.scoped))
+    }
+  }
+})

@@ -11,7 +11,7 @@ import * as Stream from "effect/Stream"
 import { parseJson } from "../../packages/core/src/json.js"
 import type { CallOptions } from "../SkyClient.js"
 import type * as SkyError from "../SkyError.js"
-import { abortingDeadline, durationOr } from "./deadline.js"
+import { abortingDeadline, timeoutOr } from "./deadline.js"
 import {
   answerTimeoutError,
   contextOf,
@@ -62,10 +62,21 @@ export const callStream = <A>(
   surface: StreamSurface<A>,
   options: CallOptions | undefined
 ): Stream.Stream<A, SkyError.SkyError> => {
-  const streamTimeout = durationOr(options?.streamTimeout, settings.streamTimeout ?? Duration.infinity)
+  const fallback = settings.streamTimeout ?? Duration.infinity
+  const streamTimeout = options?.streamTimeout === undefined
+    ? fallback
+    : timeoutOr(options.streamTimeout, fallback, "streamTimeout")
   return Stream.unwrap(Effect.map(
-    prepare(settings, { ...endpoint, headers: { accept: "text/event-stream", ...endpoint.headers } }, options),
-    (call) => retriedStream(call, (attempt, span) => openStream(client, call, attempt, span, surface, streamTimeout))
+    prepare(
+      settings,
+      { ...endpoint, headers: { accept: "text/event-stream", ...endpoint.headers } },
+      options,
+      typeof streamTimeout === "string" ? streamTimeout : undefined
+    ),
+    (call) =>
+      retriedStream(call, (attempt, span) =>
+        // A refused streamTimeout failed the call in `prepare`: here it is a duration.
+        openStream(client, call, attempt, span, surface, streamTimeout as Duration.Duration))
   ))
 }
 

@@ -13,6 +13,7 @@ import * as FiberRef from "effect/FiberRef"
 import * as Option from "effect/Option"
 import * as Scope from "effect/Scope"
 import * as Moving from "../../packages/core/src/movingDeadline.js"
+import { timeoutProblem } from "../../packages/core/src/requestChecks.js"
 
 /**
  * A duration from any input, or the fallback when the input is absent or
@@ -23,6 +24,26 @@ import * as Moving from "../../packages/core/src/movingDeadline.js"
  */
 export const durationOr = (input: Duration.DurationInput | undefined, fallback: Duration.Duration): Duration.Duration =>
   input === undefined ? fallback : Option.getOrElse(Duration.decodeUnknown(input), () => fallback)
+
+/**
+ * A timeout option (`name`: `timeout`, `streamTimeout`) read: the duration (`fallback` when absent), or why it is
+ * refused (core's `timeoutProblem`: zero, negative, NaN, or not a duration; `Duration.infinity` is no deadline).
+ * O(1): it runs per call when a call sets its own timeout.
+ *
+ * @since 0.2.0
+ * @category deadlines
+ * @internal
+ */
+export const timeoutOr = (
+  input: Duration.DurationInput | undefined,
+  fallback: Duration.Duration,
+  name: string
+): Duration.Duration | string => {
+  if (input === undefined) return fallback
+  const decoded = Duration.decodeUnknown(input)
+  if (Option.isNone(decoded)) return timeoutProblem(name, undefined) ?? fallback
+  return timeoutProblem(name, Duration.toMillis(decoded.value)) ?? decoded.value
+}
 
 /**
  * The deadline of one attempt, kept by aborting its request rather than by a second fiber: the attempt runs in

@@ -28,7 +28,7 @@ import * as Facts from "../../packages/core/src/callEvidence.js"
 import type { CallOptions } from "../SkyClient.js"
 import type * as SkyError from "../SkyError.js"
 import * as SkyRetry from "../SkyRetry.js"
-import { durationOr, type SettableFiber } from "./deadline.js"
+import { type SettableFiber, timeoutOr } from "./deadline.js"
 import { fromHttpError, invalidRequest } from "./failure.js"
 import { type AttemptLog, makeLog } from "./retry.js"
 
@@ -187,12 +187,18 @@ export const plannerOf = (
 export const prepare = (
   settings: Settings,
   endpoint: Endpoint,
-  options: CallOptions | undefined
+  options: CallOptions | undefined,
+  // A call option the caller checked that cannot be used (a stream's `streamTimeout`): never sent.
+  refused?: string
 ): Effect.Effect<Call, SkyError.SkyError> =>
   Effect.suspend(() => {
     const secretTexts = [Redacted.value(settings.apiKey)]
     const planned = settings.plan(endpoint, options?.headers)
     if (planned._tag === "Refuse") return invalidRequest(endpoint, planned.url, planned.reason)
+    // A call's own timeout: zero, negative or unreadable is refused, never sent (O(1)).
+    const timeout = options?.timeout === undefined ? settings.timeout : timeoutOr(options.timeout, settings.timeout, "timeout")
+    if (typeof timeout === "string") return invalidRequest(endpoint, planned.url, timeout)
+    if (refused !== undefined) return invalidRequest(endpoint, planned.url, refused)
     const base = HttpClientRequest.make(endpoint.method)(planned.url, { headers: planned.headers })
     const withBody = planned.body === undefined ? base : HttpClientRequest.bodyText(base, planned.body, "application/json")
     const policy = options?.maxRetries === undefined && options?.retry === undefined
@@ -204,7 +210,7 @@ export const prepare = (
       safeUrl: planned.safeUrl,
       secrets: [settings.apiKey],
       secretTexts,
-      timeout: durationOr(options?.timeout, settings.timeout),
+      timeout,
       policy,
       request: withBody,
       log: makeLog()

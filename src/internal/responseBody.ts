@@ -22,7 +22,7 @@ import {
   maxAnswerBytes,
   wholeBody
 } from "../../packages/core/src/boundedBody.js"
-import { type SourceBody, sourceBody } from "../../packages/core/src/sourceBody.js"
+import { collectSource, readThroughPlatform, type SourceBody, sourceBody } from "../../packages/core/src/sourceBody.js"
 
 /** @internal */
 export { type Coding, maxDecodedPerChunk } from "../../packages/core/src/contentDecoding.js"
@@ -175,7 +175,7 @@ export const decodedText = (
     )
   })
 
-/** Bodies announced this small and not encoded (`answerRead`'s `Whole`) are read in one piece. */
+/** Bodies announced this small and not encoded (`answerRead`'s `Whole`) are read from the transport's own body. */
 const smallBody = 65_536
 
 /**
@@ -191,12 +191,18 @@ export const collectedBody = (
   Effect.suspend(() => {
     // Only a body announced plain: one the transport decodes itself (fetch keeps the header) may be any size.
     if (answerRead(headers, smallBody)._tag === "Whole") {
-      // The buffer is this read's own: kept as it is (no collector copy, no scanner until the facts are asked for).
-      return Effect.orElseSucceed(
-        Effect.map(wholeBuffer(response), (buffer) => wholeBody(new Uint8Array(buffer))),
-        // A read that fails keeps what came: nothing, from a whole-body read.
-        () => ({ ...makeCollector().result(), complete: false })
-      )
+      // The transport's own body, by chunks (core's `collectSource`: one body, no scanner until the facts are
+      // asked for; a read cut short keeps what came). Not recognised: the streaming collector below, unless the
+      // platform has read the body already (its memo is read again: the stream was consumed).
+      const source = sourceBody(response, webPrototype, "ClientResponseImpl")
+      if (source !== undefined) return Effect.promise(() => collectSource(source))
+      if (readThroughPlatform(response)) {
+        return Effect.orElseSucceed(
+          Effect.map(wholeBuffer(response), (buffer) => wholeBody(new Uint8Array(buffer))),
+          // A read that fails keeps what came: nothing, from a whole-body read.
+          () => makeCollector().result(true)
+        )
+      }
     }
     const collector = makeCollector()
     const read: Effect.Effect<boolean, HttpClientError.ResponseError> =
@@ -204,10 +210,7 @@ export const collectedBody = (
         Stream.runForEachWhile(decodedStream(response), (chunk) => Effect.sync(() => collector.push(chunk))),
         true
       )
-    return Effect.map(Effect.orElseSucceed(read, () => false), (read) => {
-      const result = collector.result()
-      return read ? result : { ...result, complete: false }
-    })
+    return Effect.map(Effect.orElseSucceed(read, () => false), (read) => collector.result(!read))
   })
 
 /** A bounded body's kept bytes as text (UTF-8). */

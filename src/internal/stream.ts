@@ -223,15 +223,16 @@ const readEvents = <A>(
       { method: call.endpoint.method, url: call.safeUrl, secrets: call.secrets, now, attempts: call.log.attempts }
     ))
   /**
-   * Steps `decoded` (the events of some text, or the decoder's complaint): pushes the elements on `emit`; gives
-   * how the stream stops there, if it does (`Option.none()`: its terminator).
+   * Steps `decoded` (the events of some text, or the decoder's complaint; `cut`: the last event, which the body's
+   * end gave, see core's `stepEvents`): pushes the elements on `emit`; gives how the stream stops there, if it does (`Option.none()`: its terminator).
    */
   const step = (
     decoded: Array<Sse.Event> | { readonly message: string },
-    emit: Array<A>
+    emit: Array<A>,
+    cut: boolean = false
   ): Option.Option<SkyError.SkyError> | undefined => {
     if (!Array.isArray(decoded)) return Option.some(invalidResponse(call, ctx(), "", decoded.message))
-    const stop = stepEvents(surface, decoded, emit, state)
+    const stop = stepEvents(surface, decoded, emit, state, cut)
     if (stop === undefined) return undefined
     switch (stop._tag) {
       case "End":
@@ -283,7 +284,7 @@ const readEvents = <A>(
         if (timedOut !== undefined) return Channel.fail(timedOut)
         const emit: Array<A> = []
         // The text's last bytes, then the last event, which may end without its blank line.
-        const stop = step(events.push(text.decode()), emit) ?? step(events.end(), emit)
+        const stop = step(events.push(text.decode()), emit) ?? step(events.end(), emit, true)
         const premature = (): Option.Option<SkyError.SkyError> | undefined =>
           endedEarly(surface, state)
             ? Option.some(invalidResponse(call, ctx(), "", Facts.prematureEndProblem(surface.endsAtEof)))

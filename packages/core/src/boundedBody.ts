@@ -123,7 +123,11 @@ export interface CollectedBody {
 export interface BodyCollector {
   /** Feeds the next chunk; false means stop reading, enough has been seen. */
   readonly push: (chunk: Uint8Array) => boolean
-  readonly result: () => CollectedBody
+  /**
+   * The body as collected. `failed`: the read failed before the body's end (a reset, an abort): what came is kept,
+   * not `complete`, and judged as a body cut short (`partial` while it is valid JSON so far).
+   */
+  readonly result: (failed?: boolean) => CollectedBody
 }
 
 /** @internal */
@@ -669,7 +673,7 @@ export const makeCollector = (
     }
     return true
   }
-  const result = (): CollectedBody => {
+  const result = (failed: boolean = false): CollectedBody => {
     let bytes: Uint8Array
     if (kept.length === 1) bytes = kept[0]!
     else {
@@ -680,7 +684,7 @@ export const makeCollector = (
         offset += part.length
       }
     }
-    const complete = !stopped
+    const complete = !stopped && !failed
     let verdict: "complete" | "partial" | "invalid" | undefined
     const scanned = (): "complete" | "partial" | "invalid" => {
       if (verdict === undefined) {

@@ -426,6 +426,16 @@ export const notAStreamProblem = (contentType: string | undefined, jsonProblem: 
     : `expected an event stream, got ${contentType}`
 
 /**
+ * The complaint of a stream whose body ended in the middle of its last event (no blank line, and what came of the
+ * event does not decode): the body was cut, not a malformed event.
+ *
+ * @since 1.0.0
+ * @category problems
+ * @internal
+ */
+export const cutEventProblem = "the stream ended in the middle of an event"
+
+/**
  * The complaint of a stream that ended before it was complete.
  *
  * @internal

@@ -82,6 +82,23 @@ export const apiKeyProblem = (key: string): string | undefined => {
   return undefined
 }
 
+/**
+ * Why a timeout option (`name`: `timeout`, `streamTimeout`) is refused, or undefined: `millis` is its length (`Infinity`
+ * for `Duration.infinity`, no deadline), `undefined` when the input is not a duration at all. Zero, negative and
+ * NaN are refused: a timeout that has always passed is a mistake, not "no deadline". O(1): it runs per call when a
+ * call sets its own timeout.
+ *
+ * @since 1.0.0
+ * @category checks
+ * @internal
+ */
+export const timeoutProblem = (name: string, millis: number | undefined): string | undefined =>
+  millis === undefined
+    ? `${name} is not a duration (a number of milliseconds, a Duration, or text such as "90 seconds"; Duration.infinity means no deadline)`
+    : millis > 0
+    ? undefined
+    : `${name} must be positive (Duration.infinity means no deadline)`
+
 /** An absolute URL (a scheme and `//`): a path that can leave the base URL's origin. */
 const absolute = /^[a-z][a-z0-9+.-]*:\/\//i
 

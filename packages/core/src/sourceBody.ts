@@ -6,11 +6,13 @@
  * built through `Effect.runSync`: one fiber per response, run again when the read is awaited). The client reads a
  * body once, and nothing reads it after, so that memo is pure cost: over an in-process stub, 20 % of the CPU of a
  * call that ends in a 429. Any other response (a caller's own class, a wrapper, a body already read or being read
- * through the platform) is read through its own `arrayBuffer` or `text`, as before. Plain TypeScript, no Effect:
- * each line passes its own platform's web response prototype.
+ * through the platform) is read through its own `arrayBuffer` or `text`, as before. An error body is read by
+ * chunks (`collectSource`), so that a read cut short keeps what came. Plain TypeScript, no Effect: each line passes
+ * its own platform's web response prototype.
  *
  * @internal
  */
+import { type CollectedBody, makeCollector, wholeBody } from "./boundedBody.js"
 
 /**
  * What the body is read with: both a web `Response` and undici's body have these two methods.
@@ -22,6 +24,17 @@
 export interface SourceBody {
   arrayBuffer(): Promise<ArrayBuffer>
   text(): Promise<string>
+}
+
+/** A web body's reader: what `collectSource` reads of it. */
+interface ChunkReader {
+  read(): Promise<{ readonly done: boolean; readonly value?: unknown }>
+}
+
+/** Undici's body (a Node `Readable`): what `collectSource` reads of it. */
+interface NodeBody {
+  on(event: string, listener: (value?: unknown) => void): unknown
+  readonly closed?: unknown
 }
 
 interface PlatformResponse {
@@ -71,3 +84,102 @@ export const sourceBody = (response: unknown, webPrototype: object, undiciClass:
   const body = source.body
   return isObject(body) && body.bodyUsed === false && isReadable(body) ? body as unknown as SourceBody : undefined
 }
+
+/**
+ * Whether a read of the body already went through the platform (its memo fields set): the body is then read
+ * through the platform's accessor again, which gives the memo, not through its stream, which was consumed.
+ *
+ * @since 1.0.0
+ * @category reading
+ * @internal
+ */
+export const readThroughPlatform = (response: unknown): boolean => {
+  if (!isObject(response)) return false
+  const platform = response as PlatformResponse
+  return platform.arrayBufferBody !== undefined || platform.textBody !== undefined || platform.formDataBody !== undefined
+}
+
+/** The chunks read, as one body: one copy of them (a chunk may be a view of a larger buffer), as `arrayBuffer`. */
+const joined = (parts: ReadonlyArray<Uint8Array>, size: number): CollectedBody => {
+  if (parts.length === 1) return wholeBody(new Uint8Array(parts[0]!))
+  const bytes = new Uint8Array(size)
+  let offset = 0
+  for (const part of parts) {
+    bytes.set(part, offset)
+    offset += part.byteLength
+  }
+  return wholeBody(bytes)
+}
+
+/** The chunks that came before the read failed: kept (the collector's bounds), not complete. */
+const cutShort = (parts: ReadonlyArray<Uint8Array>): CollectedBody => {
+  const collector = makeCollector()
+  for (const part of parts) if (!collector.push(part)) break
+  return collector.result(true)
+}
+
+/** A web `Response`'s body, chunk by chunk from its reader. */
+const collectWeb = (response: Response): Promise<CollectedBody> => {
+  const stream = response.body
+  if (stream === null) return Promise.resolve(joined([], 0))
+  let reader: ChunkReader
+  try {
+    reader = stream.getReader()
+  } catch {
+    // Locked by another reader: nothing can be read here.
+    return Promise.resolve(cutShort([]))
+  }
+  const parts: Array<Uint8Array> = []
+  let size = 0
+  return new Promise((resolve) => {
+    const failed = (): void => resolve(cutShort(parts))
+    const next = (chunk: { readonly done: boolean; readonly value?: unknown }): void => {
+      if (chunk.done) return resolve(joined(parts, size))
+      if (chunk.value instanceof Uint8Array && chunk.value.byteLength > 0) {
+        parts.push(chunk.value)
+        size += chunk.value.byteLength
+      }
+      reader.read().then(next, failed)
+    }
+    reader.read().then(next, failed)
+  })
+}
+
+/** Undici's body, chunk by chunk from its `data` events (as its own `arrayBuffer` reads it); never rejects. */
+const collectNode = (body: NodeBody): Promise<CollectedBody> =>
+  new Promise((resolve) => {
+    const parts: Array<Uint8Array> = []
+    let size = 0
+    let settled = false
+    const settle = (result: () => CollectedBody) => (): void => {
+      if (settled) return
+      settled = true
+      resolve(result())
+    }
+    // Closed already (destroyed before this read): no event will come.
+    if (body.closed === true) return settle(() => cutShort(parts))()
+    body.on("data", (chunk) => {
+      if (chunk instanceof Uint8Array && chunk.byteLength > 0) {
+        parts.push(chunk)
+        size += chunk.byteLength
+      }
+    })
+    body.on("end", settle(() => joined(parts, size)))
+    // A reset or an abort: `error` (then `close`), or `close` alone; after `end`, `close` changes nothing.
+    body.on("error", settle(() => cutShort(parts)))
+    body.on("close", settle(() => cutShort(parts)))
+  })
+
+/**
+ * The whole body `sourceBody` found, read chunk by chunk into one body (`wholeBody`, as `arrayBuffer` would give
+ * it, with one copy); a read that fails keeps the chunks that came (`makeCollector`'s bounds), not complete. Never
+ * rejects. A web `Response` is read from its reader; undici's body from its events.
+ *
+ * @since 1.0.0
+ * @category reading
+ * @internal
+ */
+export const collectSource = (body: SourceBody): Promise<CollectedBody> =>
+  typeof globalThis.Response === "function" && body instanceof globalThis.Response
+    ? collectWeb(body)
+    : collectNode(body as unknown as NodeBody)

@@ -6,6 +6,7 @@
  * @internal
  */
 import type { Event } from "./sse.js"
+import { cutEventProblem } from "./callEvidence.js"
 import { NotJson, parseJsonValue } from "./json.js"
 
 /**
@@ -19,7 +20,12 @@ export type Outcome =
   | { readonly _tag: "End" }
   | { readonly _tag: "Complete" }
   | { readonly _tag: "Error"; readonly error: unknown }
-  | { readonly _tag: "Invalid"; readonly problem: { readonly message: string } }
+  | {
+    readonly _tag: "Invalid"
+    readonly problem: { readonly message: string }
+    /** The event's data is not JSON (rather than JSON the surface does not decode). */
+    readonly notJson?: true
+  }
 
 /** @internal */
 export const end: Outcome = { _tag: "End" }
@@ -88,7 +94,7 @@ export const jsonSurface = <A>(options: {
       const data = parsed instanceof NotJson ? event.data : parsed
       return { _tag: "Error", error: options.errorOf(data) ?? data }
     }
-    if (parsed instanceof NotJson) return { _tag: "Invalid", problem: { message: `the event is ${parsed.message}` } }
+    if (parsed instanceof NotJson) return { _tag: "Invalid", problem: { message: `the event is ${parsed.message}` }, notJson: true }
     const error = options.errorOf(parsed)
     if (error !== undefined) return { _tag: "Error", error }
     const decoded = options.decode(parsed)
@@ -132,13 +138,18 @@ export type Stop =
  * Steps `events` through `surface`, pushing the elements on `emit` and noting the terminator and completion in
  * `state`; gives what stops the stream there, if anything does (the events after it are not read).
  *
+ * `cut`: the events are the ones the body's end gave (`EventDecoder.end`: the last event, without its blank line);
+ * one of them whose data is not JSON was cut by the end of the body, and says so (`cutEventProblem`), its text
+ * kept; one that decodes counts as any other.
+ *
  * @internal
  */
 export const stepEvents = <A>(
   surface: StreamSurface<A>,
   events: ReadonlyArray<Event>,
   emit: Array<A>,
-  state: StepState
+  state: StepState,
+  cut: boolean = false
 ): Stop | undefined => {
   for (const event of events) {
     const outcome = surface.step(event, emit)
@@ -153,11 +164,13 @@ export const stepEvents = <A>(
       case "Error":
         return outcome
       case "Invalid":
-        return { _tag: "Invalid", data: event.data, problem: outcome.problem }
+        return { _tag: "Invalid", data: event.data, problem: cut && outcome.notJson === true ? cutEvent : outcome.problem }
     }
   }
   return undefined
 }
+
+const cutEvent = { message: cutEventProblem } as const
 
 /**
  * Whether a body that ended here ended too early: before its terminator, or (a surface whose terminator is the

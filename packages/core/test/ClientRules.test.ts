@@ -52,3 +52,13 @@ describe("stream rules", () => {
     expect(Rules.accumulateGemini([])).toEqual({ candidates: [] })
   })
 })
+
+describe("timeoutProblem", () => {
+  it("refuses zero, negative, NaN and what is not a duration; takes any positive length and Infinity", () => {
+    for (const millis of [0, -0, -5, -Infinity, NaN]) {
+      expect(Checks.timeoutProblem("timeout", millis)).toBe("timeout must be positive (Duration.infinity means no deadline)")
+    }
+    expect(Checks.timeoutProblem("streamTimeout", undefined)).toMatch(/^streamTimeout is not a duration .*Duration\.infinity means no deadline/)
+    for (const millis of [1, 0.5, 90_000, Infinity]) expect(Checks.timeoutProblem("timeout", millis)).toBeUndefined()
+  })
+})

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest"
-import { sourceBody } from "../src/sourceBody.js"
+import { Readable } from "node:stream"
+import { collectSource, readThroughPlatform, type SourceBody, sourceBody } from "../src/sourceBody.js"
 
 /** Stand-ins for the platforms' responses: only what `sourceBody` looks at (the class, `source`, the memo fields). */
 class WebResponse {
@@ -78,5 +79,78 @@ describe("sourceBody", () => {
       ["undici's class read through the platform", Object.assign(new Undici({ statusCode: 429, body: new UndiciBody("x") }), { textBody: {} })]
     ]
     for (const [what, response] of cases) expect(sourceBody(response, webPrototype, "UndiciResponse"), what).toBeUndefined()
+  })
+})
+
+describe("collectSource", () => {
+  const text = (bytes: Uint8Array) => new TextDecoder().decode(bytes)
+  /** A web body that gives `parts`, then fails (`fail`) or ends. */
+  const webBody = (parts: ReadonlyArray<string>, fail: boolean) =>
+    new Response(
+      new ReadableStream<Uint8Array>({
+        start(controller) {
+          for (const part of parts) controller.enqueue(new TextEncoder().encode(part))
+          // Later, once the parts were read (an error clears what is still queued).
+          setTimeout(() => (fail ? controller.error(new Error("reset")) : controller.close()), 5)
+        }
+      })
+    )
+  /** A Node body (undici's is a `Readable`) that gives `parts`, then is destroyed with an error or ends. */
+  const nodeBody = (parts: ReadonlyArray<string>, fail: boolean) => {
+    const body = new Readable({ read() {} })
+    setTimeout(() => {
+      for (const part of parts) body.push(Buffer.from(part))
+      setTimeout(() => (fail ? body.destroy(new Error("reset")) : body.push(null)), 5)
+    }, 5)
+    return body as unknown as SourceBody
+  }
+
+  for (const [name, make] of [["a web Response", webBody], ["a Node body", nodeBody]] as const) {
+    it(`${name}: the whole body, complete, as one body`, async () => {
+      const body = await collectSource(make(["{\"error\":", "{\"code\":2007}}"], false))
+      expect(text(body.bytes)).toBe("{\"error\":{\"code\":2007}}")
+      expect(body.complete).toBe(true)
+      expect(body.json).toBe("complete")
+      expect(body.facts).toEqual({ error: { code: 2007 } })
+    })
+
+    it(`${name}: a read that fails keeps what came, not complete, judged as cut short`, async () => {
+      const body = await collectSource(make(["{\"error\":{\"message\":\"broke\",", "\"detail\":\"xx"], true))
+      expect(text(body.bytes)).toBe("{\"error\":{\"message\":\"broke\",\"detail\":\"xx")
+      expect(body.complete).toBe(false)
+      expect(body.seenBytes).toBe(body.bytes.length)
+      expect(body.json).toBe("partial")
+      expect(body.facts).toEqual({ error: { message: "broke" } })
+    })
+
+    it(`${name}: an empty body, and one that fails at once`, async () => {
+      const empty = await collectSource(make([], false))
+      expect([empty.bytes.length, empty.complete]).toEqual([0, true])
+      const failed = await collectSource(make([], true))
+      expect([failed.bytes.length, failed.complete]).toEqual([0, false])
+    })
+  }
+
+  it("a web body locked by another reader keeps nothing, and does not throw", async () => {
+    const response = new Response("x")
+    response.body!.getReader()
+    const collected = await collectSource(response)
+    expect([collected.bytes.length, collected.complete]).toEqual([0, false])
+  })
+
+  it("a Node body closed before the read keeps nothing, and does not wait", async () => {
+    const body = new Readable({ read() {} })
+    body.on("error", () => {})
+    body.destroy(new Error("reset"))
+    await new Promise((resolve) => body.on("close", resolve))
+    const collected = await collectSource(body as unknown as SourceBody)
+    expect([collected.bytes.length, collected.complete]).toEqual([0, false])
+  })
+
+  it("readThroughPlatform: only a response whose memo fields are set", () => {
+    expect(readThroughPlatform(new WebResponse(new Response("x")))).toBe(false)
+    expect(readThroughPlatform(Object.assign(new WebResponse(new Response("x")), { arrayBufferBody: {} }))).toBe(true)
+    expect(readThroughPlatform(Object.assign(new WebResponse(new Response("x")), { textBody: {} }))).toBe(true)
+    expect(readThroughPlatform(null)).toBe(false)
   })
 })

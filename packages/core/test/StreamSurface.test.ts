@@ -43,6 +43,20 @@ describe("stepEvents", () => {
     expect(notJson?._tag === "Invalid" && notJson.problem.message).toMatch(/^the event is not JSON/)
   })
 
+  it("the last event the body's end gave (cut) that is not JSON says the stream ended in its middle, keeping its text", () => {
+    const state: StepState = { ended: false, complete: false }
+    const emit: Array<{ n: number }> = []
+    expect(stepEvents(surface(false), [event("{\"n\":")], emit, state, true)).toEqual({
+      _tag: "Invalid",
+      data: "{\"n\":",
+      problem: { message: "the stream ended in the middle of an event" }
+    })
+    // JSON that does not decode was not cut: its own problem. One that decodes is an element.
+    expect(stepEvents(surface(false), [event("{\"m\":1}")], [], state, true)).toEqual({ _tag: "Invalid", data: "{\"m\":1}", problem: { message: "no n" } })
+    expect(stepEvents(surface(false), [event("{\"n\":1}")], emit, state, true)).toBeUndefined()
+    expect(emit).toEqual([{ n: 1 }])
+  })
+
   it("a surface that ends at the end of its body ended early only before it completed", () => {
     const state: StepState = { ended: false, complete: false }
     expect(stepEvents(surface(true), [event("{\"n\":1}")], [], state)).toBeUndefined()

@@ -22,6 +22,7 @@ import * as Redacted from "effect/Redacted"
 import * as HttpClient from "effect/http/HttpClient"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
 import * as HttpClientResponse from "effect/http/HttpClientResponse"
+import { existsSync } from "node:fs"
 import * as Path from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
 import { chatRequest } from "../../../bench/contenderProtocol.js"
@@ -84,7 +85,10 @@ const bare = async () => {
 
 const contender = async (dir: string) => {
   if (dir === "bare") return bare()
-  const { SkyClient } = await import(pathToFileURL(Path.join(dir, "index.ts")).href)
+  // A copy of the sources, or a build (`dist/src`).
+  const index = ["index.ts", "index.js"].map((name) => Path.join(dir, name)).find((file) => existsSync(file))
+  if (index === undefined) throw new Error(`no index.ts or index.js in ${dir}`)
+  const { SkyClient } = await import(pathToFileURL(index).href)
   const runtime = ManagedRuntime.make(
     SkyClient.layer({ apiKey: Redacted.make("sk-bench-0123456789"), baseUrl: "http://127.0.0.1:1" }).pipe(
       Layer.provide(Layer.succeed(HttpClient.HttpClient, stub))

@@ -18,7 +18,7 @@ import * as Chat from "./Chat.js"
 import * as Embeddings from "./Embeddings.js"
 import * as Gemini from "./Gemini.js"
 import * as Client from "./internal/client.js"
-import { durationOr } from "./internal/deadline.js"
+import { timeoutOr } from "./internal/deadline.js"
 import { fastDecoder } from "./internal/fastDecode.js"
 import * as Request from "./internal/request.js"
 import type { StreamSurface } from "./internal/stream.js"
@@ -73,12 +73,13 @@ export interface Options {
   /**
    * The deadline of one attempt. For a plain call it covers the whole response; for a stream it covers the
    * response headers and then each gap between two events (an SSE comment such as `: ping`, or part of an event,
-   * does not end a gap). Default 10 minutes.
+   * does not end a gap). Default 10 minutes. Must be positive (`Duration.infinity`: no deadline): zero, negative
+   * or unreadable fails `make` with a `Config.ConfigError`.
    */
   readonly timeout?: Duration.Input | undefined
   /**
    * The deadline of one attempt's whole stream, from sending the request to the stream's last event, however
-   * steadily events arrive. Default: none.
+   * steadily events arrive. Default: none. Must be positive, as `timeout`.
    */
   readonly streamTimeout?: Duration.Input | undefined
   /** Retries after the first attempt. Default 2; 0 turns retries off. */
@@ -98,6 +99,10 @@ export interface Options {
  * @category models
  */
 export interface CallOptions {
+  /**
+   * The deadline of one attempt (see `Options.timeout`), for this call; zero, negative or unreadable fails the
+   * call as `InvalidRequest`, never sent (as does such a `streamTimeout`).
+   */
   readonly timeout?: Duration.Input | undefined
   /** The deadline of one attempt's whole stream (see `Options.streamTimeout`); for this call, over the client's. */
   readonly streamTimeout?: Duration.Input | undefined
@@ -196,15 +201,15 @@ const decodeMessage = decoderOf(fastDecoder(Messages.Message))
 const decodeGenerateContentResponse = decoderOf(fastDecoder(Gemini.GenerateContentResponse))
 const decodeCreateEmbeddingResponse = decoderOf(fastDecoder(Embeddings.CreateEmbeddingResponse))
 
-const settingsOf = (options: Options): Request.Settings => ({
+const settingsOf = (options: Options, timeout: Duration.Duration, streamTimeout: Duration.Duration): Request.Settings => ({
   apiKey: options.apiKey,
   baseUrl: options.baseUrl ?? defaultBaseUrl,
   plan: Request.plannerOf(options.apiKey, options.baseUrl ?? defaultBaseUrl, options.headers ?? {}),
-  timeout: durationOr(options.timeout, defaultTimeout),
+  timeout,
   retry: SkyRetry.policy({ ...options.retry, maxRetries: options.maxRetries ?? options.retry?.maxRetries }),
   headers: options.headers ?? {},
   anthropicVersion: options.anthropicVersion ?? defaultAnthropicVersion,
-  streamTimeout: durationOr(options.streamTimeout, Duration.infinity)
+  streamTimeout
 })
 
 const withStream = <R extends object>(request: R, stream: boolean): R & { readonly stream: boolean } => ({
@@ -232,8 +237,22 @@ const checkApiKey = (
 }
 
 /**
+ * A timeout option checked when the client is built: zero, negative, NaN or not a duration fails with a
+ * `Config.ConfigError` at `path` (core's `timeoutProblem`); absent is `fallback`; `Duration.infinity` is no deadline.
+ */
+const checkTimeout = (
+  input: Duration.Input | undefined,
+  fallback: Duration.Duration,
+  path: string
+): Effect.Effect<Duration.Duration, Config.ConfigError> => {
+  const timeout = timeoutOr(input, fallback, path)
+  return typeof timeout === "string" ? Effect.fail(configError(path, timeout)) : Effect.succeed(timeout)
+}
+
+/**
  * Builds the service over an `HttpClient`. Fails with a `Config.ConfigError` (at `apiKey`) when the API key is
- * empty, only whitespace, or holds a control character; the error never shows the key.
+ * empty, only whitespace, or holds a control character; the error never shows the key. A `timeout` or
+ * `streamTimeout` that is zero, negative or unreadable fails the same way, at its own name.
  *
  * The `HttpClient` is used without `effect/http`'s own client span (it would record the request and the
  * response headers); each call's `SkyClient.*` span is the client span, and its trace context is what the request
@@ -245,9 +264,15 @@ const checkApiKey = (
 export const make = (options: Options): Effect.Effect<Service, Config.ConfigError, HttpClient.HttpClient> =>
   Effect.andThen(
     checkApiKey(options.apiKey, "apiKey"),
-    Effect.map(Effect.service(HttpClient.HttpClient), (transportClient) => {
+    Effect.zipWith(
+      Effect.zip(
+        checkTimeout(options.timeout, defaultTimeout, "timeout"),
+        checkTimeout(options.streamTimeout, Duration.infinity, "streamTimeout")
+      ),
+      Effect.service(HttpClient.HttpClient),
+      ([timeout, streamTimeout], transportClient) => {
       const http = Request.transport(transportClient)
-      const settings = settingsOf(options)
+      const settings = settingsOf(options, timeout, streamTimeout)
       const json = <A>(endpoint: Request.Endpoint, decode: Client.Decode<A>, call?: CallOptions) =>
         Client.callJson(http, settings, endpoint, decode, call)
       const stream = <A>(endpoint: Request.Endpoint, surface: StreamSurface<A>, call?: CallOptions) =>
@@ -352,7 +377,10 @@ export const config: Config.Config<Options> = Config.all({
     Config.mapEffect((key) => checkApiKey(key, "SKYENGINE_API_KEY"))
   ),
   baseUrl: Config.String("SKYENGINE_BASE_URL").pipe(Config.withDefault(defaultBaseUrl)),
-  timeout: Config.Duration("SKYENGINE_TIMEOUT").pipe(Config.withDefault(defaultTimeout)),
+  timeout: Config.Duration("SKYENGINE_TIMEOUT").pipe(
+    Config.mapEffect((duration) => checkTimeout(duration, defaultTimeout, "SKYENGINE_TIMEOUT")),
+    Config.withDefault(defaultTimeout)
+  ),
   maxRetries: Config.Int("SKYENGINE_MAX_RETRIES").pipe(
     Config.mapEffect(nonNegative("SKYENGINE_MAX_RETRIES")),
     Config.withDefault(SkyRetry.defaultPolicy.maxRetries)

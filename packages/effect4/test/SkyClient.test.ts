@@ -147,12 +147,12 @@ for (const [name, transport] of transports) {
         expect(server.seen[0]!.url).toBe("/v1/same-origin")
       }).pipe(Effect.scoped))
 
-    it.live("an unreadable duration falls back to the setting instead of dying", () =>
+    it.live("an unreadable retry duration falls back to the setting instead of dying (an unreadable timeout is refused)", () =>
       Effect.gen(function*() {
         const server = yield* serve(answer(200, okChat))
         const bad = "soon" as unknown as Duration.Input
-        const sky = yield* clientFor(server.url, transport, { timeout: bad })
-        const completion = yield* sky.chatCompletions(chatRequest, { timeout: bad, retry: { maxRetryAfter: bad } })
+        const sky = yield* clientFor(server.url, transport, { retry: { maxRetryAfter: bad } })
+        const completion = yield* sky.chatCompletions(chatRequest, { retry: { maxRetryAfter: bad } })
         expect(completion.id).toBe("0123456789abcdef0123456789abcdef")
       }).pipe(Effect.scoped))
   })
@@ -319,4 +319,82 @@ describe("SkyClient.collect", () => {
       ).pipe(SkyClient.collect("gemini"))
       expect(gemini.candidates[0]?.content?.parts).toEqual([{ text: "ab" }])
     }))
+})
+
+describe("timeouts: zero, negative or unreadable is a mistake; Duration.infinity is no deadline", () => {
+  const apiKey = Redacted.make("ak-timeouts-timeouts-timeouts-0123")
+  const bad: ReadonlyArray<readonly [string, Duration.Input, RegExp]> = [
+    ["0", 0, /must be positive/],
+    ["Duration.zero", Duration.zero, /must be positive/],
+    ["-5", -5, /must be positive/],
+    ["NaN", NaN, /must be positive/],
+    ["Duration.negativeInfinity", Duration.negativeInfinity, /must be positive/],
+    ["\"-1 seconds\"", "-1 seconds" as Duration.Input, /must be positive/],
+    ["\"soon\"", "soon" as Duration.Input, /is not a duration/]
+  ]
+  const transport = transports[0]![1]
+
+  it.live("at layer build (make, layer, layerConfig): a ConfigError at the option that says so", () =>
+    Effect.gen(function*() {
+      for (const [what, input, problem] of bad) {
+        for (const name of ["timeout", "streamTimeout"] as const) {
+          for (const layer of [
+            SkyClient.layer({ apiKey, [name]: input }),
+            Layer.effect(SkyClient.SkyClient)(SkyClient.make({ apiKey, [name]: input })),
+            SkyClient.layerConfig({ [name]: input }).pipe(Layer.provide(configLayer({ SKYENGINE_API_KEY: "ak-x" })))
+          ]) {
+            const exit = yield* Effect.exit(Layer.build(layer.pipe(Layer.provide(FetchHttpClient.layer))).pipe(Effect.scoped))
+            expect(Exit.isFailure(exit), `${name} ${what}`).toBe(true)
+            if (Exit.isFailure(exit)) {
+              const text = String(exit.cause)
+              expect(text, `${name} ${what}`).toMatch(problem)
+              expect(text).toContain(name)
+              expect(text).toContain("Duration.infinity means no deadline")
+            }
+          }
+        }
+      }
+    }))
+
+  it.live("SKYENGINE_TIMEOUT of 0, a negative or an unreadable duration is a ConfigError at SKYENGINE_TIMEOUT", () =>
+    Effect.gen(function*() {
+      for (const value of ["0 seconds", "-5 seconds", "soon"]) {
+        const exit = yield* Effect.exit(Layer.build(SkyClient.layerConfig().pipe(
+          Layer.provide(configLayer({ SKYENGINE_API_KEY: "ak-x", SKYENGINE_TIMEOUT: value })),
+          Layer.provide(FetchHttpClient.layer)
+        )).pipe(Effect.scoped))
+        expect(Exit.isFailure(exit), value).toBe(true)
+        if (Exit.isFailure(exit)) expect(String(exit.cause), value).toContain("SKYENGINE_TIMEOUT")
+      }
+    }))
+
+  it.live("per call: an InvalidRequest, never sent, that says the timeout must be positive", () =>
+    Effect.gen(function*() {
+      const server = yield* serve(answer(200, okChat))
+      const sky = yield* clientFor(server.url, transport)
+      for (const [what, input, problem] of bad) {
+        const plain = yield* Effect.flip(sky.chatCompletions(chatRequest, { timeout: input }))
+        expect(plain._tag, what).toBe("InvalidRequest")
+        expect(plain.message, what).toMatch(problem)
+        expect(plain.message).toContain("Duration.infinity means no deadline")
+        for (const call of [{ timeout: input }, { streamTimeout: input }]) {
+          const streamed = yield* Effect.flip(Stream.runDrain(sky.chatCompletionsStream(chatRequest, call)))
+          expect(streamed._tag, what).toBe("InvalidRequest")
+          expect(streamed.message, what).toMatch(problem)
+        }
+      }
+      expect(server.seen).toHaveLength(0)
+    }).pipe(Effect.scoped))
+
+  it.live("Duration.infinity means no deadline: the client's, a call's, and a stream's", () =>
+    Effect.gen(function*() {
+      const server = yield* serve(sseHandler(chunk("a"), "data: [DONE]\n\n"))
+      const sky = yield* clientFor(server.url, transport, { timeout: Duration.infinity, streamTimeout: Duration.infinity })
+      const completion = yield* sky.chatCompletionsStream(chatRequest, { timeout: Duration.infinity, streamTimeout: Duration.infinity })
+        .pipe(SkyClient.collect("chat"))
+      expect(completion.choices[0]?.message.content).toBe("a")
+      const plain = yield* serve(answer(200, okChat))
+      const other = yield* clientFor(plain.url, transport, { timeout: Duration.infinity })
+      expect((yield* other.chatCompletions(chatRequest, { timeout: Duration.infinity })).id).toBe("0123456789abcdef0123456789abcdef")
+    }).pipe(Effect.scoped))
 })

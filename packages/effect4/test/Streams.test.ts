@@ -445,3 +445,46 @@ describe("Stream deadlines (loopback)", () => {
       }))
   }
 })
+
+describe("A body that ends in the middle of its last event", () => {
+  const cutChat = `data: ${JSON.stringify(chatChunk("one"))}\n\ndata: {"id":"x","cho`
+  const geminiChunk = (text: string, finishReason?: string) =>
+    JSON.stringify({ candidates: [{ content: { role: "model", parts: [{ text }] }, ...(finishReason ? { finishReason } : {}) }] })
+  const gemini = { model: "g", contents: [] }
+
+  it.live("chat: an InvalidResponse that says the stream ended in the middle of an event, keeping its text", () =>
+    Effect.gen(function*() {
+      const sky = yield* over(cutChat)
+      const error = failureOf(yield* Effect.exit(Stream.runDrain(sky.chatCompletionsStream(chat))))
+      expect(error._tag).toBe("InvalidResponse")
+      expect(error.message).toContain("the stream ended in the middle of an event")
+      expect(error.message).not.toContain("not JSON")
+      expect(error.body).toBe(`{"id":"x","cho`)
+    }).pipe(Effect.scoped))
+
+  it.live("Gemini: the same, even after a chunk whose finish reason let the body end", () =>
+    Effect.gen(function*() {
+      for (const first of [geminiChunk("a"), geminiChunk("a", "STOP")]) {
+        const sky = yield* over(`data: ${first}\n\ndata: {"candidates":[{"content":{"ro`)
+        const error = failureOf(yield* Effect.exit(Stream.runDrain(sky.streamGenerateContent(gemini))))
+        expect(error._tag).toBe("InvalidResponse")
+        expect(error.message).toContain("the stream ended in the middle of an event")
+        expect(error.body).toBe(`{"candidates":[{"content":{"ro`)
+      }
+    }).pipe(Effect.scoped))
+
+  it.live("a last event without its blank line that decodes counts as before; a malformed event that ended is not JSON", () =>
+    Effect.gen(function*() {
+      const run = (body: string) =>
+        Effect.flatMap(over(body), (sky) => sky.streamGenerateContent(gemini).pipe(SkyClient.collect("gemini")))
+      const merged = yield* run(`data: ${geminiChunk("a")}\n\ndata: ${geminiChunk("b", "STOP")}`)
+      expect(merged.candidates[0]?.content?.parts).toEqual([{ text: "ab" }])
+      const unfinished = failureOf(yield* Effect.exit(run(`data: ${geminiChunk("a")}`)))
+      expect(unfinished.message).toContain("the stream ended before any chunk carried a finish reason")
+      const malformed = failureOf(yield* Effect.exit(run(`data: {"candidates":[{"content":{"ro\n\n`)))
+      expect(malformed.message).toContain("not JSON")
+      const sky = yield* over(`data: ${JSON.stringify(chatChunk("one"))}`)
+      const chatEnded = failureOf(yield* Effect.exit(Stream.runDrain(sky.chatCompletionsStream(chat))))
+      expect(chatEnded.message).toContain("the stream ended before its terminator")
+    }).pipe(Effect.scoped))
+})

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, Context, Deferred, Duration, Effect, Exit, Layer, Redacted, Stream, Tracer } from "effect"
+import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
 import * as FetchHttpClient from "effect/http/FetchHttpClient"
 import * as HttpClient from "effect/http/HttpClient"
 import type * as HttpClientError from "effect/http/HttpClientError"
@@ -803,5 +804,28 @@ describe("a client that fails on a status itself (HttpClient.filterStatusOk)", (
           expect(text).not.toContain(clientKey)
         }
       }).pipe(Effect.scoped))
+  }
+})
+
+describe("an error body announced small and cut by a reset keeps the bytes that came, on every transport", () => {
+  // A 500 announces 2000 bytes of JSON, sends 1000, then the socket is reset (a while after, or at once).
+  const sent = `{"error":{"message":"upstream broke","type":"server_error","detail":"${"x".repeat(1000)}`.slice(0, 1000)
+  const cutServer = (delay: number) =>
+    serve((_req, res) => {
+      res.writeHead(500, { "content-type": "application/json", "content-length": "2000" })
+      res.write(sent, () => (delay === 0 ? res.socket?.destroy() : setTimeout(() => res.socket?.destroy(), delay)))
+    })
+  for (const [name, layer] of [...transports, ["node:http", NodeHttpClient.layerNodeHttp] as const]) {
+    for (const delay of [30, 0]) {
+      it.live(`${name}: the error keeps the 1000 bytes and says its body was truncated (reset after ${delay} ms)`, () =>
+        Effect.gen(function*() {
+          const { url } = yield* cutServer(delay)
+          const sky = yield* clientFor(url, layer)
+          const error = yield* Effect.flip(sky.chatCompletions(chatRequest))
+          expect(error.status).toBe(500)
+          expect(error.body).toBe(sent)
+          expect(error.bodyTruncated).toBe(true)
+        }).pipe(Effect.scoped))
+    }
   }
 })

@@ -10,6 +10,7 @@ import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Scope from "effect/Scope"
 import * as Moving from "../../../core/src/movingDeadline.js"
+import { timeoutProblem } from "../../../core/src/requestChecks.js"
 
 /** The live clock's class: Effect 4's `Clock` has no scheduler to ask, so a timer is set only under it. */
 const LiveClock = Clock.Clock.defaultValue().constructor
@@ -90,6 +91,26 @@ const startTimer = (clock: Clock.Clock, duration: Duration.Duration, fire: () =>
   }
   const fiber = Effect.runFork(Effect.andThen(clock.sleep(duration), Effect.sync(fire)))
   return () => fiber.interruptUnsafe()
+}
+
+/**
+ * A timeout option (`name`: `timeout`, `streamTimeout`) read: the duration (`fallback` when absent), or why it is
+ * refused (core's `timeoutProblem`: zero, negative, NaN, or not a duration; `Duration.infinity` is no deadline).
+ * O(1): it runs per call when a call sets its own timeout.
+ *
+ * @since 2.0.0
+ * @category deadlines
+ * @internal
+ */
+export const timeoutOr = (
+  input: Duration.Input | undefined,
+  fallback: Duration.Duration,
+  name: string
+): Duration.Duration | string => {
+  if (input === undefined) return fallback
+  const decoded = Duration.fromInput(input)
+  if (decoded._tag === "None") return timeoutProblem(name, undefined) ?? fallback
+  return timeoutProblem(name, Duration.toMillis(decoded.value)) ?? decoded.value
 }
 
 /**

@@ -221,12 +221,12 @@ const readEvents = <A>(
   /** How the stream stops once the caller has taken the last elements. */
   let stopped: Stop | undefined
   /**
-   * Steps `decoded` (the events of some text, or the decoder's complaint): pushes the elements on `emit`; gives
-   * how the stream stops there, if it does.
+   * Steps `decoded` (the events of some text, or the decoder's complaint; `cut`: the last event, which the body's
+   * end gave, see core's `stepEvents`): pushes the elements on `emit`; gives how the stream stops there, if it does.
    */
-  const step = (decoded: Array<Event> | { readonly message: string }, emit: Array<A>): Stop | undefined => {
+  const step = (decoded: Array<Event> | { readonly message: string }, emit: Array<A>, cut = false): Stop | undefined => {
     if (!Array.isArray(decoded)) return Effect.fail(invalidResponse(call, ctx(), "", decoded.message))
-    const stop = stepEvents(surface, decoded, emit, state)
+    const stop = stepEvents(surface, decoded, emit, state, cut)
     if (stop === undefined) return undefined
     switch (stop._tag) {
       case "End":
@@ -268,7 +268,7 @@ const readEvents = <A>(
     if (timedOut !== undefined) return Effect.fail(timedOut)
     const emit: Array<A> = []
     // The text's last bytes, then the last event, which may end without its blank line.
-    const stop = step(events.push(text.decode()), emit) ?? step(events.end(), emit) ??
+    const stop = step(events.push(text.decode()), emit) ?? step(events.end(), emit, true) ??
       (endedEarly(surface, state)
         ? Effect.fail(invalidResponse(call, ctx(), "", Facts.prematureEndProblem(surface.endsAtEof)))
         : endStop)
