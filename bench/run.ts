@@ -216,7 +216,8 @@ const startServers = (): Promise<Servers> =>
 
 const overheadSizes: ContenderSizes & { readonly rounds: number } = quick
   ? { warmup: 300, calls: 600, streams: 1, rounds: 3 }
-  : { warmup: 1_000, calls: 2_000, streams: 2, rounds: 4 }
+  // Six streams a round: two (~0.1 s of CPU) let one GC pause or timer move a round's stream ratio by 0.9.
+  : { warmup: 1_000, calls: 2_000, streams: 6, rounds: 6 }
 
 const beforeDir = process.argv.find((a) => a.startsWith("--before="))?.slice("--before=".length)
 
@@ -349,6 +350,15 @@ const benchOverhead = async (servers: Servers): Promise<OverheadResults> => {
       byPath[path][name] = { cpu: median(samples.map((x) => x.cpu)), rate: median(samples.map((x) => x.rate)) }
     }
   }
+  // Each round's CPU ratios, for the spread behind the medians the table gives.
+  for (const path of overheadPaths) {
+    for (const [a, b] of [["sky", "platform"], ["sky4", "platform4"]] as const) {
+      const as = rounds[a]
+      const bs = rounds[b]
+      if (as === undefined || bs === undefined || as.length === 0) continue
+      log(`0. overhead: ${path} ${a}/${b} CPU by round: ${as.map((x, i) => (x[path].cpu / bs[i]![path].cpu).toFixed(2)).join(", ")}`)
+    }
+  }
   return { byPath, rounds, load }
 }
 
@@ -369,13 +379,21 @@ const names: Record<Label, string> = {
 const renderOverhead = (r: OverheadResults): string => {
   const cpus = Os.cpus()
   const p = r.byPath
+  // The CPU ratios are paired: each round's ratio of two contenders measured in that round, then their median
+  // (drift between rounds cancels out, where a ratio of two medians keeps it).
+  const paired = (path: OverheadPath, a: Label, b: Label): string => {
+    const as = r.rounds[a]
+    const bs = r.rounds[b]
+    if (as === undefined || bs === undefined || as.length === 0 || as.length !== bs.length) return "-"
+    return `${median(as.map((x, i) => x[path].cpu / bs[i]![path].cpu)).toFixed(2)}x`
+  }
   const row = (label: string, path: OverheadPath, unit: "call" | "chunk") =>
     `| ${label}, CPU per ${unit} | ${contenderNames.map((n) => `${fmt(p[path][n].cpu, 1)} µs`).join(" | ")} | ${
-      ratio(p[path].sky?.cpu, p[path].platform?.cpu)
-    } | ${ratio(p[path].sky?.rate, p[path].openai?.rate)} | ${ratio(p[path].sky4?.cpu, p[path].platform4?.cpu)} | ${
+      paired(path, "sky", "platform")
+    } | ${ratio(p[path].sky?.rate, p[path].openai?.rate)} | ${paired(path, "sky4", "platform4")} | ${
       ratio(p[path].sky4?.rate, p[path].openai4?.rate)
     } |${
-      p[path].before === undefined ? "" : ` ${ratio(p[path].before.cpu, p[path].platform.cpu)} |`
+      p[path].before === undefined ? "" : ` ${paired(path, "before", "platform")} |`
     }`
   const lines = [
     overheadStart,
@@ -393,7 +411,7 @@ const renderOverhead = (r: OverheadResults): string => {
     "",
     `Method: a hand-written node:http server (\`bench/server.ts\`, \`handUrl\`, answers built once), one process per`,
     `contender (\`bench/contender.ts\`), warmed up, then ${overheadSizes.rounds} rounds interleaved (one contender runs at a time,`,
-    `order rotated each round), median of the rounds. Chat and the 429 (code 2007, retries off): ${fmt(overheadSizes.calls)} calls at`,
+    `order rotated each round), median of the rounds; each CPU ratio is the median of the rounds' own ratios. Chat and the 429 (code 2007, retries off): ${fmt(overheadSizes.calls)} calls at`,
     `concurrency 64 (the Effect contenders in one \`Effect.forEach\`, the others in 64 promise workers); stream: ${overheadSizes.streams}`,
     "10,000-chunk chat stream(s), every chunk parsed. \"bare platform\" is `HttpClient.execute` + `response.json` (the stream:",
     "`response.stream`, `decodeText`, `splitLines`, `JSON.parse`) over the same undici layer: the floor of this design.",
