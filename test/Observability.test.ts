@@ -235,7 +235,9 @@ describe("trace context", () => {
     return Effect.gen(function*() {
       yield* chat
       yield* chat.pipe(Effect.locally(HttpClient.currentTracerPropagation, false))
-      expect(seen.map((h) => [h["traceparent"], h["x-sky-attempt"]])).toEqual([["00-trace-0-01", "1"], [undefined, "1"]])
+      // For a whole app, as the README says: a layer that sets it.
+      yield* chat.pipe(Effect.provide(Layer.locallyScoped(HttpClient.currentTracerPropagation, false)))
+      expect(seen.map((h) => [h["traceparent"], h["x-sky-attempt"]])).toEqual([["00-trace-0-01", "1"], [undefined, "1"], [undefined, "1"]])
       expect(seen.every((h) => h["b3"] === undefined || h["b3"].startsWith("trace-0"))).toBe(true)
     }).pipe(Effect.provide(client(recording)), Effect.withTracer(tracer))
   })
