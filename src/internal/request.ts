@@ -32,7 +32,6 @@ import { type SettableFiber, timeoutOr } from "./deadline.js"
 import { fromHttpError, invalidRequest } from "./failure.js"
 import { type AttemptLog, makeLog } from "./retry.js"
 
-import { baseUrlOf } from "../../packages/core/src/requestChecks.js"
 
 /** @internal */
 export { apiKeyProblem, type BaseUrl, baseUrlOf, headersProblem } from "../../packages/core/src/requestChecks.js"
@@ -166,7 +165,7 @@ export interface Call {
 }
 
 /**
- * The request planner of a client's settings (core `makePlanner`): the base URL is checked here, once.
+ * The request planner of a client's settings (core `makePlanner`): the key is opened here to be sent and scrubbed.
  *
  * @internal
  */
@@ -174,10 +173,7 @@ export const plannerOf = (
   apiKey: Redacted.Redacted<string>,
   baseUrl: string,
   headers: Readonly<Record<string, string>>
-): Facts.Planner => {
-  const key = Redacted.value(apiKey)
-  return Facts.makePlanner({ apiKey: key, baseUrl, base: baseUrlOf(baseUrl, [key]), headers })
-}
+): Facts.Planner => Facts.makePlanner({ apiKey: Redacted.value(apiKey), baseUrl, headers })
 
 /**
  * Prepares a call. Everything that would stop the request from being sent (a base URL or path that is not a

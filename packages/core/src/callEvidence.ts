@@ -8,7 +8,7 @@
  */
 import * as Evidence from "./evidence.js"
 import { fieldLimits } from "./limits.js"
-import { type BaseUrl, headersProblem, isAbsolute, joinUrl, originOfUrl } from "./requestChecks.js"
+import { baseUrlOf, headersProblem, isAbsolute, joinUrl, originOfUrl } from "./requestChecks.js"
 import { catalogue, type Tag } from "./table.js"
 
 /**
@@ -55,7 +55,6 @@ export type Planned =
 export interface PlannerSettings {
   readonly apiKey: string
   readonly baseUrl: string
-  readonly base: BaseUrl
   readonly headers: Readonly<Record<string, string>>
 }
 
@@ -77,8 +76,8 @@ interface Route {
 const maxRoutes = 256
 
 /**
- * The request planner of a client: what does not change from call to call (the URL of each path, and whether the
- * client's own headers can be sent) is worked out once, when the client is built or a path is first called.
+ * The request planner of a client: what does not change from call to call (the base URL, the URL of each path, and
+ * whether the client's own headers can be sent) is worked out once, when the client is built or a path is first called.
  *
  * A planned request is what the endpoint asks for. Everything that would stop it from being sent (a base URL or
  * path that is not a URL on the base's origin, a header a transport refuses, a body that is not JSON) is a refusal
@@ -88,6 +87,7 @@ const maxRoutes = 256
  */
 export const makePlanner = (settings: PlannerSettings): Planner => {
   const secrets = [settings.apiKey]
+  const base = baseUrlOf(settings.baseUrl, secrets)
   const refuse = (url: string, reason: string): Planned => ({ _tag: "Refuse", url, reason: Evidence.scrub(reason, secrets) })
   // The headers every request carries; when they can be sent, only a call's and an endpoint's own are checked.
   const clientHeaders = { accept: "application/json", ...settings.headers, authorization: `Bearer ${settings.apiKey}` }
@@ -106,9 +106,9 @@ export const makePlanner = (settings: PlannerSettings): Planner => {
   }
   return (endpoint, callHeaders) => {
     if (endpoint.invalid !== undefined) return refuse("", endpoint.invalid)
-    if (settings.base._tag === "Invalid") return refuse(Evidence.redactUrl(settings.baseUrl, secrets), settings.base.reason)
-    const { offOrigin, safeUrl, url } = routeOf(endpoint.path, settings.base.origin)
-    if (offOrigin) return refuse(safeUrl, `${safeUrl} is not on the base URL's origin ${settings.base.origin}`)
+    if (base._tag === "Invalid") return refuse(Evidence.redactUrl(settings.baseUrl, secrets), base.reason)
+    const { offOrigin, safeUrl, url } = routeOf(endpoint.path, base.origin)
+    if (offOrigin) return refuse(safeUrl, `${safeUrl} is not on the base URL's origin ${base.origin}`)
     let body: string | undefined
     if (endpoint.body !== undefined) {
       try {

@@ -1,9 +1,8 @@
 import { describe, expect, it } from "vitest"
 import * as Facts from "../src/callEvidence.js"
-import { baseUrlOf } from "../src/requestChecks.js"
 
 const key = "ak-CALLEVIDENCEsecret0123456789ab"
-const settings = (baseUrl: string) => ({ apiKey: key, baseUrl, base: baseUrlOf(baseUrl, [key]), headers: { "x-team": "blue" } })
+const settings = (baseUrl: string) => ({ apiKey: key, baseUrl, headers: { "x-team": "blue" } })
 
 describe("planRequest", () => {
   it("sends JSON with the key to the base URL's origin, headers laid over in order", () => {

@@ -21,7 +21,6 @@ import * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
 import * as Tracer from "effect/Tracer"
 import * as Facts from "../../../core/src/callEvidence.js"
-import { baseUrlOf } from "../../../core/src/requestChecks.js"
 import type { CallOptions } from "../SkyClient.js"
 import type * as SkyError from "../SkyError.js"
 import * as SkyRetry from "../SkyRetry.js"
@@ -128,7 +127,7 @@ export interface Call {
 }
 
 /**
- * The request planner of a client's settings (core `makePlanner`): the base URL is checked here, once.
+ * The request planner of a client's settings (core `makePlanner`): the key is opened here to be sent and scrubbed.
  *
  * @internal
  */
@@ -136,10 +135,7 @@ export const plannerOf = (
   apiKey: Redacted.Redacted<string>,
   baseUrl: string,
   headers: Readonly<Record<string, string>>
-): Facts.Planner => {
-  const key = Redacted.value(apiKey)
-  return Facts.makePlanner({ apiKey: key, baseUrl, base: baseUrlOf(baseUrl, [key]), headers })
-}
+): Facts.Planner => Facts.makePlanner({ apiKey: Redacted.value(apiKey), baseUrl, headers })
 
 /**
  * Prepares a call. Everything that would stop the request from being sent (a base URL or path that is not a URL
