@@ -32,6 +32,45 @@ describe("the retry policy's arithmetic", () => {
     for (const bad of [-0.1, 1.1, Number.NaN, undefined]) expect(RetryPolicy.jitterOr(bad, 0.25)).toBe(0.25)
   })
 
+  it("refuses a caller's bad retry option, naming it and saying what is accepted (retryOptionsProblem)", () => {
+    // The decoded length of a duration, as a line reads it: a number is milliseconds, anything else unreadable.
+    const millisOf = (input: unknown): number | undefined => typeof input === "number" ? input : undefined
+    const problem = (maxRetries: unknown, retry?: RetryPolicy.RetryInputs) =>
+      RetryPolicy.retryOptionsProblem(maxRetries, retry, millisOf)
+    for (const bad of [-1, 1.5, Number.NaN, Number.POSITIVE_INFINITY, "2"]) {
+      expect(problem(bad)).toEqual({
+        option: "maxRetries",
+        reason: "maxRetries must be a whole number, 0 or more (0 turns retries off)"
+      })
+      expect(problem(undefined, { maxRetries: bad as number })?.option).toBe("retry.maxRetries")
+    }
+    for (const bad of [-0.1, 1.1, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(problem(undefined, { jitter: bad })).toEqual({
+        option: "retry.jitter",
+        reason: "retry.jitter must be a number from 0 to 1 (the share of a backoff wait that jitter may take off)"
+      })
+    }
+    for (const name of ["initialDelay", "maxDelay", "maxRetryAfter"] as const) {
+      for (const bad of [-1, Number.NaN, Number.NEGATIVE_INFINITY]) {
+        expect(problem(undefined, { [name]: bad })).toEqual({
+          option: `retry.${name}`,
+          reason: `retry.${name} must be 0 or more (negative and NaN are refused; Duration.infinity is allowed)`
+        })
+      }
+      // A negative input a line's decoder reads as zero (Effect 3 clamps): the input itself is refused.
+      for (const bad of ["-5 seconds", [-1, 0], BigInt(-1)]) {
+        expect(RetryPolicy.retryOptionsProblem(undefined, { [name]: bad }, () => 0)?.option).toBe(`retry.${name}`)
+      }
+      expect(problem(undefined, { [name]: "soon" })?.reason).toMatch(new RegExp(`^retry\\.${name} is not a duration \\(`))
+      for (const good of [0, 1, 0.5, Number.POSITIVE_INFINITY]) expect(problem(undefined, { [name]: good })).toBeUndefined()
+    }
+    for (const good of [0, 1, 7]) expect(problem(good, { maxRetries: good })).toBeUndefined()
+    for (const good of [0, 0.25, 1]) expect(problem(undefined, { jitter: good })).toBeUndefined()
+    expect(problem(undefined, {})).toBeUndefined()
+    expect(problem(undefined)).toBeUndefined()
+    expect(RetryPolicy.retryDurationProblem("SKYENGINE_MAX_RETRY_AFTER", "-5 seconds", 0)).toMatch(/^SKYENGINE_MAX_RETRY_AFTER must be 0 or more/)
+  })
+
   it("obeys the server's hint up to the cap, and draws no random for it", () => {
     expect(RetryPolicy.waitMillis({ ...waits, jitter: 0.5 }, 3, 1_500, noRandom)).toBe(1_500)
     expect(RetryPolicy.waitMillis({ ...waits, jitter: 0.5 }, 0, 600_000, noRandom)).toBe(60_000)
