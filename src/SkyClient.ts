@@ -21,7 +21,7 @@ import * as Chat from "./Chat.js"
 import * as Embeddings from "./Embeddings.js"
 import * as Gemini from "./Gemini.js"
 import * as Client from "./internal/client.js"
-import { timeoutOr } from "./internal/deadline.js"
+import { optionMillis, timeoutOr } from "./internal/deadline.js"
 import * as ChatStream from "./internal/surfaces/chat.js"
 import * as GeminiStream from "./internal/surfaces/gemini.js"
 import * as MessagesStream from "./internal/surfaces/messages.js"
@@ -33,6 +33,7 @@ import * as Messages from "./Messages.js"
 import * as Responses from "./Responses.js"
 import type * as SkyError from "./SkyError.js"
 import * as SkyRetry from "./SkyRetry.js"
+import { retryDurationProblem, retryOptionsProblem } from "../packages/core/src/retryPolicy.js"
 
 /**
  * The gateway's public address.
@@ -259,10 +260,22 @@ const checkTimeout = (
 }
 
 /**
+ * The retry options checked when the client is built: the first that core's `retryOptionsProblem` refuses
+ * (`maxRetries` not a whole number >= 0, `retry.jitter` outside 0..1, a retry duration negative, NaN or unreadable)
+ * fails with a `ConfigError` at its name.
+ */
+const checkRetry = (options: Options): Effect.Effect<void, ConfigError.ConfigError> => {
+  const problem = retryOptionsProblem(options.maxRetries, options.retry, optionMillis)
+  return problem === undefined ? Effect.void : Effect.fail(ConfigError.InvalidData(problem.option.split("."), problem.reason))
+}
+
+/**
  * Builds the service over an `HttpClient`. Fails with a `ConfigError` (at
  * `apiKey`) when the API key is empty, only whitespace, or holds a control
  * character; the error never shows the key. A `timeout` or `streamTimeout`
- * that is zero, negative or unreadable fails the same way, at its own name.
+ * that is zero, negative or unreadable fails the same way, at its own name, as
+ * does a bad retry option (`maxRetries` not a whole number 0 or more,
+ * `retry.jitter` outside 0..1, a retry duration negative, NaN or unreadable).
  *
  * The `HttpClient` is used without `@effect/platform`'s own `http.client` span
  * (it would record the request's `authorization` header); each call's
@@ -273,7 +286,7 @@ const checkTimeout = (
  * @category constructors
  */
 export const make = (options: Options): Effect.Effect<Service, ConfigError.ConfigError, HttpClient.HttpClient> =>
-  Effect.zipRight(checkApiKey(options.apiKey, "apiKey"), Effect.zipWith(
+  Effect.zipRight(Effect.zipRight(checkApiKey(options.apiKey, "apiKey"), checkRetry(options)), Effect.zipWith(
     Effect.zip(
       checkTimeout(options.timeout, defaultTimeout, "timeout"),
       checkTimeout(options.streamTimeout, Duration.infinity, "streamTimeout")
@@ -398,7 +411,12 @@ export const config: Config.Config<Options> = Config.all({
     Config.validate({ message: "must be 0 or more", validation: (n) => n >= 0 }),
     Config.withDefault(SkyRetry.defaultPolicy.maxRetries)
   ),
-  maxRetryAfter: Config.duration("SKYENGINE_MAX_RETRY_AFTER").pipe(
+  // Read as text: Effect 3's duration reads "-5 seconds" as zero, and core's rule refuses a negative as written.
+  maxRetryAfter: Config.string("SKYENGINE_MAX_RETRY_AFTER").pipe(
+    Config.mapOrFail((text): Either.Either<Duration.Duration, ConfigError.ConfigError> => {
+      const problem = retryDurationProblem("SKYENGINE_MAX_RETRY_AFTER", text, optionMillis(text))
+      return problem === undefined ? Either.right(Duration.decode(text as Duration.DurationInput)) : Either.left(ConfigError.InvalidData([], problem))
+    }),
     Config.withDefault(SkyRetry.defaultPolicy.maxRetryAfter)
   )
 }).pipe(Config.map(({ maxRetryAfter, ...rest }) => ({ ...rest, retry: { maxRetryAfter } })))

@@ -329,14 +329,19 @@ describe("SkyClient guards", () => {
     }).pipe(Effect.provide(SkyClient.layer({ apiKey, baseUrl: "http://gw.test" }).pipe(Layer.provide(gateway.layer))))
   })
 
-  it.effect("an unreadable retry duration falls back to the setting instead of dying (an unreadable timeout is refused)", () => {
+  it.effect("an unreadable retry duration is refused, never a defect: a ConfigError at build, an InvalidRequest per call", () => {
     const gateway = recording(200, okChat)
+    const bad = "soon" as unknown as Duration.DurationInput
     return Effect.gen(function*() {
+      const built = yield* Effect.either(Layer.build(
+        SkyClient.layer({ apiKey, retry: { maxRetryAfter: bad } }).pipe(Layer.provide(gateway.layer))
+      ).pipe(Effect.scoped))
+      expect(Either.isLeft(built) && String(built.left)).toMatch(/retry\.maxRetryAfter is not a duration/)
       const sky = yield* SkyClient.SkyClient
-      const bad = "soon" as unknown as Duration.DurationInput
-      const completion = yield* sky.chatCompletions({ model: "m", messages: [] }, { retry: { maxRetryAfter: bad } })
-      expect(completion.id).toBe("0123456789abcdef0123456789abcdef")
-    }).pipe(Effect.provide(SkyClient.layer({ apiKey, retry: { maxRetryAfter: "soon" as unknown as Duration.DurationInput } }).pipe(Layer.provide(gateway.layer))))
+      const error = yield* Effect.flip(sky.chatCompletions({ model: "m", messages: [] }, { retry: { maxRetryAfter: bad } }))
+      expect(error._tag).toBe("InvalidRequest")
+      expect(gateway.seen).toHaveLength(0)
+    }).pipe(Effect.provide(SkyClient.layer({ apiKey }).pipe(Layer.provide(gateway.layer))))
   })
 
   it.effect("layerConfig overrides merge with the configuration instead of replacing it", () => {
@@ -466,5 +471,113 @@ describe("timeouts: zero, negative or unreadable is a mistake; Duration.infinity
         streamed.chatCompletionsStream({ model: "m", messages: [] }, { timeout: Duration.infinity, streamTimeout: Duration.infinity })
       )
       expect(completion.choices[0]?.message.content).toBe("a")
+    }).pipe(Effect.scoped))
+})
+
+describe("retry options: a bad one is a mistake, refused where it enters the client", () => {
+  const config = (map: Record<string, string>) => Layer.setConfigProvider(ConfigProvider.fromMap(new Map(Object.entries(map))))
+  const apiKey = Redacted.make("ak-retries-retries-retries-012345")
+  const count = /must be a whole number, 0 or more/
+  const share = /must be a number from 0 to 1/
+  const negative = /must be 0 or more/
+  const unreadable = /is not a duration/
+  const bad: ReadonlyArray<readonly [string, SkyClient.CallOptions, RegExp]> = [
+    ...[-1, 1.5, NaN, Infinity].map((n) => ["maxRetries", { maxRetries: n }, count] as const),
+    ["retry.maxRetries", { retry: { maxRetries: -1 } }, count],
+    ...[-0.1, 1.5, NaN].map((j) => ["retry.jitter", { retry: { jitter: j } }, share] as const),
+    ...(["initialDelay", "maxDelay", "maxRetryAfter"] as const).flatMap((name) => [
+      ...[-5, NaN, -Infinity, "-1 seconds"].map((d) =>
+        [`retry.${name}`, { retry: { [name]: d as Duration.DurationInput } }, negative] as const
+      ),
+      [`retry.${name}`, { retry: { [name]: "soon" as Duration.DurationInput } }, unreadable] as const
+    ])
+  ]
+  const build = (layer: Layer.Layer<SkyClient.SkyClient, unknown, HttpClient.HttpClient>) =>
+    Effect.either(Layer.build(layer.pipe(Layer.provide(recording(200, okChat).layer))).pipe(Effect.scoped))
+
+  it.effect("at layer build (make, layer, layerConfig): a ConfigError that names the option and says what is accepted", () =>
+    Effect.gen(function*() {
+      for (const [option, given, problem] of bad) {
+        const what = `${option} ${JSON.stringify(given)}`
+        for (const layer of [
+          SkyClient.layer({ apiKey, ...given }),
+          Layer.effect(SkyClient.SkyClient, SkyClient.make({ apiKey, ...given })),
+          SkyClient.layerConfig(given).pipe(Layer.provide(config({ SKYENGINE_API_KEY: "ak-x" })))
+        ]) {
+          const built = yield* build(layer)
+          expect(Either.isLeft(built), what).toBe(true)
+          if (Either.isLeft(built)) {
+            expect(String(built.left), what).toMatch(problem)
+            expect(String(built.left), what).toContain(`${option} `)
+          }
+        }
+      }
+    }))
+
+  it.effect("SKYENGINE_MAX_RETRY_AFTER negative or unreadable, SKYENGINE_MAX_RETRIES not a whole number: a ConfigError at the variable", () =>
+    Effect.gen(function*() {
+      for (const [name, value] of [
+        ["SKYENGINE_MAX_RETRY_AFTER", "-5 seconds"],
+        ["SKYENGINE_MAX_RETRY_AFTER", "soon"],
+        ["SKYENGINE_MAX_RETRIES", "1.5"],
+        ["SKYENGINE_MAX_RETRIES", "-1"]
+      ] as const) {
+        const built = yield* build(SkyClient.layerConfig().pipe(
+          Layer.provide(config({ SKYENGINE_API_KEY: "ak-x", [name]: value }))
+        ))
+        expect(Either.isLeft(built), `${name}=${value}`).toBe(true)
+        if (Either.isLeft(built)) expect(String(built.left), `${name}=${value}`).toContain(name)
+      }
+      const negative = yield* build(SkyClient.layerConfig().pipe(
+        Layer.provide(config({ SKYENGINE_API_KEY: "ak-x", SKYENGINE_MAX_RETRY_AFTER: "-5 seconds" }))
+      ))
+      expect(Either.isLeft(negative) && String(negative.left)).toMatch(/SKYENGINE_MAX_RETRY_AFTER must be 0 or more/)
+    }))
+
+  it.effect("per call: an InvalidRequest, never sent, whose reason names the option", () =>
+    Effect.gen(function*() {
+      const gateway = recording(200, okChat)
+      const sky = Context.get(
+        yield* Layer.build(SkyClient.layer({ apiKey }).pipe(Layer.provide(gateway.layer), Layer.orDie)),
+        SkyClient.SkyClient
+      )
+      for (const [option, call, problem] of bad) {
+        const what = `${option} ${JSON.stringify(call)}`
+        const plain = yield* Effect.flip(sky.chatCompletions({ model: "m", messages: [] }, call))
+        expect(plain._tag, what).toBe("InvalidRequest")
+        expect(plain.message, what).toMatch(problem)
+        expect(plain.message, what).toContain(`${option} `)
+        const streamed = yield* Effect.flip(Stream.runDrain(sky.chatCompletionsStream({ model: "m", messages: [] }, call)))
+        expect(streamed._tag, what).toBe("InvalidRequest")
+        expect(streamed.message, what).toMatch(problem)
+      }
+      expect(gateway.seen).toHaveLength(0)
+    }).pipe(Effect.scoped))
+
+  it.effect("the edges are accepted: 0 retries, jitter 0 and 1, a zero first wait, Duration.infinity caps", () =>
+    Effect.gen(function*() {
+      const gateway = recording(429, JSON.stringify({ error: { code: 2007 } }))
+      const edges = { initialDelay: Duration.zero, maxDelay: Duration.infinity, maxRetryAfter: Duration.infinity }
+      const sky = Context.get(
+        yield* Layer.build(
+          SkyClient.layer({ apiKey, maxRetries: 1, retry: { ...edges, jitter: 1 } }).pipe(Layer.provide(gateway.layer), Layer.orDie)
+        ),
+        SkyClient.SkyClient
+      )
+      const once = yield* Effect.flip(sky.chatCompletions({ model: "m", messages: [] }))
+      expect(once.attempts).toHaveLength(2)
+      const none = yield* Effect.flip(sky.chatCompletions({ model: "m", messages: [] }, { maxRetries: 0 }))
+      expect(none.attempts).toHaveLength(1)
+      const jitterZero = yield* Effect.flip(
+        sky.chatCompletions({ model: "m", messages: [] }, { retry: { ...edges, maxRetries: 1, jitter: 0 } })
+      )
+      expect(jitterZero.attempts).toHaveLength(2)
+      expect(gateway.seen).toHaveLength(5)
+      for (const layer of [
+        SkyClient.layer({ apiKey, maxRetries: 0, retry: { jitter: 0 } }),
+        SkyClient.layerConfig({ retry: edges }).pipe(Layer.provide(config({ SKYENGINE_API_KEY: "ak-x", SKYENGINE_MAX_RETRIES: "0" })))
+      ]) {
+        expect(Either.isRight(yield* build(layer))).toBe(true)
+      }
     }).pipe(Effect.scoped))
 })

@@ -26,6 +26,20 @@ export const durationOr = (input: Duration.DurationInput | undefined, fallback: 
   input === undefined ? fallback : Option.getOrElse(Duration.decodeUnknown(input), () => fallback)
 
 /**
+ * The length in milliseconds of a duration option as this line reads it (`Infinity` for `Duration.infinity`), or
+ * undefined when it is not a duration: what core's `retryOptionsProblem` checks. Effect 3 reads a negative or NaN
+ * input as zero; core looks at the input itself for those.
+ *
+ * @since 0.2.0
+ * @category deadlines
+ * @internal
+ */
+export const optionMillis = (input: unknown): number | undefined => {
+  const decoded = Duration.decodeUnknown(input)
+  return Option.isNone(decoded) ? undefined : Duration.toMillis(decoded.value)
+}
+
+/**
  * A timeout option (`name`: `timeout`, `streamTimeout`) read: the duration (`fallback` when absent), or why it is
  * refused (core's `timeoutProblem`: zero, negative, NaN, or not a duration; `Duration.infinity` is no deadline).
  * O(1): it runs per call when a call sets its own timeout.

@@ -66,8 +66,12 @@ export const defaultPolicy: RetryPolicy = {
 }
 
 /**
- * A policy from options laid over a base (default: `defaultPolicy`). Invalid
- * numbers (negative, NaN) fall back to the base's.
+ * A policy from options laid over a base (default: `defaultPolicy`). It is
+ * total: a bad value (a negative, fractional, NaN or infinite `maxRetries`, a
+ * `jitter` outside 0..1, a negative or unreadable duration) falls back to the
+ * base's. The client does not let such a value reach it: `make`, `layer` and
+ * `layerConfig` refuse it with a `ConfigError`, and a call's own with an
+ * `InvalidRequest` (core's `retryOptionsProblem`).
  *
  * @since 2.0.0
  * @category constructors
