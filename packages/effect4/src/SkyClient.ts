@@ -18,7 +18,7 @@ import * as Chat from "./Chat.js"
 import * as Embeddings from "./Embeddings.js"
 import * as Gemini from "./Gemini.js"
 import * as Client from "./internal/client.js"
-import { timeoutOr } from "./internal/deadline.js"
+import { optionMillis, timeoutOr } from "./internal/deadline.js"
 import { fastDecoder } from "./internal/fastDecode.js"
 import * as Request from "./internal/request.js"
 import type { StreamSurface } from "./internal/stream.js"
@@ -30,6 +30,7 @@ import * as Messages from "./Messages.js"
 import * as Responses from "./Responses.js"
 import type * as SkyError from "./SkyError.js"
 import * as SkyRetry from "./SkyRetry.js"
+import { retryDurationProblem, retryOptionsProblem } from "../../core/src/retryPolicy.js"
 
 /**
  * The gateway's public address.
@@ -250,9 +251,21 @@ const checkTimeout = (
 }
 
 /**
+ * The retry options checked when the client is built: the first that core's `retryOptionsProblem` refuses
+ * (`maxRetries` not a whole number >= 0, `retry.jitter` outside 0..1, a retry duration negative, NaN or unreadable)
+ * fails with a `Config.ConfigError` at its name.
+ */
+const checkRetry = (options: Options): Effect.Effect<void, Config.ConfigError> => {
+  const problem = retryOptionsProblem(options.maxRetries, options.retry, optionMillis)
+  return problem === undefined ? Effect.void : Effect.fail(configError(problem.option, problem.reason))
+}
+
+/**
  * Builds the service over an `HttpClient`. Fails with a `Config.ConfigError` (at `apiKey`) when the API key is
  * empty, only whitespace, or holds a control character; the error never shows the key. A `timeout` or
- * `streamTimeout` that is zero, negative or unreadable fails the same way, at its own name.
+ * `streamTimeout` that is zero, negative or unreadable fails the same way, at its own name, as does a bad retry
+ * option (`maxRetries` not a whole number 0 or more, `retry.jitter` outside 0..1, a retry duration negative, NaN or
+ * unreadable).
  *
  * The `HttpClient` is used without `effect/http`'s own client span (it would record the request and the
  * response headers); each call's `SkyClient.*` span is the client span, and its trace context is what the request
@@ -263,7 +276,7 @@ const checkTimeout = (
  */
 export const make = (options: Options): Effect.Effect<Service, Config.ConfigError, HttpClient.HttpClient> =>
   Effect.andThen(
-    checkApiKey(options.apiKey, "apiKey"),
+    Effect.andThen(checkApiKey(options.apiKey, "apiKey"), checkRetry(options)),
     Effect.zipWith(
       Effect.zip(
         checkTimeout(options.timeout, defaultTimeout, "timeout"),
@@ -386,6 +399,10 @@ export const config: Config.Config<Options> = Config.all({
     Config.withDefault(SkyRetry.defaultPolicy.maxRetries)
   ),
   maxRetryAfter: Config.Duration("SKYENGINE_MAX_RETRY_AFTER").pipe(
+    Config.mapEffect((duration) => {
+      const problem = retryDurationProblem("SKYENGINE_MAX_RETRY_AFTER", duration, Duration.toMillis(duration))
+      return problem === undefined ? Effect.succeed(duration) : Effect.fail(configError("SKYENGINE_MAX_RETRY_AFTER", problem))
+    }),
     Config.withDefault(SkyRetry.defaultPolicy.maxRetryAfter)
   )
 }).pipe(Config.map(({ maxRetryAfter, ...rest }): Options => ({ ...rest, retry: { maxRetryAfter } })))

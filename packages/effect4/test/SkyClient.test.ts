@@ -1,5 +1,6 @@
 import { describe, expect, it } from "@effect/vitest"
-import { ConfigProvider, Duration, Effect, Exit, Layer, Redacted, Result, Stream } from "effect"
+import { type Config, ConfigProvider, Duration, Effect, Exit, Layer, Redacted, Result, Stream } from "effect"
+import type * as HttpClient from "effect/http/HttpClient"
 import * as FetchHttpClient from "effect/http/FetchHttpClient"
 import { SkyClient } from "../src/index.js"
 import { chatRequest, chunk, clientFor, key, okChat } from "./support/client.js"
@@ -147,13 +148,16 @@ for (const [name, transport] of transports) {
         expect(server.seen[0]!.url).toBe("/v1/same-origin")
       }).pipe(Effect.scoped))
 
-    it.live("an unreadable retry duration falls back to the setting instead of dying (an unreadable timeout is refused)", () =>
+    it.live("an unreadable retry duration is refused, never a defect: a ConfigError at build, an InvalidRequest per call", () =>
       Effect.gen(function*() {
         const server = yield* serve(answer(200, okChat))
         const bad = "soon" as unknown as Duration.Input
-        const sky = yield* clientFor(server.url, transport, { retry: { maxRetryAfter: bad } })
-        const completion = yield* sky.chatCompletions(chatRequest, { retry: { maxRetryAfter: bad } })
-        expect(completion.id).toBe("0123456789abcdef0123456789abcdef")
+        const built = yield* Effect.exit(clientFor(server.url, transport, { retry: { maxRetryAfter: bad } }))
+        expect(Exit.isFailure(built) && String(built.cause)).toMatch(/retry\.maxRetryAfter is not a duration/)
+        const sky = yield* clientFor(server.url, transport)
+        const error = yield* Effect.flip(sky.chatCompletions(chatRequest, { retry: { maxRetryAfter: bad } }))
+        expect(error._tag).toBe("InvalidRequest")
+        expect(server.seen).toHaveLength(0)
       }).pipe(Effect.scoped))
   })
 
@@ -396,5 +400,105 @@ describe("timeouts: zero, negative or unreadable is a mistake; Duration.infinity
       const plain = yield* serve(answer(200, okChat))
       const other = yield* clientFor(plain.url, transport, { timeout: Duration.infinity })
       expect((yield* other.chatCompletions(chatRequest, { timeout: Duration.infinity })).id).toBe("0123456789abcdef0123456789abcdef")
+    }).pipe(Effect.scoped))
+})
+
+describe("retry options: a bad one is a mistake, refused where it enters the client", () => {
+  const apiKey = Redacted.make("ak-retries-retries-retries-012345")
+  const count = /must be a whole number, 0 or more/
+  const share = /must be a number from 0 to 1/
+  const negative = /must be 0 or more/
+  const unreadable = /is not a duration/
+  const bad: ReadonlyArray<readonly [string, SkyClient.CallOptions, RegExp]> = [
+    ...[-1, 1.5, NaN, Infinity].map((n) => ["maxRetries", { maxRetries: n }, count] as const),
+    ["retry.maxRetries", { retry: { maxRetries: -1 } }, count],
+    ...[-0.1, 1.5, NaN].map((j) => ["retry.jitter", { retry: { jitter: j } }, share] as const),
+    ...(["initialDelay", "maxDelay", "maxRetryAfter"] as const).flatMap((name) => [
+      ...[-5, NaN, Duration.negativeInfinity, "-1 seconds"].map((d) =>
+        [`retry.${name}`, { retry: { [name]: d as Duration.Input } }, negative] as const
+      ),
+      [`retry.${name}`, { retry: { [name]: "soon" as Duration.Input } }, unreadable] as const
+    ])
+  ]
+  const transport = transports[0]![1]
+  const build = (layer: Layer.Layer<SkyClient.SkyClient, Config.ConfigError, HttpClient.HttpClient>) =>
+    Effect.exit(Layer.build(layer.pipe(Layer.provide(FetchHttpClient.layer))).pipe(Effect.scoped))
+
+  it.live("at layer build (make, layer, layerConfig): a ConfigError that names the option and says what is accepted", () =>
+    Effect.gen(function*() {
+      for (const [option, given, problem] of bad) {
+        const what = `${option} ${String(JSON.stringify(given))}`
+        for (const layer of [
+          SkyClient.layer({ apiKey, ...given }),
+          Layer.effect(SkyClient.SkyClient)(SkyClient.make({ apiKey, ...given })),
+          SkyClient.layerConfig(given).pipe(Layer.provide(configLayer({ SKYENGINE_API_KEY: "ak-x" })))
+        ]) {
+          const exit = yield* build(layer)
+          expect(Exit.isFailure(exit), what).toBe(true)
+          if (Exit.isFailure(exit)) {
+            expect(String(exit.cause), what).toMatch(problem)
+            expect(String(exit.cause), what).toContain(`${option} `)
+          }
+        }
+      }
+    }))
+
+  it.live("SKYENGINE_MAX_RETRY_AFTER negative or unreadable, SKYENGINE_MAX_RETRIES not a whole number: a ConfigError at the variable", () =>
+    Effect.gen(function*() {
+      for (const [name, value] of [
+        ["SKYENGINE_MAX_RETRY_AFTER", "-5 seconds"],
+        ["SKYENGINE_MAX_RETRY_AFTER", "soon"],
+        ["SKYENGINE_MAX_RETRIES", "1.5"],
+        ["SKYENGINE_MAX_RETRIES", "-1"]
+      ] as const) {
+        const exit = yield* build(SkyClient.layerConfig().pipe(
+          Layer.provide(configLayer({ SKYENGINE_API_KEY: "ak-x", [name]: value }))
+        ))
+        expect(Exit.isFailure(exit), `${name}=${value}`).toBe(true)
+        if (Exit.isFailure(exit)) expect(String(exit.cause), `${name}=${value}`).toContain(name)
+      }
+      const negative = yield* build(SkyClient.layerConfig().pipe(
+        Layer.provide(configLayer({ SKYENGINE_API_KEY: "ak-x", SKYENGINE_MAX_RETRY_AFTER: "-5 seconds" }))
+      ))
+      expect(Exit.isFailure(negative) && String(negative.cause)).toMatch(/SKYENGINE_MAX_RETRY_AFTER must be 0 or more/)
+    }))
+
+  it.live("per call: an InvalidRequest, never sent, whose reason names the option", () =>
+    Effect.gen(function*() {
+      const server = yield* serve(answer(200, okChat))
+      const sky = yield* clientFor(server.url, transport)
+      for (const [option, call, problem] of bad) {
+        const what = `${option} ${String(JSON.stringify(call))}`
+        const plain = yield* Effect.flip(sky.chatCompletions(chatRequest, call))
+        expect(plain._tag, what).toBe("InvalidRequest")
+        expect(plain.message, what).toMatch(problem)
+        expect(plain.message, what).toContain(`${option} `)
+        const streamed = yield* Effect.flip(Stream.runDrain(sky.chatCompletionsStream(chatRequest, call)))
+        expect(streamed._tag, what).toBe("InvalidRequest")
+        expect(streamed.message, what).toMatch(problem)
+      }
+      expect(server.seen).toHaveLength(0)
+    }).pipe(Effect.scoped))
+
+  it.live("the edges are accepted: 0 retries, jitter 0 and 1, a zero first wait, Duration.infinity caps", () =>
+    Effect.gen(function*() {
+      const server = yield* serve(answer(429, JSON.stringify({ error: { code: 2007 } })))
+      const edges = { initialDelay: Duration.zero, maxDelay: Duration.infinity, maxRetryAfter: Duration.infinity }
+      const sky = yield* clientFor(server.url, transport, { maxRetries: 1, retry: { ...edges, jitter: 1 } })
+      const once = yield* Effect.flip(sky.chatCompletions(chatRequest))
+      expect(once.attempts).toHaveLength(2)
+      const none = yield* Effect.flip(sky.chatCompletions(chatRequest, { maxRetries: 0 }))
+      expect(none.attempts).toHaveLength(1)
+      const jitterZero = yield* Effect.flip(sky.chatCompletions(chatRequest, { retry: { ...edges, maxRetries: 1, jitter: 0 } }))
+      expect(jitterZero.attempts).toHaveLength(2)
+      expect(server.seen).toHaveLength(5)
+      for (const layer of [
+        SkyClient.layer({ apiKey, maxRetries: 0, retry: { jitter: 0 } }),
+        SkyClient.layerConfig({ retry: edges }).pipe(
+          Layer.provide(configLayer({ SKYENGINE_API_KEY: "ak-x", SKYENGINE_MAX_RETRIES: "0" }))
+        )
+      ]) {
+        expect(Exit.isSuccess(yield* build(layer))).toBe(true)
+      }
     }).pipe(Effect.scoped))
 })

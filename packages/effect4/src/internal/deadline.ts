@@ -94,6 +94,19 @@ const startTimer = (clock: Clock.Clock, duration: Duration.Duration, fire: () =>
 }
 
 /**
+ * The length in milliseconds of a duration option as this line reads it (`Infinity` for `Duration.infinity`), or
+ * undefined when it is not a duration: what core's `retryOptionsProblem` checks.
+ *
+ * @since 2.0.0
+ * @category deadlines
+ * @internal
+ */
+export const optionMillis = (input: unknown): number | undefined => {
+  const decoded = Duration.fromInput(input as Duration.Input)
+  return decoded._tag === "None" ? undefined : Duration.toMillis(decoded.value)
+}
+
+/**
  * A timeout option (`name`: `timeout`, `streamTimeout`) read: the duration (`fallback` when absent), or why it is
  * refused (core's `timeoutProblem`: zero, negative, NaN, or not a duration; `Duration.infinity` is no deadline).
  * O(1): it runs per call when a call sets its own timeout.

@@ -21,10 +21,11 @@ import * as Redacted from "effect/Redacted"
 import type * as Scope from "effect/Scope"
 import * as Tracer from "effect/Tracer"
 import * as Facts from "../../../core/src/callEvidence.js"
+import { retryOptionsProblem } from "../../../core/src/retryPolicy.js"
 import type { CallOptions } from "../SkyClient.js"
 import type * as SkyError from "../SkyError.js"
 import * as SkyRetry from "../SkyRetry.js"
-import { timeoutOr } from "./deadline.js"
+import { optionMillis, timeoutOr } from "./deadline.js"
 import { fromHttpError, invalidRequest } from "./failure.js"
 import { type AttemptLog, makeLog } from "./retry.js"
 
@@ -159,11 +160,15 @@ export const prepare = (
     const timeout = options?.timeout === undefined ? settings.timeout : timeoutOr(options.timeout, settings.timeout, "timeout")
     if (typeof timeout === "string") return invalidRequest(endpoint, planned.url, timeout)
     if (refused !== undefined) return invalidRequest(endpoint, planned.url, refused)
+    let policy = settings.retry
+    if (options?.maxRetries !== undefined || options?.retry !== undefined) {
+      // A call's own retry options: one that core's rule refuses fails the call, never sent (checked only when set).
+      const problem = retryOptionsProblem(options.maxRetries, options.retry, optionMillis)
+      if (problem !== undefined) return invalidRequest(endpoint, planned.url, problem.reason)
+      policy = SkyRetry.policy({ ...options.retry, maxRetries: options.maxRetries ?? options.retry?.maxRetries }, settings.retry)
+    }
     const base = HttpClientRequest.make(endpoint.method)(planned.url, { headers: planned.headers })
     const withBody = planned.body === undefined ? base : HttpClientRequest.bodyText(base, planned.body, "application/json")
-    const policy = options?.maxRetries === undefined && options?.retry === undefined
-      ? settings.retry
-      : SkyRetry.policy({ ...options?.retry, maxRetries: options?.maxRetries ?? options?.retry?.maxRetries }, settings.retry)
     return Effect.succeed({
       endpoint,
       url: planned.url,
