@@ -90,9 +90,16 @@ export interface Options {
    * @since 0.2.0
    */
   readonly streamTimeout?: Duration.DurationInput | undefined
-  /** Retries after the first attempt. Default 2; 0 turns retries off. */
+  /**
+   * Retries after the first attempt. Default 2; 0 turns retries off. A whole number, 0 or more: anything else
+   * (negative, fractional, NaN, Infinity) fails `make` with a `ConfigError` at `maxRetries`.
+   */
   readonly maxRetries?: number | undefined
-  /** The rest of the retry policy: backoff, jitter, and the cap on a server's `retry-after`. */
+  /**
+   * The rest of the retry policy: backoff, jitter, and the cap on a server's `retry-after`. Durations 0 or more
+   * (`Duration.infinity` allowed), `jitter` from 0 to 1: anything else fails `make` with a `ConfigError` at its name
+   * (e.g. `retry.initialDelay`).
+   */
   readonly retry?: SkyRetry.RetryOptions | undefined
   /** Headers sent with every request. */
   readonly headers?: Readonly<Record<string, string>> | undefined
@@ -119,7 +126,9 @@ export interface CallOptions {
    * @since 0.2.0
    */
   readonly streamTimeout?: Duration.DurationInput | undefined
+  /** Retries for this call (see `Options.maxRetries`); a value `make` would refuse fails the call as `InvalidRequest`. */
   readonly maxRetries?: number | undefined
+  /** The retry policy for this call, over the client's (see `Options.retry`); refused the same way. */
   readonly retry?: SkyRetry.RetryOptions | undefined
   readonly headers?: Readonly<Record<string, string>> | undefined
 }
