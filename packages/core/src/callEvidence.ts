@@ -8,7 +8,7 @@
  */
 import * as Evidence from "./evidence.js"
 import { fieldLimits } from "./limits.js"
-import { type BaseUrl, headersProblem, isAbsolute, joinUrl, originOfUrl } from "./requestChecks.js"
+import { type BaseUrl, headerProblem, headersProblem, isAbsolute, joinUrl, originOfUrl } from "./requestChecks.js"
 import { catalogue, type Tag } from "./table.js"
 
 /**
@@ -133,15 +133,20 @@ export const makePlanner = (settings: PlannerSettings): Planner => {
   }
 }
 
-/** Why a header named in `names` cannot be sent as `headers` (the merged headers) have it, or undefined. */
+/**
+ * Why a header named in `names` (its own names, as the spread that merged `headers` took them) cannot be sent as
+ * `headers` (the merged headers) have it, or undefined.
+ */
 const sentProblem = (
   headers: Readonly<Record<string, string>>,
   names: Readonly<Record<string, string>> | undefined
 ): string | undefined => {
   if (names === undefined) return undefined
-  const sent: Record<string, string> = {}
-  for (const name in names) sent[name] = headers[name]!
-  return headersProblem(sent)
+  for (const name of Object.keys(names)) {
+    const problem = headerProblem(name, headers[name])
+    if (problem !== undefined) return problem
+  }
+  return undefined
 }
 
 /**

@@ -442,7 +442,9 @@ describe("the client's transport", () => {
         Effect.flip(sky.request({ path: "/v1/x", body: { value: throwing } })),
         Effect.flip(sky.generateContent({ model: "gemini-\uD800", contents: [] })),
         Effect.flip(Stream.runDrain(sky.streamGenerateContent({ model: "gemini-\uD800", contents: [] }))),
-        Effect.flip(sky.request({ path: "http://127.0.0.2:9/elsewhere", body: {} }))
+        Effect.flip(sky.request({ path: "http://127.0.0.2:9/elsewhere", body: {} })),
+        // An own `__proto__` header (JSON.parse makes one), which the request would carry: judged as any other.
+        Effect.flip(sky.chatCompletions(chatRequest, { headers: JSON.parse(`{"__proto__":"one\\r\\nx-injected: two"}`) }))
       ])
       const reasons = [
         "is not an HTTP token",
@@ -451,7 +453,8 @@ describe("the client's transport", () => {
         "could not be encoded as JSON",
         "cannot be put in a URL",
         "cannot be put in a URL",
-        "not on the base URL's origin"
+        "not on the base URL's origin",
+        "the value of the header __proto__ holds a line break"
       ]
       failures.forEach((error, i) => {
         expect(error._tag).toBe("InvalidRequest")
@@ -461,6 +464,10 @@ describe("the client's transport", () => {
       })
       expect(failures[3]!.message).toContain("<redacted>")
       expect(server.seen).toHaveLength(0)
+      // A header the call's headers only inherit is not theirs: not sent, not refused.
+      yield* sky.chatCompletions(chatRequest, { headers: Object.create({ "x-inherited": "a\nb" }) as Record<string, string> })
+      expect(server.seen).toHaveLength(1)
+      expect(server.seen[0]!.headers["x-inherited"]).toBeUndefined()
       for (const baseUrl of ["not a url", "ftp://127.0.0.1/"]) {
         const broken = yield* clientFor(baseUrl, transports[0]![1], { maxRetries: 2 })
         const error = yield* Effect.flip(broken.chatCompletions(chatRequest))
