@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest"
 import { Readable } from "node:stream"
+import { defaultKeep, defaultScanLimit } from "../src/boundedBody.js"
 import { collectSource, readThroughPlatform, type SourceBody, sourceBody } from "../src/sourceBody.js"
 
 /** Stand-ins for the platforms' responses: only what `sourceBody` looks at (the class, `source`, the memo fields). */
@@ -128,6 +129,43 @@ describe("collectSource", () => {
       expect([empty.bytes.length, empty.complete]).toEqual([0, true])
       const failed = await collectSource(make([], true))
       expect([failed.bytes.length, failed.complete]).toEqual([0, false])
+    })
+  }
+
+  // A body longer than announced (a caller's own transport does not hold it to its length): read no further than
+  // the collector's bounds, as the streaming collector reads, not held whole in memory.
+  const chunkSize = 65_536
+  const limit = 32 * 1024 * 1024
+  const endless = {
+    "a web Response": (count: { pulled: number }) =>
+      new Response(
+        new ReadableStream<Uint8Array>({
+          pull(controller) {
+            if (count.pulled >= limit) return controller.close()
+            count.pulled += chunkSize
+            controller.enqueue(new Uint8Array(chunkSize).fill(120))
+          }
+        })
+      ),
+    "a Node body": (count: { pulled: number }) =>
+      new Readable({
+        read() {
+          if (count.pulled >= limit) return void this.push(null)
+          count.pulled += chunkSize
+          this.push(Buffer.alloc(chunkSize, 120))
+        }
+      }) as unknown as SourceBody
+  }
+  for (const [name, make] of Object.entries(endless)) {
+    it(`${name} longer than announced: read to the collector's bounds, its head kept, not complete`, async () => {
+      const count = { pulled: 0 }
+      const body = await collectSource(make(count))
+      expect(body.complete).toBe(false)
+      expect(body.bytes.length).toBe(defaultKeep)
+      expect(body.seenBytes).toBeLessThanOrEqual(defaultScanLimit + chunkSize)
+      // What is still read after the collector stopped is what the body had buffered, no more.
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      expect(count.pulled).toBeLessThan(defaultScanLimit + 4 * chunkSize)
     })
   }
 

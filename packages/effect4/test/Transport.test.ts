@@ -5,7 +5,7 @@ import * as FetchHttpClient from "effect/http/FetchHttpClient"
 import * as HttpClient from "effect/http/HttpClient"
 import type * as HttpClientError from "effect/http/HttpClientError"
 import * as HttpClientRequest from "effect/http/HttpClientRequest"
-import type * as HttpClientResponse from "effect/http/HttpClientResponse"
+import * as HttpClientResponse from "effect/http/HttpClientResponse"
 import * as Zlib from "node:zlib"
 import * as Request from "../src/internal/request.js"
 import * as ResponseBody from "../src/internal/responseBody.js"
@@ -835,4 +835,35 @@ describe("an error body announced small and cut by a reset keeps the bytes that 
         }).pipe(Effect.scoped))
     }
   }
+})
+
+describe("an error body longer than its announced length (a caller's own transport) is read no further than the collector's bounds", () => {
+  it.live("a web Response announced 10 bytes that gives 40 MiB: the read stops near 8 MiB, the head kept, truncated", () =>
+    Effect.gen(function*() {
+      let pulled = 0
+      const chunkSize = 65_536
+      const stub = HttpClient.make((request) =>
+        Effect.sync(() =>
+          HttpClientResponse.fromWeb(
+            request,
+            new Response(
+              new ReadableStream<Uint8Array>({
+                pull(controller) {
+                  if (pulled >= 40 * 1024 * 1024) return controller.close()
+                  pulled += chunkSize
+                  controller.enqueue(new Uint8Array(chunkSize).fill(120))
+                }
+              }),
+              { status: 500, headers: { "content-type": "text/plain", "content-length": "10" } }
+            )
+          )
+        )
+      )
+      const sky = yield* clientFor("http://127.0.0.1:9", Layer.succeed(HttpClient.HttpClient, stub))
+      const error = yield* Effect.flip(sky.chatCompletions(chatRequest))
+      expect(error.status).toBe(500)
+      expect(error.bodyTruncated).toBe(true)
+      expect(String(error.body)).toMatch(/^x+/)
+      expect(pulled).toBeLessThan(9 * 1024 * 1024)
+    }).pipe(Effect.scoped))
 })
