@@ -927,7 +927,7 @@ describe("an error body announced small and cut by a reset keeps the bytes that 
   }
 })
 
-describe("an error body longer than its announced length (a caller's own transport) is read no further than the collector's bounds", () => {
+describe("an error body from a caller's own transport (fromWeb): read within the collector's bounds, never a defect", () => {
   it.live("a web Response announced 10 bytes that gives 40 MiB: the read stops near 8 MiB, the head kept, truncated", () =>
     Effect.gen(function*() {
       let pulled = 0
@@ -955,5 +955,26 @@ describe("an error body longer than its announced length (a caller's own transpo
       expect(error.bodyTruncated).toBe(true)
       expect(String(error.body)).toMatch(/^x+/)
       expect(pulled).toBeLessThan(9 * 1024 * 1024)
+    }).pipe(Effect.scoped))
+
+  it.live("a caller's own Response class whose body throws is read as an empty body cut short, not a defect", () =>
+    Effect.gen(function*() {
+      class NoBody extends Response {
+        override get body(): ReadableStream<Uint8Array<ArrayBuffer>> {
+          throw new Error("no body here")
+        }
+      }
+      const stub = HttpClient.make((request) =>
+        Effect.sync(() =>
+          HttpClientResponse.fromWeb(
+            request,
+            new NoBody("x", { status: 500, headers: { "content-type": "text/plain", "content-length": "1" } })
+          )
+        )
+      )
+      const sky = yield* clientFor("http://127.0.0.1:9", Layer.succeed(HttpClient.HttpClient, stub))
+      const error = yield* Effect.flip(sky.chatCompletions(chatRequest))
+      expect(error.status).toBe(500)
+      expect(error.bodyTruncated).toBe(true)
     }).pipe(Effect.scoped))
 })

@@ -132,13 +132,13 @@ const outgrown = (parts: ReadonlyArray<Uint8Array>, collector: BodyCollector): b
 
 /** A web `Response`'s body, chunk by chunk from its reader. */
 const collectWeb = (response: Response): Promise<CollectedBody> => {
-  const stream = response.body
-  if (stream === null) return Promise.resolve(joined([], 0))
   let reader: ChunkReader
   try {
+    const stream = response.body
+    if (stream === null) return Promise.resolve(joined([], 0))
     reader = stream.getReader()
   } catch {
-    // Locked by another reader: nothing can be read here.
+    // Locked by another reader (or a caller's own class that throws): nothing can be read here.
     return Promise.resolve(cutShort([]))
   }
   let parts: Array<Uint8Array> = []
@@ -164,13 +164,25 @@ const collectWeb = (response: Response): Promise<CollectedBody> => {
         }
         if (!more) {
           // Enough: the rest is not read (the stream is cancelled), what came is kept, not complete.
-          reader.cancel().catch(ignore)
+          try {
+            reader.cancel().catch(ignore)
+          } catch {
+            // A caller's own reader that throws: nothing more is read either way.
+          }
           return resolve(collector!.result())
         }
       }
-      reader.read().then(next, failed)
+      read()
     }
-    reader.read().then(next, failed)
+    // A reader that throws where it should reject (a caller's own class) fails the read the same way.
+    const read = (): void => {
+      try {
+        reader.read().then(next, failed)
+      } catch {
+        failed()
+      }
+    }
+    read()
   })
 }
 

@@ -169,6 +169,33 @@ describe("collectSource", () => {
     })
   }
 
+  it("a caller's own Response whose body or reader throws: what came is kept, not complete; never throws nor rejects", async () => {
+    class NoBody extends Response {
+      override get body(): ReadableStream<Uint8Array<ArrayBuffer>> {
+        throw new Error("no body here")
+      }
+    }
+    const none = await collectSource(new NoBody("x"))
+    expect([none.bytes.length, none.complete]).toEqual([0, false])
+    // A reader that gives one chunk, then throws where it should reject.
+    let reads = 0
+    const chunk = new TextEncoder().encode("{\"error\":")
+    const reader = {
+      read: () => {
+        if (reads++ === 0) return Promise.resolve({ done: false, value: chunk })
+        throw new Error("broken reader")
+      },
+      cancel: () => Promise.resolve()
+    }
+    class BrokenReader extends Response {
+      override get body(): ReadableStream<Uint8Array<ArrayBuffer>> {
+        return { getReader: () => reader } as unknown as ReadableStream<Uint8Array<ArrayBuffer>>
+      }
+    }
+    const broken = await collectSource(new BrokenReader("x"))
+    expect([text(broken.bytes), broken.complete]).toEqual(["{\"error\":", false])
+  })
+
   it("a web body locked by another reader keeps nothing, and does not throw", async () => {
     const response = new Response("x")
     response.body!.getReader()
