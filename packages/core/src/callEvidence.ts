@@ -89,9 +89,11 @@ const maxRoutes = 256
 export const makePlanner = (settings: PlannerSettings): Planner => {
   const secrets = [settings.apiKey]
   const refuse = (url: string, reason: string): Planned => ({ _tag: "Refuse", url, reason: Evidence.scrub(reason, secrets) })
-  // The headers every request carries; when they can be sent, only a call's and an endpoint's own are checked.
-  const clientHeaders = { accept: "application/json", ...settings.headers, authorization: `Bearer ${settings.apiKey}` }
-  const clientHeadersFine = headersProblem(clientHeaders) === undefined
+  // The headers every request carries, copied once (what is checked is what is sent: a caller changing its own
+  // object later changes nothing); when they can be sent, only a call's and an endpoint's own are checked.
+  const ownHeaders: Readonly<Record<string, string>> = { accept: "application/json", ...settings.headers }
+  const authorization = `Bearer ${settings.apiKey}`
+  const clientHeadersFine = headersProblem({ ...ownHeaders, authorization }) === undefined
   const routes = new Map<string, Route>()
   const routeOf = (path: string, origin: string): Route => {
     let route = routes.get(path)
@@ -118,13 +120,7 @@ export const makePlanner = (settings: PlannerSettings): Planner => {
       }
       if (body === undefined) return refuse(safeUrl, "its body is not a JSON value")
     }
-    const headers: Record<string, string> = {
-      accept: "application/json",
-      ...settings.headers,
-      ...endpoint.headers,
-      ...callHeaders,
-      authorization: clientHeaders.authorization
-    }
+    const headers: Record<string, string> = { ...ownHeaders, ...endpoint.headers, ...callHeaders, authorization }
     const problem = clientHeadersFine
       ? sentProblem(headers, endpoint.headers) ?? sentProblem(headers, callHeaders)
       : headersProblem(headers)

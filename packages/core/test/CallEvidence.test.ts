@@ -74,6 +74,15 @@ describe("planRequest", () => {
     expect(inherited._tag === "Send" && inherited.headers).not.toHaveProperty("x-inherited")
   })
 
+  it("a planner sends the client's headers as they were checked: a caller changing its headers object later changes nothing", () => {
+    const headers: Record<string, string> = { "x-team": "blue" }
+    const plan = Facts.makePlanner({ ...settings("http://h:1"), headers })
+    headers["x-team"] = "a\r\nx-injected: 1"
+    headers["x-late"] = "\u2603"
+    const planned = plan({ method: "GET", path: "/v1/x" }, undefined)
+    expect(planned._tag === "Send" && planned.headers).toEqual({ accept: "application/json", "x-team": "blue", authorization: `Bearer ${key}` })
+  })
+
   it("a planner remembers a bounded number of paths, and plans a forgotten one again", () => {
     const plan = Facts.makePlanner(settings("http://h:1"))
     const planned = Array.from({ length: 600 }, (_, i) => plan({ method: "GET", path: `/v1/models/m${i}` }, undefined))

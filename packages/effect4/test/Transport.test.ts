@@ -888,3 +888,20 @@ describe("an error body from a caller's own transport (fromWeb): read within the
       expect(error.bodyTruncated).toBe(true)
     }).pipe(Effect.scoped))
 })
+
+describe("the client's headers are those it was built with", () => {
+  it.live("a caller changing its headers object after building the client changes nothing that is sent", () =>
+    Effect.gen(function*() {
+      const server = yield* serve((_req, res) => {
+        res.writeHead(200, { "content-type": "application/json" }).end(okChat)
+      })
+      const headers: Record<string, string> = { "x-team": "blue" }
+      const sky = yield* clientFor(server.url, NodeHttpClient.layerUndici, { headers })
+      headers["x-team"] = "a\r\nx-injected: 1"
+      headers["x-late"] = "\u2603"
+      yield* sky.chatCompletions(chatRequest)
+      expect(server.seen).toHaveLength(1)
+      expect(server.seen[0]!.headers["x-team"]).toBe("blue")
+      expect(server.seen[0]!.headers["x-late"]).toBeUndefined()
+    }).pipe(Effect.scoped))
+})
