@@ -905,3 +905,25 @@ describe("the client's headers are those it was built with", () => {
       expect(server.seen[0]!.headers["x-late"]).toBeUndefined()
     }).pipe(Effect.scoped))
 })
+
+describe("an error body cut by a reset in the middle of an echoed key does not show the start of the key", () => {
+  // A 401 that echoes the key, announced whole, cut by a reset 25 characters into the key.
+  const sent = `{"error":{"message":"Incorrect API key provided: ${clientKey.slice(0, 25)}`
+  for (const [name, layer] of [...transports, ["node:http", NodeHttpClient.layerNodeHttp] as const]) {
+    it.live(`${name}: the body keeps what came, the key's start redacted, in the body and the message`, () =>
+      Effect.gen(function*() {
+        const { url } = yield* serve((_req, res) => {
+          res.writeHead(401, { "content-type": "application/json", "content-length": "2000" })
+          res.write(sent, () => setTimeout(() => res.socket?.destroy(), 30))
+        })
+        const sky = yield* clientFor(url, layer)
+        const error = yield* Effect.flip(sky.chatCompletions(chatRequest))
+        expect(error.status).toBe(401)
+        expect(error.body).toBe(`{"error":{"message":"Incorrect API key provided: <redacted>`)
+        expect(error.bodyTruncated).toBe(true)
+        for (const text of [inspect(error, { depth: Infinity }), JSON.stringify(error), String(error), error.message]) {
+          expect(text).not.toContain(clientKey.slice(0, 8))
+        }
+      }).pipe(Effect.scoped))
+  }
+})
