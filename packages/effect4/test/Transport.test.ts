@@ -927,3 +927,22 @@ describe("an error body cut by a reset in the middle of an echoed key does not s
       }).pipe(Effect.scoped))
   }
 })
+
+describe("a stream whose body ends in the middle of an event that echoes the key does not show the start of the key", () => {
+  const echo = `{"error":{"message":"Incorrect API key provided: ${clientKey.slice(0, 25)}`
+  for (const [what, body] of [["an event", `data: ${echo}`], ["an error event", `event: error\ndata: ${echo}`]] as const) {
+    it.live(`${what} cut 25 characters into the key`, () =>
+      Effect.gen(function*() {
+        const { url } = yield* serve((_req, res) => {
+          res.writeHead(200, { "content-type": "text/event-stream" })
+          res.end(body)
+        })
+        const sky = yield* clientFor(url, NodeHttpClient.layerUndici)
+        const error = yield* Effect.flip(Stream.runDrain(sky.chatCompletionsStream(chatRequest)))
+        for (const text of [inspect(error, { depth: Infinity }), JSON.stringify(error), String(error), error.message]) {
+          expect(text).not.toContain(clientKey.slice(0, 8))
+        }
+        expect(JSON.stringify(error)).toContain("Incorrect API key provided: <redacted>")
+      }).pipe(Effect.scoped))
+  }
+})
