@@ -1,5 +1,5 @@
 import * as NodeHttpClient from "@effect/platform-node/NodeHttpClient"
-import { FetchHttpClient, HttpClient } from "@effect/platform"
+import { FetchHttpClient, HttpClient, HttpClientResponse } from "@effect/platform"
 import { describe, expect, it } from "@effect/vitest"
 import { Cause, ConfigProvider, Context, Deferred, Effect, Exit, Layer, Redacted, Stream, Tracer } from "effect"
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http"
@@ -214,7 +214,9 @@ describe("a request that cannot be sent is InvalidRequest, before any attempt", 
         Effect.flip(sky.request({ path: "/v1/x", body: { value: throwing } })),
         Effect.flip(sky.generateContent({ model: "gemini-\uD800", contents: [] })),
         Effect.flip(Stream.runDrain(sky.streamGenerateContent({ model: "gemini-\uD800", contents: [] }))),
-        Effect.flip(sky.request({ path: "http://127.0.0.2:9/elsewhere", body: {} }))
+        Effect.flip(sky.request({ path: "http://127.0.0.2:9/elsewhere", body: {} })),
+        // An own `__proto__` header (JSON.parse makes one), which the request would carry: judged as any other.
+        Effect.flip(sky.chatCompletions(chatRequest, { headers: JSON.parse(`{"__proto__":"one\\r\\nx-injected: two"}`) }))
       ])
       const reasons = [
         "is not an HTTP token",
@@ -223,7 +225,8 @@ describe("a request that cannot be sent is InvalidRequest, before any attempt", 
         "could not be encoded as JSON",
         "cannot be put in a URL",
         "cannot be put in a URL",
-        "not on the base URL's origin"
+        "not on the base URL's origin",
+        "the value of the header __proto__ holds a line break"
       ]
       failures.forEach((error, i) => {
         expect(error._tag).toBe("InvalidRequest")
@@ -233,6 +236,10 @@ describe("a request that cannot be sent is InvalidRequest, before any attempt", 
       })
       expect(failures[3]!.message).toContain("<redacted>")
       expect(server.seen).toHaveLength(0)
+      // A header the call's headers only inherit is not theirs: not sent, not refused.
+      yield* sky.chatCompletions(chatRequest, { headers: Object.create({ "x-inherited": "a\nb" }) as Record<string, string> })
+      expect(server.seen).toHaveLength(1)
+      expect(server.seen[0]!.headers["x-inherited"]).toBeUndefined()
       for (const baseUrl of ["not a url", "ftp://127.0.0.1/"]) {
         const broken = yield* clientFor(baseUrl, NodeHttpClient.layerUndici, { maxRetries: 2 })
         const error = yield* Effect.flip(broken.chatCompletions(chatRequest))
@@ -917,5 +924,115 @@ describe("an error body announced small and cut by a reset keeps the bytes that 
           expect(error.bodyTruncated).toBe(true)
         }).pipe(Effect.scoped))
     }
+  }
+})
+
+describe("an error body from a caller's own transport (fromWeb): read within the collector's bounds, never a defect", () => {
+  it.live("a web Response announced 10 bytes that gives 40 MiB: the read stops near 8 MiB, the head kept, truncated", () =>
+    Effect.gen(function*() {
+      let pulled = 0
+      const chunkSize = 65_536
+      const stub = HttpClient.make((request) =>
+        Effect.sync(() =>
+          HttpClientResponse.fromWeb(
+            request,
+            new Response(
+              new ReadableStream<Uint8Array>({
+                pull(controller) {
+                  if (pulled >= 40 * 1024 * 1024) return controller.close()
+                  pulled += chunkSize
+                  controller.enqueue(new Uint8Array(chunkSize).fill(120))
+                }
+              }),
+              { status: 500, headers: { "content-type": "text/plain", "content-length": "10" } }
+            )
+          )
+        )
+      )
+      const sky = yield* clientFor("http://127.0.0.1:9", Layer.succeed(HttpClient.HttpClient, stub))
+      const error = yield* Effect.flip(sky.chatCompletions(chatRequest))
+      expect(error.status).toBe(500)
+      expect(error.bodyTruncated).toBe(true)
+      expect(String(error.body)).toMatch(/^x+/)
+      expect(pulled).toBeLessThan(9 * 1024 * 1024)
+    }).pipe(Effect.scoped))
+
+  it.live("a caller's own Response class whose body throws is read as an empty body cut short, not a defect", () =>
+    Effect.gen(function*() {
+      class NoBody extends Response {
+        override get body(): ReadableStream<Uint8Array<ArrayBuffer>> {
+          throw new Error("no body here")
+        }
+      }
+      const stub = HttpClient.make((request) =>
+        Effect.sync(() =>
+          HttpClientResponse.fromWeb(
+            request,
+            new NoBody("x", { status: 500, headers: { "content-type": "text/plain", "content-length": "1" } })
+          )
+        )
+      )
+      const sky = yield* clientFor("http://127.0.0.1:9", Layer.succeed(HttpClient.HttpClient, stub))
+      const error = yield* Effect.flip(sky.chatCompletions(chatRequest))
+      expect(error.status).toBe(500)
+      expect(error.bodyTruncated).toBe(true)
+    }).pipe(Effect.scoped))
+})
+
+describe("the client's headers are those it was built with", () => {
+  it.live("a caller changing its headers object after building the client changes nothing that is sent", () =>
+    Effect.gen(function*() {
+      const server = yield* serve((_req, res) => {
+        res.writeHead(200, { "content-type": "application/json" }).end(okChat)
+      })
+      const headers: Record<string, string> = { "x-team": "blue" }
+      const sky = yield* clientFor(server.url, NodeHttpClient.layerUndici, { headers })
+      headers["x-team"] = "a\r\nx-injected: 1"
+      headers["x-late"] = "\u2603"
+      yield* sky.chatCompletions(chatRequest)
+      expect(server.seen).toHaveLength(1)
+      expect(server.seen[0]!.headers["x-team"]).toBe("blue")
+      expect(server.seen[0]!.headers["x-late"]).toBeUndefined()
+    }).pipe(Effect.scoped))
+})
+
+describe("an error body cut by a reset in the middle of an echoed key does not show the start of the key", () => {
+  // A 401 that echoes the key, announced whole, cut by a reset 25 characters into the key.
+  const sent = `{"error":{"message":"Incorrect API key provided: ${key.slice(0, 25)}`
+  for (const [name, layer] of [...transports, ["node:http", NodeHttpClient.layer] as const]) {
+    it.live(`${name}: the body keeps what came, the key's start redacted, in the body and the message`, () =>
+      Effect.gen(function*() {
+        const { url } = yield* serve((_req, res) => {
+          res.writeHead(401, { "content-type": "application/json", "content-length": "2000" })
+          res.write(sent, () => setTimeout(() => res.socket?.destroy(), 30))
+        })
+        const sky = yield* clientFor(url, layer)
+        const error = yield* Effect.flip(sky.chatCompletions(chatRequest))
+        expect(error.status).toBe(401)
+        expect(error.body).toBe(`{"error":{"message":"Incorrect API key provided: <redacted>`)
+        expect(error.bodyTruncated).toBe(true)
+        for (const text of [inspect(error, { depth: Infinity }), JSON.stringify(error), String(error), error.message]) {
+          expect(text).not.toContain(key.slice(0, 8))
+        }
+      }).pipe(Effect.scoped))
+  }
+})
+
+describe("a stream whose body ends in the middle of an event that echoes the key does not show the start of the key", () => {
+  const echo = `{"error":{"message":"Incorrect API key provided: ${key.slice(0, 25)}`
+  for (const [what, body] of [["an event", `data: ${echo}`], ["an error event", `event: error\ndata: ${echo}`]] as const) {
+    it.live(`${what} cut 25 characters into the key`, () =>
+      Effect.gen(function*() {
+        const { url } = yield* serve((_req, res) => {
+          res.writeHead(200, { "content-type": "text/event-stream" })
+          res.end(body)
+        })
+        const sky = yield* clientFor(url, NodeHttpClient.layerUndici)
+        const error = yield* Effect.flip(Stream.runDrain(sky.chatCompletionsStream(chatRequest)))
+        for (const text of [inspect(error, { depth: Infinity }), JSON.stringify(error), String(error), error.message]) {
+          expect(text).not.toContain(key.slice(0, 8))
+        }
+        expect(JSON.stringify(error)).toContain("Incorrect API key provided: <redacted>")
+      }).pipe(Effect.scoped))
   }
 })

@@ -22,7 +22,7 @@ import * as Tracer from "effect/Tracer"
 import type * as Sse from "../../packages/core/src/sse.js"
 import { streamDeadlines } from "../../packages/core/src/movingDeadline.js"
 import { makeEventDecoder } from "../../packages/core/src/sse.js"
-import { endedEarly, type StepState, stepEvents, type StreamSurface } from "../../packages/core/src/streamSurface.js"
+import { endedEarly, endedEvents, type StepState, stepEvents, type StreamSurface } from "../../packages/core/src/streamSurface.js"
 import * as Facts from "../../packages/core/src/callEvidence.js"
 import { hasErrorField, parseJson } from "../../packages/core/src/json.js"
 import type * as SkyError from "../SkyError.js"
@@ -284,7 +284,7 @@ const readEvents = <A>(
         if (timedOut !== undefined) return Channel.fail(timedOut)
         const emit: Array<A> = []
         // The text's last bytes, then the last event, which may end without its blank line.
-        const stop = step(events.push(text.decode()), emit) ?? step(events.end(), emit, true)
+        const stop = step(events.push(text.decode()), emit) ?? step(endedEvents(events.end(), call.secretTexts), emit, true)
         const premature = (): Option.Option<SkyError.SkyError> | undefined =>
           endedEarly(surface, state)
             ? Option.some(invalidResponse(call, ctx(), "", Facts.prematureEndProblem(surface.endsAtEof)))

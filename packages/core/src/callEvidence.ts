@@ -8,7 +8,7 @@
  */
 import * as Evidence from "./evidence.js"
 import { fieldLimits } from "./limits.js"
-import { baseUrlOf, headersProblem, isAbsolute, joinUrl, originOfUrl } from "./requestChecks.js"
+import { baseUrlOf, headerProblem, headersProblem, isAbsolute, joinUrl, originOfUrl } from "./requestChecks.js"
 import { catalogue, type Tag } from "./table.js"
 
 /**
@@ -89,9 +89,11 @@ export const makePlanner = (settings: PlannerSettings): Planner => {
   const secrets = [settings.apiKey]
   const base = baseUrlOf(settings.baseUrl, secrets)
   const refuse = (url: string, reason: string): Planned => ({ _tag: "Refuse", url, reason: Evidence.scrub(reason, secrets) })
-  // The headers every request carries; when they can be sent, only a call's and an endpoint's own are checked.
-  const clientHeaders = { accept: "application/json", ...settings.headers, authorization: `Bearer ${settings.apiKey}` }
-  const clientHeadersFine = headersProblem(clientHeaders) === undefined
+  // The headers every request carries, copied once (what is checked is what is sent: a caller changing its own
+  // object later changes nothing); when they can be sent, only a call's and an endpoint's own are checked.
+  const ownHeaders: Readonly<Record<string, string>> = { accept: "application/json", ...settings.headers }
+  const authorization = `Bearer ${settings.apiKey}`
+  const clientHeadersFine = headersProblem({ ...ownHeaders, authorization }) === undefined
   const routes = new Map<string, Route>()
   const routeOf = (path: string, origin: string): Route => {
     let route = routes.get(path)
@@ -118,13 +120,7 @@ export const makePlanner = (settings: PlannerSettings): Planner => {
       }
       if (body === undefined) return refuse(safeUrl, "its body is not a JSON value")
     }
-    const headers: Record<string, string> = {
-      accept: "application/json",
-      ...settings.headers,
-      ...endpoint.headers,
-      ...callHeaders,
-      authorization: clientHeaders.authorization
-    }
+    const headers: Record<string, string> = { ...ownHeaders, ...endpoint.headers, ...callHeaders, authorization }
     const problem = clientHeadersFine
       ? sentProblem(headers, endpoint.headers) ?? sentProblem(headers, callHeaders)
       : headersProblem(headers)
@@ -133,15 +129,20 @@ export const makePlanner = (settings: PlannerSettings): Planner => {
   }
 }
 
-/** Why a header named in `names` cannot be sent as `headers` (the merged headers) have it, or undefined. */
+/**
+ * Why a header named in `names` (its own names, as the spread that merged `headers` took them) cannot be sent as
+ * `headers` (the merged headers) have it, or undefined.
+ */
 const sentProblem = (
   headers: Readonly<Record<string, string>>,
   names: Readonly<Record<string, string>> | undefined
 ): string | undefined => {
   if (names === undefined) return undefined
-  const sent: Record<string, string> = {}
-  for (const name in names) sent[name] = headers[name]!
-  return headersProblem(sent)
+  for (const name of Object.keys(names)) {
+    const problem = headerProblem(name, headers[name])
+    if (problem !== undefined) return problem
+  }
+  return undefined
 }
 
 /**

@@ -534,7 +534,8 @@ export const classifyError = <A = AttemptFields>(
 
   // Scrub before cutting (the snippet below, the body further down), so that a secret that straddles a cut
   // cannot survive in part.
-  const evidence = scrubCut(text, limit, secrets)
+  // A body cut short may end in the middle of an echoed key: that start of it goes too.
+  const evidence = scrubCut(body.truncated ? Evidence.scrubTail(text, secrets) : text, limit, secrets)
   const serverMessage = firstWhere(messages, isDefined)
   const meta: CatalogueEntry = catalogue[tag]
   const described = text.trim().length === 0
@@ -546,17 +547,19 @@ export const classifyError = <A = AttemptFields>(
     (meta.code !== undefined ? meta.meaning : `${Evidence.statusLine(status)}: ${meta.meaning}`)
 
   const rawCode = firstWhere(codes, isSentCode)
-  const requestId = scrubOptional(requestIdOf(parsed, rawHeaders), fieldLimits.requestId, secrets)
-  const code = tag === "UnknownGatewayError" ? scrubCode(rawCode, secrets) : undefined
+  // A body cut short: the string the cut fell in (marked `...`) may end in the middle of an echoed key.
+  const cut: <A>(fact: A) => A = body.truncated ? (fact) => cutFact(fact, secrets) : identityFact
+  const requestId = scrubOptional(cut(requestIdOf(parsed, rawHeaders)), fieldLimits.requestId, secrets)
+  const code = tag === "UnknownGatewayError" ? scrubCode(cut(rawCode), secrets) : undefined
   // Only the fields that have a value, in this order (the error's own keys keep it), written one by one rather
   // than as a literal then compacted: one object, not two.
   const props: { -readonly [K in keyof ErrorFields<A>]: ErrorFields<A>[K] } = {
     status,
-    message: scrubCut(message, fieldLimits.message, secrets)
+    message: scrubCut(cut(message), fieldLimits.message, secrets)
   }
   if (code !== undefined) props.code = code
   if (requestId !== undefined) props.requestId = requestId
-  const errorTypeText = scrubOptional(errorType, fieldLimits.errorType, secrets)
+  const errorTypeText = scrubOptional(cut(errorType), fieldLimits.errorType, secrets)
   if (errorTypeText !== undefined) props.errorType = errorTypeText
   const retryAfterMillis = retryAfterOf(rawHeaders, parsed, options.now ?? Date.now())
   if (retryAfterMillis !== undefined) props.retryAfterMillis = retryAfterMillis
@@ -581,6 +584,20 @@ export const classifyError = <A = AttemptFields>(
     props.attempts = [...options.attempts, last]
   }
   return { tag, fields: props }
+}
+
+const identityFact = <A>(fact: A): A => fact
+
+/**
+ * A fact read from a body cut short: a string that ends where the cut fell (the scanner marks it `...`) has that
+ * end scrubbed as a text cut short (`Evidence.scrubTail`), its mark kept.
+ */
+const cutFact = <A>(fact: A, secrets: ReadonlyArray<string>): A => {
+  if (typeof fact !== "string") return fact
+  const marked = fact.endsWith("...")
+  const head = marked ? fact.slice(0, -3) : fact
+  const scrubbed = Evidence.scrubTail(head, secrets)
+  return (scrubbed === head ? fact : marked ? `${scrubbed}...` : scrubbed) as A
 }
 
 const readStatus = (response: ErrorResponse): number => {

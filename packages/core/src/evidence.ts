@@ -199,6 +199,40 @@ export const scrub = (text: string, secrets: ReadonlyArray<string>): string => {
 }
 
 /**
+ * The shortest end of a text cut short that `scrubTail` takes for the start of a secret (a shorter one is as
+ * likely ordinary text, and says little of a key beyond its public prefix).
+ *
+ * @since 1.0.0
+ * @category scrubbing
+ * @internal
+ */
+export const minSecretTail = 4
+
+/**
+ * A text cut short (what came of a body before its read failed, or of an event before the body ended) with its
+ * end redacted when that end is the start of a secret: a server that echoes the key, cut in the middle of it,
+ * would otherwise show most of it, which `scrub` (whole secrets only) does not catch. Run only on a text cut
+ * short, before `scrub`.
+ *
+ * @since 1.0.0
+ * @category scrubbing
+ * @internal
+ */
+export const scrubTail = (text: string, secrets: ReadonlyArray<string>): string => {
+  let cut = text.length
+  for (const secret of secrets) {
+    if (!isScrubbable(secret)) continue
+    for (let n = Math.min(secret.length - 1, text.length); n >= Math.min(minSecretTail, secret.length - 1) && n > 0; n--) {
+      if (text.endsWith(secret.slice(0, n))) {
+        cut = Math.min(cut, text.length - n)
+        break
+      }
+    }
+  }
+  return cut === text.length ? text : text.slice(0, cut) + redactedText
+}
+
+/**
  * Text is cut to its limit plus this margin before it is scrubbed, and to its limit after (by `construct`):
  * scrubbing stays bounded by the limit, and a secret that straddles the first cut is cut away by the second.
  */

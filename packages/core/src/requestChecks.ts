@@ -41,22 +41,33 @@ const token = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/
 const unsendableValue = /[\r\n\0]|[^\u0000-\u00ff]/
 
 /**
- * Why a header cannot be sent, or undefined. Only the header's name is named (a value may hold the key); the
+ * Why one header cannot be sent, or undefined. Only the header's name is named (a value may hold the key); the
  * caller scrubs the name too.
+ *
+ * @since 1.0.0
+ * @category checks
+ * @internal
+ */
+export const headerProblem = (name: string, value: unknown): string | undefined => {
+  if (!token.test(name)) return `the header name ${JSON.stringify(name)} is not an HTTP token`
+  if (typeof value !== "string") return `the header ${name} has a value that is not a string`
+  const bad = unsendableValue.exec(value)
+  if (bad === null) return undefined
+  return `the value of the header ${name} ${
+    bad[0] === "\r" || bad[0] === "\n" ? "holds a line break" : bad[0] === "\0" ? "holds a NUL" : "holds text outside Latin-1"
+  }`
+}
+
+/**
+ * Why a header cannot be sent, or undefined: each own header (what a spread, and so the request, carries; an own
+ * `__proto__` included) as `headerProblem` judges it.
  *
  * @internal
  */
 export const headersProblem = (headers: Readonly<Record<string, string>>): string | undefined => {
-  for (const name in headers) {
-    const value = headers[name]
-    if (!token.test(name)) return `the header name ${JSON.stringify(name)} is not an HTTP token`
-    if (typeof value !== "string") return `the header ${name} has a value that is not a string`
-    const bad = unsendableValue.exec(value)
-    if (bad !== null) {
-      return `the value of the header ${name} ${
-        bad[0] === "\r" || bad[0] === "\n" ? "holds a line break" : bad[0] === "\0" ? "holds a NUL" : "holds text outside Latin-1"
-      }`
-    }
+  for (const name of Object.keys(headers)) {
+    const problem = headerProblem(name, headers[name])
+    if (problem !== undefined) return problem
   }
   return undefined
 }

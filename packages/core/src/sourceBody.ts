@@ -12,7 +12,7 @@
  *
  * @internal
  */
-import { type CollectedBody, makeCollector, wholeBody } from "./boundedBody.js"
+import { type BodyCollector, type CollectedBody, defaultKeep, makeCollector, wholeBody } from "./boundedBody.js"
 
 /**
  * What the body is read with: both a web `Response` and undici's body have these two methods.
@@ -29,11 +29,13 @@ export interface SourceBody {
 /** A web body's reader: what `collectSource` reads of it. */
 interface ChunkReader {
   read(): Promise<{ readonly done: boolean; readonly value?: unknown }>
+  cancel(): Promise<void>
 }
 
 /** Undici's body (a Node `Readable`): what `collectSource` reads of it. */
 interface NodeBody {
   on(event: string, listener: (value?: unknown) => void): unknown
+  destroy?(): unknown
   readonly closed?: unknown
 }
 
@@ -118,62 +120,121 @@ const cutShort = (parts: ReadonlyArray<Uint8Array>): CollectedBody => {
   return collector.result(true)
 }
 
+/**
+ * The chunks read so far, once they outgrow what a whole body keeps (a body longer than announced: a caller's own
+ * transport need not hold a body to its length): a collector, fed them, which bounds the rest of the read as the
+ * streaming collector does. False when it has seen enough.
+ */
+const outgrown = (parts: ReadonlyArray<Uint8Array>, collector: BodyCollector): boolean => {
+  for (const part of parts) if (!collector.push(part)) return false
+  return true
+}
+
 /** A web `Response`'s body, chunk by chunk from its reader. */
 const collectWeb = (response: Response): Promise<CollectedBody> => {
-  const stream = response.body
-  if (stream === null) return Promise.resolve(joined([], 0))
   let reader: ChunkReader
   try {
+    const stream = response.body
+    if (stream === null) return Promise.resolve(joined([], 0))
     reader = stream.getReader()
   } catch {
-    // Locked by another reader: nothing can be read here.
+    // Locked by another reader (or a caller's own class that throws): nothing can be read here.
     return Promise.resolve(cutShort([]))
   }
-  const parts: Array<Uint8Array> = []
+  let parts: Array<Uint8Array> = []
   let size = 0
+  // Set once the body outgrows `defaultKeep`: from then on, the chunks go to it (its bounds).
+  let collector: BodyCollector | undefined
   return new Promise((resolve) => {
-    const failed = (): void => resolve(cutShort(parts))
+    const failed = (): void => resolve(collector === undefined ? cutShort(parts) : collector.result(true))
     const next = (chunk: { readonly done: boolean; readonly value?: unknown }): void => {
-      if (chunk.done) return resolve(joined(parts, size))
-      if (chunk.value instanceof Uint8Array && chunk.value.byteLength > 0) {
-        parts.push(chunk.value)
-        size += chunk.value.byteLength
+      if (chunk.done) return resolve(collector === undefined ? joined(parts, size) : collector.result())
+      const value = chunk.value
+      if (value instanceof Uint8Array && value.byteLength > 0) {
+        let more = true
+        if (collector !== undefined) more = collector.push(value)
+        else {
+          parts.push(value)
+          size += value.byteLength
+          if (size > defaultKeep) {
+            collector = makeCollector()
+            more = outgrown(parts, collector)
+            parts = []
+          }
+        }
+        if (!more) {
+          // Enough: the rest is not read (the stream is cancelled), what came is kept, not complete.
+          try {
+            reader.cancel().catch(ignore)
+          } catch {
+            // A caller's own reader that throws: nothing more is read either way.
+          }
+          return resolve(collector!.result())
+        }
       }
-      reader.read().then(next, failed)
+      read()
     }
-    reader.read().then(next, failed)
+    // A reader that throws where it should reject (a caller's own class) fails the read the same way.
+    const read = (): void => {
+      try {
+        reader.read().then(next, failed)
+      } catch {
+        failed()
+      }
+    }
+    read()
   })
 }
+
+const ignore = (): void => {}
 
 /** Undici's body, chunk by chunk from its `data` events (as its own `arrayBuffer` reads it); never rejects. */
 const collectNode = (body: NodeBody): Promise<CollectedBody> =>
   new Promise((resolve) => {
-    const parts: Array<Uint8Array> = []
+    let parts: Array<Uint8Array> = []
     let size = 0
+    // Set once the body outgrows `defaultKeep`: from then on, the chunks go to it (its bounds).
+    let collector: BodyCollector | undefined
     let settled = false
     const settle = (result: () => CollectedBody) => (): void => {
       if (settled) return
       settled = true
       resolve(result())
     }
+    const failed = (): CollectedBody => collector === undefined ? cutShort(parts) : collector.result(true)
     // Closed already (destroyed before this read): no event will come.
-    if (body.closed === true) return settle(() => cutShort(parts))()
+    if (body.closed === true) return settle(failed)()
     body.on("data", (chunk) => {
-      if (chunk instanceof Uint8Array && chunk.byteLength > 0) {
+      if (settled || !(chunk instanceof Uint8Array) || chunk.byteLength === 0) return
+      let more = true
+      if (collector !== undefined) more = collector.push(chunk)
+      else {
         parts.push(chunk)
         size += chunk.byteLength
+        if (size > defaultKeep) {
+          collector = makeCollector()
+          more = outgrown(parts, collector)
+          parts = []
+        }
+      }
+      if (!more) {
+        // Enough: the rest is not read (the body is destroyed), what came is kept, not complete.
+        settle(() => collector!.result())()
+        body.destroy?.()
       }
     })
-    body.on("end", settle(() => joined(parts, size)))
+    body.on("end", settle(() => collector === undefined ? joined(parts, size) : collector.result()))
     // A reset or an abort: `error` (then `close`), or `close` alone; after `end`, `close` changes nothing.
-    body.on("error", settle(() => cutShort(parts)))
-    body.on("close", settle(() => cutShort(parts)))
+    body.on("error", settle(failed))
+    body.on("close", settle(failed))
   })
 
 /**
  * The whole body `sourceBody` found, read chunk by chunk into one body (`wholeBody`, as `arrayBuffer` would give
  * it, with one copy); a read that fails keeps the chunks that came (`makeCollector`'s bounds), not complete. Never
- * rejects. A web `Response` is read from its reader; undici's body from its events.
+ * rejects. A web `Response` is read from its reader; undici's body from its events. A body that outgrows what
+ * is announced (a caller's own transport need not hold it to its length) goes on through a collector, and is read
+ * no further than the collector's bounds (its rest cancelled), as the streaming collector reads it.
  *
  * @since 1.0.0
  * @category reading

@@ -7,6 +7,7 @@
  */
 import type { Event } from "./sse.js"
 import { cutEventProblem } from "./callEvidence.js"
+import { scrubTail } from "./evidence.js"
 import { NotJson, parseJsonValue } from "./json.js"
 
 /**
@@ -171,6 +172,28 @@ export const stepEvents = <A>(
 }
 
 const cutEvent = { message: cutEventProblem } as const
+
+/**
+ * The events the body's end gave (`EventDecoder.end`: the last, without its blank line; or the decoder's
+ * complaint), each one's data a text cut short: its end, when it starts a secret, is redacted (`scrubTail`), as
+ * a body's cut short is, before it is stepped (`stepEvents` with `cut`) and shown. Once per stream, at its end.
+ *
+ * @since 1.0.0
+ * @category streams
+ * @internal
+ */
+export const endedEvents = (
+  ended: Array<Event> | { readonly message: string },
+  secrets: ReadonlyArray<string>
+): Array<Event> | { readonly message: string } => {
+  if (!Array.isArray(ended)) return ended
+  for (let i = 0; i < ended.length; i++) {
+    const event = ended[i]!
+    const data = scrubTail(event.data, secrets)
+    if (data !== event.data) ended[i] = { ...event, data }
+  }
+  return ended
+}
 
 /**
  * Whether a body that ended here ended too early: before its terminator, or (a surface whose terminator is the

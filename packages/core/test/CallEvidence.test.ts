@@ -60,6 +60,28 @@ describe("planRequest", () => {
     expect(endpointBad._tag === "Refuse" && endpointBad.reason).toContain("outside Latin-1")
   })
 
+  it("a call's headers are judged as they are sent: an own __proto__ header is checked, an inherited one is not sent", () => {
+    const plan = Facts.makePlanner(settings("http://h:1"))
+    const chat = { method: "POST", path: "/v1/chat", body: { n: 1 } }
+    // JSON.parse makes `__proto__` an own header, which the spread sends: judged as any other.
+    const proto = plan(chat, JSON.parse(`{"__proto__":"a\\r\\nb"}`))
+    expect(proto._tag === "Refuse" && proto.reason).toContain("the value of the header __proto__ holds a line break")
+    const endpointProto = plan({ ...chat, headers: JSON.parse(`{"__proto__":"\\u2603"}`) }, undefined)
+    expect(endpointProto._tag === "Refuse" && endpointProto.reason).toContain("outside Latin-1")
+    // An inherited header is not the call's own: not sent, so not refused.
+    const inherited = plan(chat, Object.create({ "x-inherited": "a\nb" }) as Record<string, string>)
+    expect(inherited._tag === "Send" && inherited.headers).not.toHaveProperty("x-inherited")
+  })
+
+  it("a planner sends the client's headers as they were checked: a caller changing its headers object later changes nothing", () => {
+    const headers: Record<string, string> = { "x-team": "blue" }
+    const plan = Facts.makePlanner({ ...settings("http://h:1"), headers })
+    headers["x-team"] = "a\r\nx-injected: 1"
+    headers["x-late"] = "\u2603"
+    const planned = plan({ method: "GET", path: "/v1/x" }, undefined)
+    expect(planned._tag === "Send" && planned.headers).toEqual({ accept: "application/json", "x-team": "blue", authorization: `Bearer ${key}` })
+  })
+
   it("a planner remembers a bounded number of paths, and plans a forgotten one again", () => {
     const plan = Facts.makePlanner(settings("http://h:1"))
     const planned = Array.from({ length: 600 }, (_, i) => plan({ method: "GET", path: `/v1/models/m${i}` }, undefined))

@@ -1,3 +1,4 @@
+import { makeCollector } from "../src/boundedBody.js"
 // classifyError on plain data: total over arbitrary inputs (fixed seed), the status kept, secrets never kept,
 // the body bounded by its limit, and each classification route.
 import fc from "fast-check"
@@ -159,5 +160,17 @@ describe("unreadableError", () => {
       }
     }
     expect(unreadableError(noStatus, 42, []).fields).toEqual({ status: 0, message: "the error response could not be read: 42" })
+  })
+})
+
+describe("a body cut short in the middle of an echoed key", () => {
+  it("keeps what came but not the start of the key it ends with", () => {
+    const key = "ak-CLASSIFYsecretCLASSIFY0123456789"
+    const collector = makeCollector()
+    collector.push(new TextEncoder().encode(`{"error":{"message":"Incorrect API key provided: ${key.slice(0, 25)}`))
+    const { fields } = classifyError({ status: 401, body: collector.result(true) }, { now: 0, secrets: [key] })
+    expect(fields.body).toBe(`{"error":{"message":"Incorrect API key provided: <redacted>`)
+    expect(fields.bodyTruncated).toBe(true)
+    expect(JSON.stringify(fields)).not.toContain(key.slice(0, 8))
   })
 })

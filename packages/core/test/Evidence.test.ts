@@ -16,3 +16,15 @@ describe("scrub skips only texts too short to hold any form of a secret", () => 
     expect(Evidence.scrub(short, [key])).toBe(short)
   })
 })
+
+describe("scrubTail: a text cut short does not end in the start of a secret", () => {
+  const key = "ak-0123456789abcdefghij"
+  it("redacts an end that starts the key (from minSecretTail characters), and leaves other ends alone", () => {
+    expect(Evidence.scrubTail(`bad key ${key.slice(0, 15)}`, [key])).toBe(`bad key ${Evidence.redactedText}`)
+    expect(Evidence.scrubTail(`bad key ${key.slice(0, Evidence.minSecretTail)}`, [key])).toBe(`bad key ${Evidence.redactedText}`)
+    expect(Evidence.scrubTail(`bad key ${key.slice(0, Evidence.minSecretTail - 1)}`, [key])).toBe(`bad key ak-`)
+    expect(Evidence.scrubTail("a body that ends well", [key])).toBe("a body that ends well")
+    expect(Evidence.scrubTail(key.slice(0, 10), [key])).toBe(Evidence.redactedText)
+    expect(Evidence.scrubTail("x", [key, "", "  "])).toBe("x")
+  })
+})

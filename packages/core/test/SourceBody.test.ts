@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest"
 import { Readable } from "node:stream"
+import { defaultKeep, defaultScanLimit } from "../src/boundedBody.js"
 import { collectSource, readThroughPlatform, type SourceBody, sourceBody } from "../src/sourceBody.js"
 
 /** Stand-ins for the platforms' responses: only what `sourceBody` looks at (the class, `source`, the memo fields). */
@@ -130,6 +131,70 @@ describe("collectSource", () => {
       expect([failed.bytes.length, failed.complete]).toEqual([0, false])
     })
   }
+
+  // A body longer than announced (a caller's own transport does not hold it to its length): read no further than
+  // the collector's bounds, as the streaming collector reads, not held whole in memory.
+  const chunkSize = 65_536
+  const limit = 32 * 1024 * 1024
+  const endless = {
+    "a web Response": (count: { pulled: number }) =>
+      new Response(
+        new ReadableStream<Uint8Array>({
+          pull(controller) {
+            if (count.pulled >= limit) return controller.close()
+            count.pulled += chunkSize
+            controller.enqueue(new Uint8Array(chunkSize).fill(120))
+          }
+        })
+      ),
+    "a Node body": (count: { pulled: number }) =>
+      new Readable({
+        read() {
+          if (count.pulled >= limit) return void this.push(null)
+          count.pulled += chunkSize
+          this.push(Buffer.alloc(chunkSize, 120))
+        }
+      }) as unknown as SourceBody
+  }
+  for (const [name, make] of Object.entries(endless)) {
+    it(`${name} longer than announced: read to the collector's bounds, its head kept, not complete`, async () => {
+      const count = { pulled: 0 }
+      const body = await collectSource(make(count))
+      expect(body.complete).toBe(false)
+      expect(body.bytes.length).toBe(defaultKeep)
+      expect(body.seenBytes).toBeLessThanOrEqual(defaultScanLimit + chunkSize)
+      // What is still read after the collector stopped is what the body had buffered, no more.
+      await new Promise((resolve) => setTimeout(resolve, 20))
+      expect(count.pulled).toBeLessThan(defaultScanLimit + 4 * chunkSize)
+    })
+  }
+
+  it("a caller's own Response whose body or reader throws: what came is kept, not complete; never throws nor rejects", async () => {
+    class NoBody extends Response {
+      override get body(): ReadableStream<Uint8Array<ArrayBuffer>> {
+        throw new Error("no body here")
+      }
+    }
+    const none = await collectSource(new NoBody("x"))
+    expect([none.bytes.length, none.complete]).toEqual([0, false])
+    // A reader that gives one chunk, then throws where it should reject.
+    let reads = 0
+    const chunk = new TextEncoder().encode("{\"error\":")
+    const reader = {
+      read: () => {
+        if (reads++ === 0) return Promise.resolve({ done: false, value: chunk })
+        throw new Error("broken reader")
+      },
+      cancel: () => Promise.resolve()
+    }
+    class BrokenReader extends Response {
+      override get body(): ReadableStream<Uint8Array<ArrayBuffer>> {
+        return { getReader: () => reader } as unknown as ReadableStream<Uint8Array<ArrayBuffer>>
+      }
+    }
+    const broken = await collectSource(new BrokenReader("x"))
+    expect([text(broken.bytes), broken.complete]).toEqual(["{\"error\":", false])
+  })
 
   it("a web body locked by another reader keeps nothing, and does not throw", async () => {
     const response = new Response("x")

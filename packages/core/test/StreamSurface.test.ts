@@ -1,7 +1,7 @@
 // What a stream's events mean to a surface, stepped once for both lines.
 import { describe, expect, it } from "vitest"
 import type { Event } from "../src/sse.js"
-import { end, endedEarly, jsonSurface, NotDecoded, type StepState, stepEvents } from "../src/streamSurface.js"
+import { end, endedEarly, endedEvents, jsonSurface, NotDecoded, type StepState, stepEvents } from "../src/streamSurface.js"
 
 const event = (data: string, type = "message"): Event => ({ _tag: "Event", event: type, id: undefined, data })
 
@@ -66,5 +66,16 @@ describe("stepEvents", () => {
     expect(state.complete).toBe(true)
     expect(endedEarly(surface(true), state)).toBe(false)
     expect(endedEarly(surface(false), state)).toBe(true)
+  })
+})
+
+describe("endedEvents", () => {
+  it("scrubs the end of the last event's data when it starts a secret; other events and complaints pass as they are", () => {
+    const key = "ak-ENDEDsecret0123456789"
+    const event = (data: string) => ({ _tag: "Event" as const, event: "message", id: undefined, data })
+    expect(endedEvents([event(`{"m":"bad key ${key.slice(0, 12)}`)], [key])).toEqual([event(`{"m":"bad key <redacted>`)])
+    const fine = [event(`{"m":1}`)]
+    expect(endedEvents(fine, [key])).toEqual([event(`{"m":1}`)])
+    expect(endedEvents({ message: "too large" }, [key])).toEqual({ message: "too large" })
   })
 })

@@ -22,7 +22,7 @@ import * as Facts from "../../../core/src/callEvidence.js"
 import { hasErrorField, parseJson } from "../../../core/src/json.js"
 import { streamDeadlines } from "../../../core/src/movingDeadline.js"
 import { type Event, makeEventDecoder } from "../../../core/src/sse.js"
-import { endedEarly, type StepState, stepEvents, type StreamSurface } from "../../../core/src/streamSurface.js"
+import { endedEarly, endedEvents, type StepState, stepEvents, type StreamSurface } from "../../../core/src/streamSurface.js"
 import type * as SkyError from "../SkyError.js"
 import { closeNow, movingDeadline } from "./deadline.js"
 import {
@@ -268,7 +268,7 @@ const readEvents = <A>(
     if (timedOut !== undefined) return Effect.fail(timedOut)
     const emit: Array<A> = []
     // The text's last bytes, then the last event, which may end without its blank line.
-    const stop = step(events.push(text.decode()), emit) ?? step(events.end(), emit, true) ??
+    const stop = step(events.push(text.decode()), emit) ?? step(endedEvents(events.end(), call.secretTexts), emit, true) ??
       (endedEarly(surface, state)
         ? Effect.fail(invalidResponse(call, ctx(), "", Facts.prematureEndProblem(surface.endsAtEof)))
         : endStop)
