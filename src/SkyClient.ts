@@ -229,7 +229,6 @@ const settingsOf = (options: Options, timeout: Duration.Duration, streamTimeout:
   plan: Request.plannerOf(options.apiKey, options.baseUrl ?? defaultBaseUrl, options.headers ?? {}),
   timeout,
   retry: SkyRetry.policy({ ...options.retry, maxRetries: options.maxRetries ?? options.retry?.maxRetries }),
-  headers: options.headers ?? {},
   anthropicVersion: options.anthropicVersion ?? defaultAnthropicVersion,
   streamTimeout
 })

@@ -124,7 +124,6 @@ export interface Settings {
   readonly baseUrl: string
   readonly timeout: Duration.Duration
   readonly retry: SkyRetry.RetryPolicy
-  readonly headers: Readonly<Record<string, string>>
   readonly anthropicVersion: string
   /** The deadline of one attempt's whole stream; none when absent or infinite. */
   readonly streamTimeout?: Duration.Duration | undefined

@@ -75,6 +75,9 @@ interface Route {
 /** The routes a planner remembers: a client calls a handful of paths (one per Gemini model); past this, it starts over. */
 const maxRoutes = 256
 
+/** A path longer than this (a model name no gateway has) is planned each time rather than remembered. */
+const maxRoutePath = 512
+
 /**
  * The request planner of a client: what does not change from call to call (the base URL, the URL of each path, and
  * whether the client's own headers can be sent) is worked out once, when the client is built or a path is first called.
@@ -101,8 +104,10 @@ export const makePlanner = (settings: PlannerSettings): Planner => {
       const url = joinUrl(settings.baseUrl, path)
       // A relative path stays on the base URL; only an absolute one can leave its origin, and the key never does.
       route = { url, safeUrl: Evidence.redactUrl(url, secrets), offOrigin: isAbsolute(path) && originOfUrl(url) !== origin }
-      if (routes.size >= maxRoutes) routes.clear()
-      routes.set(path, route)
+      if (path.length <= maxRoutePath) {
+        if (routes.size >= maxRoutes) routes.clear()
+        routes.set(path, route)
+      }
     }
     return route
   }

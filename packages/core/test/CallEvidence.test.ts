@@ -88,6 +88,11 @@ describe("planRequest", () => {
     expect(planned.every((p, i) => p._tag === "Send" && p.url === `http://h:1/v1/models/m${i}`)).toBe(true)
     const again = plan({ method: "GET", path: "/v1/models/m0" }, undefined)
     expect(again._tag === "Send" && again.url).toBe("http://h:1/v1/models/m0")
+    // A path too long to be remembered is planned each time, the same way.
+    const long = `/v1/models/${"m".repeat(5000)}`
+    const once = plan({ method: "GET", path: long }, undefined)
+    expect(plan({ method: "GET", path: long }, undefined)).toEqual(once)
+    expect(once._tag === "Send" && once.url).toBe(`http://h:1${long}`)
   })
 })
 

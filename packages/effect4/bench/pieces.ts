@@ -47,7 +47,6 @@ const settings: Request.Settings = {
   baseUrl,
   timeout: Duration.minutes(10),
   retry: SkyRetry.policy({ maxRetries: 0 }),
-  headers: {},
   anthropicVersion: "2023-06-01",
   streamTimeout: Duration.infinity,
   plan: Request.plannerOf(apiKey, baseUrl, {})

@@ -32,7 +32,6 @@ const sendOnce = <A>(
     baseUrl,
     timeout: Duration.seconds(5),
     retry: SkyRetry.policy({ maxRetries: 0 }),
-    headers: {},
     anthropicVersion: "2023-06-01",
     streamTimeout: Duration.infinity,
     plan: Request.plannerOf(apiKey, baseUrl, {})

@@ -74,7 +74,6 @@ export interface Settings {
   readonly baseUrl: string
   readonly timeout: Duration.Duration
   readonly retry: SkyRetry.RetryPolicy
-  readonly headers: Readonly<Record<string, string>>
   readonly anthropicVersion: string
   /** The deadline of one attempt's whole stream; none when infinite. */
   readonly streamTimeout: Duration.Duration
