@@ -11,7 +11,7 @@ import * as Stream from "effect/Stream"
 import { parseJson } from "../../packages/core/src/json.js"
 import type { CallOptions } from "../SkyClient.js"
 import type * as SkyError from "../SkyError.js"
-import { abortingDeadline, timeoutOr } from "./deadline.js"
+import { abortingDeadline } from "./deadline.js"
 import {
   answerTimeoutError,
   contextOf,
@@ -61,24 +61,16 @@ export const callStream = <A>(
   endpoint: Endpoint,
   surface: StreamSurface<A>,
   options: CallOptions | undefined
-): Stream.Stream<A, SkyError.SkyError> => {
-  const fallback = settings.streamTimeout ?? Duration.infinity
-  const streamTimeout = options?.streamTimeout === undefined
-    ? fallback
-    : timeoutOr(options.streamTimeout, fallback, "streamTimeout")
-  return Stream.unwrap(Effect.map(
+): Stream.Stream<A, SkyError.SkyError> =>
+  Stream.unwrap(Effect.map(
     prepare(
       settings,
       { ...endpoint, headers: { accept: "text/event-stream", ...endpoint.headers } },
       options,
-      typeof streamTimeout === "string" ? streamTimeout : undefined
+      settings.streamTimeout ?? Duration.infinity
     ),
-    (call) =>
-      retriedStream(call, (attempt, span) =>
-        // A refused streamTimeout failed the call in `prepare`: here it is a duration.
-        openStream(client, call, attempt, span, surface, streamTimeout as Duration.Duration))
+    (call) => retriedStream(call, (attempt, span) => openStream(client, call, attempt, span, surface, call.streamTimeout))
   ))
-}
 
 const decodeJson = <A>(
   text: string,

@@ -159,7 +159,8 @@ export const openStream = <A>(
       return Effect.as(
         Effect.addFinalizer(() => Effect.sync(timer.stop)),
         Stream.unwrap(Effect.map(opening, (response) => {
-          const ctx = contextOf(response, call)
+          // The evidence memo made when the headers came in (one per response, computed at most once).
+          const ctx = received ?? contextOf(response, call)
           deadlines.open(clock.unsafeCurrentTimeMillis())
           /** The failure of the deadline that passed, if one did. */
           const timedOut = (): SkyError.SkyError | undefined => {

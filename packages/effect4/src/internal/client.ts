@@ -5,13 +5,12 @@
  *
  * @internal
  */
-import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Stream from "effect/Stream"
 import { parseJson } from "../../../core/src/json.js"
 import type { CallOptions } from "../SkyClient.js"
 import type * as SkyError from "../SkyError.js"
-import { abortingDeadline, timeoutOr } from "./deadline.js"
+import { abortingDeadline } from "./deadline.js"
 import {
   answerTimeoutError,
   contextOf,
@@ -76,23 +75,16 @@ export const callStream = <A>(
   endpoint: Endpoint,
   surface: StreamSurface<A>,
   options: CallOptions | undefined
-): Stream.Stream<A, SkyError.SkyError> => {
-  const streamTimeout = options?.streamTimeout === undefined
-    ? settings.streamTimeout
-    : timeoutOr(options.streamTimeout, settings.streamTimeout, "streamTimeout")
-  return Stream.unwrap(Effect.map(
+): Stream.Stream<A, SkyError.SkyError> =>
+  Stream.unwrap(Effect.map(
     prepare(
       settings,
       { ...endpoint, headers: { accept: "text/event-stream", ...endpoint.headers } },
       options,
-      typeof streamTimeout === "string" ? streamTimeout : undefined
+      settings.streamTimeout
     ),
-    (call) =>
-      retriedStream(call, (attempt, span) =>
-        // A refused streamTimeout failed the call in `prepare`: here it is a duration.
-        openStream(client, call, attempt, span, surface, streamTimeout as Duration.Duration))
+    (call) => retriedStream(call, (attempt, span) => openStream(client, call, attempt, span, surface, call.streamTimeout))
   ))
-}
 
 const decodeJson = <A>(
   text: string,

@@ -7,7 +7,7 @@
  * @internal
  */
 import * as Context from "effect/Context"
-import type * as Duration from "effect/Duration"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Fiber from "effect/Fiber"
 import { constTrue } from "effect/Function"
@@ -117,6 +117,8 @@ export interface Call {
   /** The same secrets as text, for scrubbing what an error keeps. */
   readonly secretTexts: ReadonlyArray<string>
   readonly timeout: Duration.Duration
+  /** The deadline of a stream attempt's whole stream (infinite for a plain call, or when none is set). */
+  readonly streamTimeout: Duration.Duration
   readonly policy: SkyRetry.RetryPolicy
   /** What every attempt sends; `execute` adds the attempt's number. */
   readonly request: HttpClientRequest.HttpClientRequest
@@ -148,17 +150,20 @@ export const prepare = (
   settings: Settings,
   endpoint: Endpoint,
   options: CallOptions | undefined,
-  // A call option the caller checked that cannot be used (a stream's `streamTimeout`): never sent.
-  refused?: string
+  // The stream's deadline, for a stream call (`undefined` otherwise: a plain call has none).
+  streamFallback?: Duration.Duration
 ): Effect.Effect<Call, SkyError.SkyError> =>
   Effect.suspend(() => {
     const secretTexts = [Redacted.value(settings.apiKey)]
     const planned = settings.plan(endpoint, options?.headers)
     if (planned._tag === "Refuse") return invalidRequest(endpoint, planned.url, planned.reason)
-    // A call's own timeout: zero, negative or unreadable is refused, never sent (O(1)).
-    const timeout = options?.timeout === undefined ? settings.timeout : timeoutOr(options.timeout, settings.timeout, "timeout")
+    // A call's own timeouts: zero, negative or unreadable is refused, never sent (O(1)).
+    const timeout = timeoutOr(options?.timeout, settings.timeout, "timeout")
     if (typeof timeout === "string") return invalidRequest(endpoint, planned.url, timeout)
-    if (refused !== undefined) return invalidRequest(endpoint, planned.url, refused)
+    const streamTimeout = streamFallback === undefined
+      ? Duration.infinity
+      : timeoutOr(options?.streamTimeout, streamFallback, "streamTimeout")
+    if (typeof streamTimeout === "string") return invalidRequest(endpoint, planned.url, streamTimeout)
     let policy = settings.retry
     if (options?.maxRetries !== undefined || options?.retry !== undefined) {
       // A call's own retry options: one that core's rule refuses fails the call, never sent (checked only when set).
@@ -175,6 +180,7 @@ export const prepare = (
       secrets: [settings.apiKey],
       secretTexts,
       timeout,
+      streamTimeout,
       policy,
       request: withBody,
       log: makeLog()

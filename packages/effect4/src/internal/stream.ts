@@ -144,7 +144,8 @@ export const openStream = <A>(
       return Scope.addFinalizer(scope, Effect.sync(timer.stop)).pipe(
         Effect.andThen(opening),
         Effect.flatMap((response) => {
-          const ctx = contextOf(response, call)
+          // The evidence memo made when the headers came in (one per response, computed at most once).
+          const ctx = received ?? contextOf(response, call)
           const now = clock.currentTimeMillisUnsafe()
           deadlines.open(now)
           /** The failure of the deadline that passed, if one did. */
