@@ -1,6 +1,6 @@
 import * as FetchHttpClient from "@effect/platform/FetchHttpClient"
-import { describe, expect, it, layer } from "@effect/vitest"
-import { Duration, Effect, Either, Layer, Option, Redacted, Stream } from "effect"
+import { afterAll, describe, expect, it } from "@effect/vitest"
+import { Duration, Effect, Either, Layer, ManagedRuntime, Option, Redacted, Stream } from "effect"
 import * as Chat from "../src/Chat.js"
 import * as Embeddings from "../src/Embeddings.js"
 import * as Gemini from "../src/Gemini.js"
@@ -72,11 +72,16 @@ const tableTags = SkyError.tags.filter((tag) => SkyError.catalogue[tag].code !==
 
 // ---------------------------------------------------------------------------
 
-layer(SkyMock.layerClient(), { excludeTestServices: true })("every code in every shape, retries off", (it) => {
+// One double for the whole table. Not @effect/vitest's `layer`: it assigns its methods onto vitest's shared `it`,
+// which, when files share a worker's modules (--no-isolate), gives every later file's `it.effect` this double's
+// runtime in place of the TestClock.
+describe("every code in every shape, retries off", () => {
+  const mockRuntime = ManagedRuntime.make(SkyMock.layerClient())
+  afterAll(() => mockRuntime.dispose())
   for (const shape of SkyWire.shapes) {
     for (const tag of tableTags) {
       const entry: SkyError.CatalogueEntry = SkyError.catalogue[tag]
-      it.effect(`${entry.code} in the ${shape} shape is ${tag}`, () =>
+      it.live(`${entry.code} in the ${shape} shape is ${tag}`, () =>
         Effect.gen(function*() {
           const { client, mock } = yield* services
           const error = yield* Effect.flip(
@@ -90,7 +95,7 @@ layer(SkyMock.layerClient(), { excludeTestServices: true })("every code in every
           expect(error.retryAfter === undefined ? undefined : Duration.toMillis(error.retryAfter)).toBe(1500)
           expect(error.attempts).toEqual([{ attempt: 1, tag, status: entry.status, code: entry.code, requestId: sent.requestId }])
           expect(sent.fault).toBe(`error:${entry.code},shape=${shape},retry-after-ms=1500`)
-        }))
+        }).pipe(Effect.provide(mockRuntime)))
     }
   }
 })
