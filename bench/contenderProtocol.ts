@@ -165,7 +165,17 @@ export const runContender = async (
   await contender.limited(sizes.warmup, concurrency)
   if ((await contender.stream()) !== streamChunks) throw new Error(`${name}: expected ${streamChunks} chunks`)
   process.stdout.write("ready\n")
+  // Each round starts warm: a contender waits while the others run, and after the longest of those waits (the one
+  // that comes round once per rotation) the 2.x SkyClient's first measured path read 1.5-3x its usual CPU, against
+  // ~1.25x after a 2-second wait (bench/findings.md 25). A tenth of a round's calls, unmeasured, per path.
+  const rewarm = async (): Promise<void> => {
+    const calls = Math.max(1, Math.round(sizes.calls / 10))
+    await contender.chat(calls, concurrency)
+    await contender.limited(calls, concurrency)
+    await contender.stream()
+  }
   const round = async (): Promise<ContenderSample> => {
+    await rewarm()
     const chat = await measure(async () => {
       await contender.chat(sizes.calls, concurrency)
       return sizes.calls

@@ -320,6 +320,29 @@ const startContender = (spec: ContenderSpec, url: string): Promise<ContenderProc
     )
   })
 
+/**
+ * The order of the contenders (indices into `contenderNames`) in a round. Each line's SkyClient runs next to its
+ * bare client in every round, first in even rounds and second in odd ones, and these pairs and the other
+ * contenders rotate by one place each round. With a plain rotation, once per rotation a pair ran at the two ends of
+ * a round, ~20 s apart: the ratio of that round read 1.3-3.3x where the others read ~1.0-1.3x (1.x's in round 2,
+ * 2.x's in round 6, in every run; bench/findings.md 25).
+ */
+const roundOrder = (round: number): ReadonlyArray<number> => {
+  const index = (label: Label) => contenderNames.indexOf(label)
+  const pairs = ([["sky", "platform"], ["sky4", "platform4"]] as const)
+    .map((pair) => pair.map(index))
+    .filter((pair) => pair.every((i) => i >= 0))
+  const paired = new Set(pairs.flat())
+  const units: Array<ReadonlyArray<number>> = []
+  contenderNames.forEach((_, i) => {
+    const pair = pairs.find((p) => p[0] === i)
+    if (pair !== undefined) units.push(round % 2 === 0 ? pair : [...pair].reverse())
+    else if (!paired.has(i)) units.push([i])
+  })
+  const shift = round % units.length
+  return [...units.slice(shift), ...units.slice(0, shift)].flat()
+}
+
 const benchOverhead = async (servers: Servers): Promise<OverheadResults> => {
   const load = { start: Os.loadavg(), end: [] as Array<number> }
   log(`0. overhead: starting ${contenderNames.length} contender processes (warm-up in each)`)
@@ -330,13 +353,13 @@ const benchOverhead = async (servers: Servers): Promise<OverheadResults> => {
   >
   try {
     for (let round = 0; round < overheadSizes.rounds; round++) {
-      // Rotate the order each round, so that no contender always runs right after another.
-      for (let i = 0; i < contenderNames.length; i++) {
-        const k = (i + round) % contenderNames.length
+      for (const k of roundOrder(round)) {
         const sample = await processes[k]!.round()
         rounds[contenderNames[k]!].push(sample)
       }
-      log(`0. overhead: round ${round + 1}/${overheadSizes.rounds} done`)
+      log(`0. overhead: round ${round + 1}/${overheadSizes.rounds} done (CPU per chat call, µs: ${
+        contenderNames.map((n) => `${n} ${fmt(rounds[n][round]!.chat.cpu)}`).join(", ")
+      })`)
     }
   } finally {
     await Promise.all(processes.map((p) => p.stop()))
@@ -411,7 +434,8 @@ const renderOverhead = (r: OverheadResults): string => {
     "",
     `Method: a hand-written node:http server (\`bench/server.ts\`, \`handUrl\`, answers built once), one process per`,
     `contender (\`bench/contender.ts\`), warmed up, then ${overheadSizes.rounds} rounds interleaved (one contender runs at a time,`,
-    `order rotated each round), median of the rounds; each CPU ratio is the median of the rounds' own ratios. Chat and the 429 (code 2007, retries off): ${fmt(overheadSizes.calls)} calls at`,
+    `each SkyClient next to its bare client, first in even rounds and second in odd ones, the order rotated each round;
+each round preceded in each process by an unmeasured tenth of its calls and one stream), median of the rounds; each CPU ratio is the median of the rounds' own ratios. Chat and the 429 (code 2007, retries off): ${fmt(overheadSizes.calls)} calls at`,
     `concurrency 64 (the Effect contenders in one \`Effect.forEach\`, the others in 64 promise workers); stream: ${overheadSizes.streams}`,
     "10,000-chunk chat stream(s), every chunk parsed. \"bare platform\" is `HttpClient.execute` + `response.json` (the stream:",
     "`response.stream`, `decodeText`, `splitLines`, `JSON.parse`) over the same undici layer: the floor of this design.",
