@@ -372,6 +372,15 @@ describe("timeouts: zero, negative or unreadable is a mistake; Duration.infinity
       }
     }))
 
+  it.live("SKYENGINE_TIMEOUT=Infinity, as Effect 4's Duration reads it, is no deadline and builds the client", () =>
+    Effect.gen(function*() {
+      const exit = yield* Effect.exit(Layer.build(SkyClient.layerConfig().pipe(
+        Layer.provide(configLayer({ SKYENGINE_API_KEY: "ak-x", SKYENGINE_TIMEOUT: "Infinity" })),
+        Layer.provide(FetchHttpClient.layer)
+      )).pipe(Effect.scoped))
+      expect(Exit.isSuccess(exit)).toBe(true)
+    }))
+
   it.live("per call: an InvalidRequest, never sent, that says the timeout must be positive", () =>
     Effect.gen(function*() {
       const server = yield* serve(answer(200, okChat))
