@@ -994,6 +994,20 @@ describe("the client's headers are those it was built with", () => {
       expect(server.seen[0]!.headers["x-team"]).toBe("blue")
       expect(server.seen[0]!.headers["x-late"]).toBeUndefined()
     }).pipe(Effect.scoped))
+
+  it.live("a call's header replaces the client's under any case: one value is sent, and a bad one replaced is not judged", () =>
+    Effect.gen(function*() {
+      const server = yield* serve((_req, res) => {
+        res.writeHead(200, { "content-type": "application/json" }).end(okChat)
+      })
+      const sky = yield* clientFor(server.url, NodeHttpClient.layerUndici, { headers: { "X-Team": "\u2603", "x-app": "a" } })
+      const refused = yield* Effect.flip(sky.chatCompletions(chatRequest))
+      expect(refused._tag).toBe("InvalidRequest")
+      yield* sky.chatCompletions(chatRequest, { headers: { "x-team": "blue", "X-App": "b" } })
+      expect(server.seen).toHaveLength(1)
+      expect(server.seen[0]!.headers["x-team"]).toBe("blue")
+      expect(server.seen[0]!.headers["x-app"]).toBe("b")
+    }).pipe(Effect.scoped))
 })
 
 describe("an error body cut by a reset in the middle of an echoed key does not show the start of the key", () => {

@@ -94,7 +94,7 @@ export const makePlanner = (settings: PlannerSettings): Planner => {
   const refuse = (url: string, reason: string): Planned => ({ _tag: "Refuse", url, reason: Evidence.scrub(reason, secrets) })
   // The headers every request carries, copied once (what is checked is what is sent: a caller changing its own
   // object later changes nothing); when they can be sent, only a call's and an endpoint's own are checked.
-  const ownHeaders: Readonly<Record<string, string>> = { accept: "application/json", ...settings.headers }
+  const ownHeaders: Readonly<Record<string, string>> = mergeHeaders({ accept: "application/json" }, settings.headers)
   const authorization = `Bearer ${settings.apiKey}`
   const clientHeadersFine = headersProblem({ ...ownHeaders, authorization }) === undefined
   const routes = new Map<string, Route>()
@@ -125,7 +125,8 @@ export const makePlanner = (settings: PlannerSettings): Planner => {
       }
       if (body === undefined) return refuse(safeUrl, "its body is not a JSON value")
     }
-    const headers: Record<string, string> = { ...ownHeaders, ...endpoint.headers, ...callHeaders, authorization }
+    const headers = mergeHeaders(mergeHeaders({ ...ownHeaders }, endpoint.headers), callHeaders)
+    headers.authorization = authorization
     const problem = clientHeadersFine
       ? sentProblem(headers, endpoint.headers) ?? sentProblem(headers, callHeaders)
       : headersProblem(headers)
@@ -135,8 +136,27 @@ export const makePlanner = (settings: PlannerSettings): Planner => {
 }
 
 /**
- * Why a header named in `names` (its own names, as the spread that merged `headers` took them) cannot be sent as
- * `headers` (the merged headers) have it, or undefined.
+ * `source`'s own headers set on `target` under their lower-case names: header names are case-insensitive, and every
+ * `HttpClient` sends one header per name, the last one set, so a call's `X-Team` replaces the client's `x-team`. A
+ * `__proto__` (which `JSON.parse` makes an own key) is defined as a header, as a spread would, not set as a prototype.
+ */
+const mergeHeaders = (
+  target: Record<string, string>,
+  source: Readonly<Record<string, string>> | undefined
+): Record<string, string> => {
+  if (source === undefined) return target
+  for (const name of Object.keys(source)) {
+    const key = name.toLowerCase()
+    if (key === "__proto__") {
+      Object.defineProperty(target, key, { value: source[name], enumerable: true, writable: true, configurable: true })
+    } else target[key] = source[name]!
+  }
+  return target
+}
+
+/**
+ * Why a header named in `names` (its own names, merged into `headers` under their lower-case names) cannot be sent
+ * as `headers` (the merged headers) have it, or undefined.
  */
 const sentProblem = (
   headers: Readonly<Record<string, string>>,
@@ -144,7 +164,7 @@ const sentProblem = (
 ): string | undefined => {
   if (names === undefined) return undefined
   for (const name of Object.keys(names)) {
-    const problem = headerProblem(name, headers[name])
+    const problem = headerProblem(name, headers[name.toLowerCase()])
     if (problem !== undefined) return problem
   }
   return undefined

@@ -54,6 +54,13 @@ describe("planRequest", () => {
     const refused = bad(chat, undefined)
     expect(refused._tag === "Refuse" && refused.reason).toContain("the value of the header x-team holds a line break")
     expect(bad(chat, { "x-team": "fine" })._tag).toBe("Send")
+    // Names are case-insensitive: a call's X-Team replaces the client's x-team, and one header is sent.
+    const replaced = bad(chat, { "X-Team": "fine" })
+    expect(replaced._tag === "Send" && replaced.headers).toEqual({
+      accept: "application/json",
+      "x-team": "fine",
+      authorization: `Bearer ${key}`
+    })
     // An endpoint's header replaced by the call's is judged as sent.
     expect(plan({ ...chat, headers: { "x-v": "a\u00ffé\u2603" } }, { "x-v": "ok" })._tag).toBe("Send")
     const endpointBad = plan({ ...chat, headers: { "x-v": "\u2603" } }, undefined)
