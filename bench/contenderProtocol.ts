@@ -165,9 +165,8 @@ export const runContender = async (
   await contender.limited(sizes.warmup, concurrency)
   if ((await contender.stream()) !== streamChunks) throw new Error(`${name}: expected ${streamChunks} chunks`)
   process.stdout.write("ready\n")
-  // Each round starts warm: a contender waits while the others run, and after the longest of those waits (the one
-  // that comes round once per rotation) the 2.x SkyClient's first measured path read 1.5-3x its usual CPU, against
-  // ~1.25x after a 2-second wait (bench/findings.md 25). A tenth of a round's calls, unmeasured, per path.
+  // Each round starts warm: a contender waits while the others run (up to a minute). A tenth of a round's calls,
+  // unmeasured, per path; this alone did not remove the outlier rounds that the pairing did (bench/findings.md 25).
   const rewarm = async (): Promise<void> => {
     const calls = Math.max(1, Math.round(sizes.calls / 10))
     await contender.chat(calls, concurrency)

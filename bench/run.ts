@@ -324,8 +324,8 @@ const startContender = (spec: ContenderSpec, url: string): Promise<ContenderProc
  * The order of the contenders (indices into `contenderNames`) in a round. Each line's SkyClient runs next to its
  * bare client in every round, first in even rounds and second in odd ones, and these pairs and the other
  * contenders rotate by one place each round. With a plain rotation, once per rotation a pair ran at the two ends of
- * a round, ~20 s apart: the ratio of that round read 1.3-3.3x where the others read ~1.0-1.3x (1.x's in round 2,
- * 2.x's in round 6, in every run; bench/findings.md 25).
+ * a round, ~20 s apart, on a machine whose speed drifts on that scale: 2.x's round 6 read 2-3.4x in every run,
+ * where most other rounds read ~1.0-1.7x (bench/findings.md 25).
  */
 const roundOrder = (round: number): ReadonlyArray<number> => {
   const index = (label: Label) => contenderNames.indexOf(label)
