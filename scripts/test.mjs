@@ -15,6 +15,7 @@ import { spawn, spawnSync } from "node:child_process"
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs"
 import { createRequire } from "node:module"
 import { delimiter, dirname, join, resolve } from "node:path"
+import { countsOf } from "./suiteReport.mjs"
 
 const root = resolve(import.meta.dirname, "..")
 const v4dir = join(root, "packages/effect4")
@@ -85,6 +86,14 @@ const suites = [
   }
 ].filter((s) => only === undefined || only.includes(s.name))
 
+// A misspelt SKY_SUITES would otherwise run nothing and end "0 passed, 0 failed" with exit code 0.
+const unknown = only?.filter((name) => !suites.some((s) => s.name === name)) ?? []
+if (unknown.length > 0 || suites.length === 0) {
+  console.error(`SKY_SUITES names no suite it knows (core, effect3, effect4): ${JSON.stringify(process.env.SKY_SUITES)}`)
+  console.log("0 passed, 1 failed")
+  process.exit(1)
+}
+
 // Two lanes at once, each one step after another; the output of the type lane's steps is printed when each ends,
 // so the lanes never interleave mid-line. Each vitest runs two workers: three vitest processes at once took longer
 // here than one after another, but tsc beside one vitest uses the second core where the tests leave it idle.
@@ -130,9 +139,9 @@ const runPass = async (suite, index, quiet) => {
     suite.failed += 1
     return
   }
-  const r = JSON.parse(readFileSync(report, "utf8"))
-  suite.passed += r.numPassedTests
-  suite.failed += r.numFailedTests
+  const counts = countsOf(JSON.parse(readFileSync(report, "utf8")), status)
+  suite.passed += counts.passed
+  suite.failed += counts.failed
 }
 
 const runnable = []

@@ -139,6 +139,7 @@ export const makePlanner = (settings: PlannerSettings): Planner => {
  * `source`'s own headers set on `target` under their lower-case names: header names are case-insensitive, and every
  * `HttpClient` sends one header per name, the last one set, so a call's `X-Team` replaces the client's `x-team`. A
  * `__proto__` (which `JSON.parse` makes an own key) is defined as a header, as a spread would, not set as a prototype.
+ * A name that is not an HTTP token stays one after the merge (so it is refused).
  */
 const mergeHeaders = (
   target: Record<string, string>,
@@ -146,7 +147,9 @@ const mergeHeaders = (
 ): Record<string, string> => {
   if (source === undefined) return target
   for (const name of Object.keys(source)) {
-    const key = name.toLowerCase()
+    // The Kelvin sign (U+212A) is the one character outside ASCII that lower-cases into it (to "k"): a name holding
+    // it is not an HTTP token, and kept as written it is refused rather than sent under another name.
+    const key = name.includes("\u212A") ? name : name.toLowerCase()
     if (key === "__proto__") {
       Object.defineProperty(target, key, { value: source[name], enumerable: true, writable: true, configurable: true })
     } else target[key] = source[name]!

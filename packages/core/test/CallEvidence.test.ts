@@ -67,6 +67,22 @@ describe("planRequest", () => {
     expect(endpointBad._tag === "Refuse" && endpointBad.reason).toContain("outside Latin-1")
   })
 
+  it("a client header's name is judged and scrubbed as the caller wrote it, not as it is merged", () => {
+    const chat = { method: "POST", path: "/v1/chat", body: { n: 1 } }
+    // The key in a bad client header's name: the reason names the header without the key, in any case.
+    const named = Facts.makePlanner({ ...settings("http://h:1"), headers: { [`X-${key}`]: "a\nb" } })(chat, undefined)
+    expect(named._tag).toBe("Refuse")
+    const reason = named._tag === "Refuse" ? named.reason : ""
+    expect(reason).toContain("holds a line break")
+    expect(reason.toLowerCase()).not.toContain(key.toLowerCase())
+    // A name that is not an HTTP token (the Kelvin sign, U+212A, lower-cases to an ASCII k) is refused, not
+    // sent under another name.
+    const kelvin = Facts.makePlanner({ ...settings("http://h:1"), headers: { "x-\u212Aey": "v" } })(chat, undefined)
+    expect(kelvin._tag === "Refuse" && kelvin.reason).toContain("is not an HTTP token")
+    const kelvinCall = Facts.makePlanner(settings("http://h:1"))(chat, { "x-\u212Aey": "v" })
+    expect(kelvinCall._tag === "Refuse" && kelvinCall.reason).toContain("is not an HTTP token")
+  })
+
   it("a call's headers are judged as they are sent: an own __proto__ header is checked, an inherited one is not sent", () => {
     const plan = Facts.makePlanner(settings("http://h:1"))
     const chat = { method: "POST", path: "/v1/chat", body: { n: 1 } }

@@ -553,3 +553,16 @@ describe("the double's faults over HTTP", () => {
     expect(String(after)).toContain("fetch failed")
   })
 })
+
+// The files share their worker's modules (isolate: false): the stop after each test must hold in every file, not
+// only in the first one to import the support module.
+describe("a double started in a test", () => {
+  let started: { readonly server: { readonly listening: boolean } } | undefined
+  it("is running while the test runs", async () => {
+    started = await start()
+    expect(started.server.listening).toBe(true)
+  })
+  it("is stopped when that test ends", () => {
+    expect(started?.server.listening).toBe(false)
+  })
+})

@@ -1,6 +1,7 @@
-// Test support for the core double: start it on loopback (stopped after each test), post with plain fetch, read SSE.
+// Test support for the core double: start it on loopback (stopped when the test that started it ends), post with
+// plain fetch, read SSE.
 import type * as Http from "node:http"
-import { afterEach } from "vitest"
+import { onTestFinished } from "vitest"
 import * as MockServer from "../src/mockServer.js"
 
 export const key = "ak-" + "a".repeat(32)
@@ -15,16 +16,13 @@ export interface Running {
 
 const running: Array<Running> = []
 
-/** Stops a running double (idempotent per test: it leaves the list of doubles to stop). */
+/** Stops a running double (idempotent: a double already stopped is left as it is). */
 export const stop = (mock: Running): Promise<void> => {
   const index = running.indexOf(mock)
-  if (index >= 0) running.splice(index, 1)
+  if (index < 0) return Promise.resolve()
+  running.splice(index, 1)
   return new Promise<void>((resolve) => MockServer.close(mock.server, mock.state, resolve))
 }
-
-afterEach(async () => {
-  for (const mock of running.slice()) await stop(mock)
-})
 
 /** Listens on 127.0.0.1 (any free port unless `port`), resolving with the port or rejecting with the failure. */
 export const listenOn = (server: Http.Server, port: number): Promise<number> =>
@@ -38,6 +36,9 @@ export const start = async (options: MockServer.Options = {}): Promise<Running> 
   const port = await listenOn(server, options.port ?? 0)
   const mock = { server, state, port, url: MockServer.urlOf("127.0.0.1", port) }
   running.push(mock)
+  // Registered by each test that starts one, not as a module-level afterEach: the files share their worker's
+  // modules (isolate: false), so a hook registered when this module is first imported runs in that file only.
+  onTestFinished(() => stop(mock))
   return mock
 }
 
