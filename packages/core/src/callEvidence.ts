@@ -136,10 +136,18 @@ export const makePlanner = (settings: PlannerSettings): Planner => {
 }
 
 /**
- * `source`'s own headers set on `target` under their lower-case names: header names are case-insensitive, and every
- * `HttpClient` sends one header per name, the last one set, so a call's `X-Team` replaces the client's `x-team`. A
- * `__proto__` (which `JSON.parse` makes an own key) is defined as a header, as a spread would, not set as a prototype.
- * A name that is not an HTTP token stays one after the merge (so it is refused).
+ * The name a header is merged under: lower case, for a name in ASCII. A name outside ASCII is no HTTP token and is
+ * kept as written, so that it is refused: lower-cased, the Kelvin sign (U+212A) would become an ASCII "k" and the
+ * header be sent under another name.
+ */
+const headerKey = (name: string): string => (nonAscii.test(name) ? name : name.toLowerCase())
+const nonAscii = /[^\x00-\x7f]/
+
+/**
+ * `source`'s own headers set on `target` under their lower-case names (`headerKey`): header names are
+ * case-insensitive, and every `HttpClient` sends one header per name, the last one set, so a call's `X-Team` replaces
+ * the client's `x-team`. A `__proto__` (which `JSON.parse` makes an own key) is defined as a header, as a spread
+ * would, not set as a prototype.
  */
 const mergeHeaders = (
   target: Record<string, string>,
@@ -147,9 +155,7 @@ const mergeHeaders = (
 ): Record<string, string> => {
   if (source === undefined) return target
   for (const name of Object.keys(source)) {
-    // The Kelvin sign (U+212A) is the one character outside ASCII that lower-cases into it (to "k"): a name holding
-    // it is not an HTTP token, and kept as written it is refused rather than sent under another name.
-    const key = name.includes("\u212A") ? name : name.toLowerCase()
+    const key = headerKey(name)
     if (key === "__proto__") {
       Object.defineProperty(target, key, { value: source[name], enumerable: true, writable: true, configurable: true })
     } else target[key] = source[name]!
@@ -158,7 +164,7 @@ const mergeHeaders = (
 }
 
 /**
- * Why a header named in `names` (its own names, merged into `headers` under their lower-case names) cannot be sent
+ * Why a header named in `names` (its own names, merged into `headers` under `headerKey`) cannot be sent
  * as `headers` (the merged headers) have it, or undefined.
  */
 const sentProblem = (
@@ -167,7 +173,7 @@ const sentProblem = (
 ): string | undefined => {
   if (names === undefined) return undefined
   for (const name of Object.keys(names)) {
-    const problem = headerProblem(name, headers[name.toLowerCase()])
+    const problem = headerProblem(name, headers[headerKey(name)])
     if (problem !== undefined) return problem
   }
   return undefined
