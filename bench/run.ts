@@ -434,8 +434,9 @@ const renderOverhead = (r: OverheadResults): string => {
     "",
     `Method: a hand-written node:http server (\`bench/server.ts\`, \`handUrl\`, answers built once), one process per`,
     `contender (\`bench/contender.ts\`), warmed up, then ${overheadSizes.rounds} rounds interleaved (one contender runs at a time,`,
-    `each SkyClient next to its bare client, first in even rounds and second in odd ones, the order rotated each round;
-each round preceded in each process by an unmeasured tenth of its calls and one stream), median of the rounds; each CPU ratio is the median of the rounds' own ratios. Chat and the 429 (code 2007, retries off): ${fmt(overheadSizes.calls)} calls at`,
+    "each SkyClient next to its bare client, first in even rounds and second in odd ones, the order rotated each round;",
+    "each round preceded in each process by an unmeasured tenth of its calls and one stream), median of the rounds;",
+    `each CPU ratio is the median of the rounds' own ratios. Chat and the 429 (code 2007, retries off): ${fmt(overheadSizes.calls)} calls at`,
     `concurrency 64 (the Effect contenders in one \`Effect.forEach\`, the others in 64 promise workers); stream: ${overheadSizes.streams}`,
     "10,000-chunk chat stream(s), every chunk parsed. \"bare platform\" is `HttpClient.execute` + `response.json` (the stream:",
     "`response.stream`, `decodeText`, `splitLines`, `JSON.parse`) over the same undici layer: the floor of this design.",
