@@ -66,13 +66,9 @@ const isReadable = (body: Record<string, unknown>): boolean =>
  * @internal
  */
 export const sourceBody = (response: unknown, webPrototype: object, undiciClass: string): SourceBody | undefined => {
-  if (!isObject(response)) return undefined
-  const platform = response as PlatformResponse
-  if (platform.arrayBufferBody !== undefined || platform.textBody !== undefined || platform.formDataBody !== undefined) {
-    return undefined
-  }
+  if (!isObject(response) || readThroughPlatform(response)) return undefined
   const prototype: unknown = Object.getPrototypeOf(response)
-  const source = platform.source
+  const source = (response as PlatformResponse).source
   if (!isObject(source)) return undefined
   if (prototype === webPrototype) {
     return typeof globalThis.Response === "function" && source instanceof globalThis.Response && !source.bodyUsed
@@ -120,14 +116,36 @@ const cutShort = (parts: ReadonlyArray<Uint8Array>): CollectedBody => {
   return collector.result(true)
 }
 
+/** A whole body as its chunks come (`push`: false once it has seen enough), and what it is at the end or a failure. */
+interface WholeBodyReader {
+  readonly push: (chunk: Uint8Array) => boolean
+  readonly result: (failed?: boolean) => CollectedBody
+}
+
 /**
- * The chunks read so far, once they outgrow what a whole body keeps (a body longer than announced: a caller's own
- * transport need not hold a body to its length): a collector, fed them, which bounds the rest of the read as the
- * streaming collector does. False when it has seen enough.
+ * The chunks are kept as they come and joined at the end, until they outgrow what a whole body keeps (a body longer
+ * than announced: a caller's own transport need not hold a body to its length); from then on they go to a
+ * collector, which bounds the rest of the read as the streaming collector does.
  */
-const outgrown = (parts: ReadonlyArray<Uint8Array>, collector: BodyCollector): boolean => {
-  for (const part of parts) if (!collector.push(part)) return false
-  return true
+const makeWholeBodyReader = (): WholeBodyReader => {
+  let parts: Array<Uint8Array> = []
+  let size = 0
+  let collector: BodyCollector | undefined
+  return {
+    push: (chunk) => {
+      if (collector !== undefined) return collector.push(chunk)
+      parts.push(chunk)
+      size += chunk.byteLength
+      if (size <= defaultKeep) return true
+      collector = makeCollector()
+      const kept = parts
+      parts = []
+      for (const part of kept) if (!collector.push(part)) return false
+      return true
+    },
+    result: (failed = false) =>
+      collector !== undefined ? collector.result(failed) : failed ? cutShort(parts) : joined(parts, size)
+  }
 }
 
 /** A web `Response`'s body, chunk by chunk from its reader. */
@@ -141,36 +159,20 @@ const collectWeb = (response: Response): Promise<CollectedBody> => {
     // Locked by another reader (or a caller's own class that throws): nothing can be read here.
     return Promise.resolve(cutShort([]))
   }
-  let parts: Array<Uint8Array> = []
-  let size = 0
-  // Set once the body outgrows `defaultKeep`: from then on, the chunks go to it (its bounds).
-  let collector: BodyCollector | undefined
+  const whole = makeWholeBodyReader()
   return new Promise((resolve) => {
-    const failed = (): void => resolve(collector === undefined ? cutShort(parts) : collector.result(true))
+    const failed = (): void => resolve(whole.result(true))
     const next = (chunk: { readonly done: boolean; readonly value?: unknown }): void => {
-      if (chunk.done) return resolve(collector === undefined ? joined(parts, size) : collector.result())
+      if (chunk.done) return resolve(whole.result())
       const value = chunk.value
-      if (value instanceof Uint8Array && value.byteLength > 0) {
-        let more = true
-        if (collector !== undefined) more = collector.push(value)
-        else {
-          parts.push(value)
-          size += value.byteLength
-          if (size > defaultKeep) {
-            collector = makeCollector()
-            more = outgrown(parts, collector)
-            parts = []
-          }
+      if (value instanceof Uint8Array && value.byteLength > 0 && !whole.push(value)) {
+        // Enough: the rest is not read (the stream is cancelled), what came is kept, not complete.
+        try {
+          reader.cancel().catch(ignore)
+        } catch {
+          // A caller's own reader that throws: nothing more is read either way.
         }
-        if (!more) {
-          // Enough: the rest is not read (the stream is cancelled), what came is kept, not complete.
-          try {
-            reader.cancel().catch(ignore)
-          } catch {
-            // A caller's own reader that throws: nothing more is read either way.
-          }
-          return resolve(collector!.result())
-        }
+        return resolve(whole.result())
       }
       read()
     }
@@ -191,39 +193,25 @@ const ignore = (): void => {}
 /** Undici's body, chunk by chunk from its `data` events (as its own `arrayBuffer` reads it); never rejects. */
 const collectNode = (body: NodeBody): Promise<CollectedBody> =>
   new Promise((resolve) => {
-    let parts: Array<Uint8Array> = []
-    let size = 0
-    // Set once the body outgrows `defaultKeep`: from then on, the chunks go to it (its bounds).
-    let collector: BodyCollector | undefined
+    const whole = makeWholeBodyReader()
     let settled = false
     const settle = (result: () => CollectedBody) => (): void => {
       if (settled) return
       settled = true
       resolve(result())
     }
-    const failed = (): CollectedBody => collector === undefined ? cutShort(parts) : collector.result(true)
+    const failed = (): CollectedBody => whole.result(true)
     // Closed already (destroyed before this read): no event will come.
     if (body.closed === true) return settle(failed)()
     body.on("data", (chunk) => {
       if (settled || !(chunk instanceof Uint8Array) || chunk.byteLength === 0) return
-      let more = true
-      if (collector !== undefined) more = collector.push(chunk)
-      else {
-        parts.push(chunk)
-        size += chunk.byteLength
-        if (size > defaultKeep) {
-          collector = makeCollector()
-          more = outgrown(parts, collector)
-          parts = []
-        }
-      }
-      if (!more) {
+      if (!whole.push(chunk)) {
         // Enough: the rest is not read (the body is destroyed), what came is kept, not complete.
-        settle(() => collector!.result())()
+        settle(() => whole.result())()
         body.destroy?.()
       }
     })
-    body.on("end", settle(() => collector === undefined ? joined(parts, size) : collector.result()))
+    body.on("end", settle(() => whole.result()))
     // A reset or an abort: `error` (then `close`), or `close` alone; after `end`, `close` changes nothing.
     body.on("error", settle(failed))
     body.on("close", settle(failed))
